@@ -1,0 +1,321 @@
+"""Traffic profile, Erlang C and the number of replicas and instances (DESIGN 3.1 and 3.3).
+
+All functions are vectorised; hourly quantities carry the 24 hours on the last axis.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.special import gammaincc, gammaln
+
+from .units import SECONDS_PER_DAY
+
+#: Illustrative hourly shape of e-commerce traffic (China time), busiest 20:00-22:00, quietest
+#: 03:00-05:00. An assumption for scenarios without measured logs; peak/average about 1.7.
+ECOMMERCE_PROFILE = np.array([
+    0.60, 0.38, 0.24, 0.16, 0.13, 0.14, 0.22, 0.42, 0.72, 0.95, 1.08, 1.15,
+    1.12, 1.02, 1.02, 1.08, 1.08, 1.02, 1.08, 1.30, 1.62, 1.80, 1.62, 1.05,
+])
+PROFILES = {"flat": np.ones(24), "ecommerce": ECOMMERCE_PROFILE}
+
+
+def hourly_weights(profile, peak_to_average=None):
+    r"""Hourly weights with mean 1, optionally stretched to a given peak-to-average ratio.
+
+    Parameters
+    ----------
+    profile : str or array_like
+        'flat', 'ecommerce', or 24 non-negative weights. [1]
+    peak_to_average : array_like, optional
+        Wanted ratio of the busiest hour to the mean, p. [1]
+
+    Returns
+    -------
+    numpy.ndarray
+        Weights :math:`w_h` with :math:`\bar w = 1`, shape ``(..., 24)``. [1]
+
+    Notes
+    -----
+    Stretching about the mean keeps the daily total:
+
+    .. math:: w'_h = 1 + (w_h - 1) \frac{p - 1}{\max_h w_h - 1}
+
+    Examples
+    --------
+    >>> w = hourly_weights("ecommerce", 2.0)
+    >>> round(float(w.mean()), 6), round(float(w.max()), 6)
+    (1.0, 2.0)
+    >>> hourly_weights("flat")[:3]
+    array([1., 1., 1.])
+    """
+    w = PROFILES[profile] if isinstance(profile, str) else np.asarray(profile, dtype=float)
+    w = w / w.mean()
+    if peak_to_average is None:
+        return w
+    p = np.asarray(peak_to_average, dtype=float)[..., None]
+    top = w.max()
+    if top <= 1.0 + 1e-12:
+        return np.broadcast_to(w, p.shape[:-1] + (24,)).copy() if np.all(p == 1) else _flat_error()
+    return 1.0 + (w - 1.0) * (p - 1.0) / (top - 1.0)
+
+
+def _flat_error():
+    raise ValueError("a flat profile has no peak to stretch; give 24 weights or leave peak_to_average out")
+
+
+def max_peak_to_average(profile) -> float:
+    """Largest peak-to-average ratio the stretch can reach before an hour turns negative.
+
+    >>> round(max_peak_to_average("ecommerce"), 3)
+    1.929
+    """
+    w = PROFILES[profile] if isinstance(profile, str) else np.asarray(profile, dtype=float)
+    w = w / w.mean()
+    if w.max() <= 1.0 + 1e-12:
+        return 1.0
+    return float(1.0 + (w.max() - 1.0) / (1.0 - w.min()))
+
+
+def arrival_rates(requests_per_day, cache_hit_rate, weights):
+    r"""Hourly arrival rate of requests that miss the cache.
+
+    Parameters
+    ----------
+    requests_per_day : array_like
+        Q. [requests/day]
+    cache_hit_rate : array_like
+        h. [1]
+    weights : array_like
+        Hourly weights with mean 1, shape ``(..., 24)``. [1]
+
+    Returns
+    -------
+    numpy.ndarray
+        :math:`\lambda_h`, shape ``(..., 24)``. [requests/s]
+
+    Notes
+    -----
+    .. math:: \lambda_h = \frac{Q (1 - h) \, w_h}{\sum_j w_j \cdot 3600} = \frac{Q (1-h) w_h}{86400}
+        \quad (\bar w = 1)
+
+    Examples
+    --------
+    >>> arrival_rates(8.64e6, 0.5, np.ones(24))[:2]
+    array([50., 50.])
+    """
+    q_eff = np.multiply(requests_per_day, np.subtract(1.0, cache_hit_rate))
+    return np.asarray(q_eff, dtype=float)[..., None] * np.asarray(weights, dtype=float) / SECONDS_PER_DAY
+
+
+def erlang_c(servers, offered_load):
+    r"""Probability that an arriving request waits in an M/M/c queue (Erlang C).
+
+    Parameters
+    ----------
+    servers : array_like
+        c, whole servers. [1]
+    offered_load : array_like
+        :math:`A = \lambda / \mu`. [erlang]
+
+    Returns
+    -------
+    numpy.ndarray or float
+        :math:`C(c, A)`; 1 when :math:`A \ge c` (the queue grows without bound). [1]
+
+    Notes
+    -----
+    With the Erlang B probability :math:`B(c, A) = \frac{A^c / c!}{\sum_{k=0}^{c} A^k / k!}`,
+    computed through the Poisson distribution (stable for large c),
+
+    .. math:: C(c, A) = \frac{c \, B}{c - A (1 - B)}
+
+    References
+    ----------
+    Kleinrock (1975), *Queueing Systems*, Vol. 1, section 3.5.
+
+    Examples
+    --------
+    >>> round(erlang_c(3, 2), 12) == round(4 / 9, 12)
+    True
+    >>> erlang_c([1, 2], [2.0, 0.0])
+    array([1., 0.])
+    """
+    c = np.asarray(servers, dtype=float)
+    a = np.asarray(offered_load, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        log_pmf = c * np.log(np.where(a > 0, a, 1.0)) - a - gammaln(c + 1.0)
+        cdf = gammaincc(c + 1.0, a)
+        b = np.where(cdf > 0, np.exp(log_pmf) / cdf, 1.0)
+        result = c * b / (c - a * (1.0 - b))
+    result = np.where(a >= c, 1.0, result)
+    result = np.where(a <= 0, 0.0, result)
+    return result * 1.0 if result.ndim else float(result)
+
+
+def wait_exceeds_probability(replicas, slots, service_time, arrival_rate, wait):
+    r"""Probability that a request waits longer than ``wait`` for a free slot.
+
+    Parameters
+    ----------
+    replicas : array_like
+        r. [1]
+    slots : array_like
+        Requests a replica serves at once. [1]
+    service_time : array_like
+        Time of one batch, s. [s]
+    arrival_rate : array_like
+        :math:`\lambda`. [requests/s]
+    wait : array_like
+        t. [s]
+
+    Returns
+    -------
+    numpy.ndarray or float
+        [1]
+
+    Notes
+    -----
+    An M/M/c queue of :math:`c = r \cdot slots` servers of rate :math:`1/s`:
+
+    .. math:: P(W > t) = C(c, \lambda s) \, e^{-(c/s - \lambda) t}
+
+    Examples
+    --------
+    >>> round(float(wait_exceeds_probability(3, 1, 1.0, 2.0, 0.0)), 4)
+    0.4444
+    """
+    c = np.multiply(replicas, slots)
+    a = np.multiply(arrival_rate, service_time)
+    cc = erlang_c(c, a)
+    with np.errstate(over="ignore"):
+        tail = cc * np.exp(-np.maximum(np.divide(c, service_time) - arrival_rate, 0.0) * np.asarray(wait, float))
+    return np.where(np.asarray(a) >= np.asarray(c), 1.0, tail) * 1.0
+
+
+def replicas_for_load(arrival_rate, replica_throughput, utilization_target):
+    r"""Replicas needed so that none runs above the utilisation target.
+
+    Parameters
+    ----------
+    arrival_rate : array_like
+        :math:`\lambda`. [requests/s]
+    replica_throughput : array_like
+        :math:`\mu_{rep}`. [requests/s]
+    utilization_target : array_like
+        :math:`\rho_{max}`. [1]
+
+    Returns
+    -------
+    numpy.ndarray or float
+        [replicas]
+
+    Notes
+    -----
+    .. math:: r_{load} = \left\lceil \frac{\lambda}{\mu_{rep} \, \rho_{max}} \right\rceil
+
+    Examples
+    --------
+    >>> replicas_for_load(100.0, 30.0, 0.7)
+    5.0
+    """
+    return np.ceil(np.divide(arrival_rate, np.multiply(replica_throughput, utilization_target)) - 1e-9) * 1.0
+
+
+def replicas_for_slo(arrival_rate, service_time, slots, latency_slo, percentile):
+    r"""Fewest replicas whose latency at ``percentile`` stays within ``latency_slo``.
+
+    Parameters
+    ----------
+    arrival_rate : array_like
+        :math:`\lambda`. [requests/s]
+    service_time : array_like
+        Time of one batch, s; must be below the SLO. [s]
+    slots : array_like
+        Requests served at once per replica. [1]
+    latency_slo : array_like
+        [s]
+    percentile : array_like
+        p, e.g. 0.99. [1]
+
+    Returns
+    -------
+    numpy.ndarray or float
+        [replicas]
+
+    Notes
+    -----
+    The fewest r with
+
+    .. math:: C(r \cdot slots, \lambda s) \, e^{-(r \cdot slots / s - \lambda)(SLO - s)} \le 1 - p
+
+    found by doubling then bisection, element by element.
+
+    Examples
+    --------
+    Twenty requests per second of 50 ms each, p99 within 100 ms:
+
+    >>> replicas_for_slo(20.0, 0.05, 1, 0.1, 0.99)
+    3.0
+    """
+    lam, s, k, slo, p = np.broadcast_arrays(*(np.asarray(x, dtype=float) for x in
+                                              (arrival_rate, service_time, slots, latency_slo, percentile)))
+    if np.any(s >= slo):
+        raise ValueError("service time is not below the latency SLO")
+    target = 1.0 - p
+    wait = slo - s
+
+    def fails(r):
+        return wait_exceeds_probability(r, k, s, lam, wait) > target
+
+    hi = np.ones_like(lam)
+    for _ in range(80):
+        bad = fails(hi)
+        if not np.any(bad):
+            break
+        hi = np.where(bad, hi * 2.0, hi)
+    lo = np.zeros_like(lam)  # r = 0 always fails
+    while np.any(hi - lo > 1):
+        mid = np.floor((lo + hi) / 2.0)
+        bad = fails(mid)
+        lo = np.where(bad, mid, lo)
+        hi = np.where(bad, hi, mid)
+    return hi if hi.ndim else float(hi)
+
+
+def instances_needed(replicas, replica_size, accelerators_per_instance):
+    r"""Instances (or servers) that hold ``replicas`` replicas of ``replica_size`` accelerators.
+
+    Parameters
+    ----------
+    replicas : array_like
+        r. [1]
+    replica_size : array_like
+        g, a power of two. [accelerators]
+    accelerators_per_instance : array_like
+        a. [accelerators]
+
+    Returns
+    -------
+    numpy.ndarray or float
+        [instances]
+
+    Notes
+    -----
+    Replicas do not straddle instances when they fit in one:
+
+    .. math:: n_{inst} = \begin{cases} \lceil r / \lfloor a/g \rfloor \rceil & g \le a \\
+        r \lceil g / a \rceil & g > a \end{cases}
+
+    Examples
+    --------
+    >>> instances_needed(5, 2, 8), instances_needed(3, 16, 8), instances_needed(3, 1, 1)
+    (2.0, 6.0, 3.0)
+    """
+    r = np.asarray(replicas, dtype=float)
+    g = np.asarray(replica_size, dtype=float)
+    a = np.asarray(accelerators_per_instance, dtype=float)
+    per = np.floor(np.divide(a, g))
+    fits = np.ceil(np.divide(r, np.maximum(per, 1.0)))
+    spans = r * np.ceil(np.divide(g, a))
+    out = np.where(g <= a, fits, spans)
+    return out * 1.0 if out.ndim else float(out)

@@ -1,0 +1,235 @@
+"""Reference catalogs in ``data/catalog/`` (DESIGN section 2).
+
+Every table is a CSV whose rows carry ``source`` and ``as_of`` (and ``assumption`` where the figure
+is not a published one). Tables are read once and cached. Prices keep their own currency and are
+converted to a scenario's currency with ``fx.csv``; a price dated more than :data:`STALE_MONTHS`
+months before the evaluation date is *stale* and the report warns about it.
+
+>>> cat = load_catalog()
+>>> cat.accelerators.loc["H100-SXM", "memory_gb"]
+80.0
+>>> round(cat.convert(1.0, "USD", "USD"), 6)
+1.0
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import functools
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .errors import CatalogError
+
+STALE_MONTHS = 18
+CATALOG_DIR = Path(__file__).resolve().parents[2] / "data" / "catalog"
+
+#: table name -> (file, id column or None, columns that must be present besides source/as_of)
+TABLES: dict[str, tuple[str, str | None, tuple[str, ...]]] = {
+    "accelerators": ("accelerators.csv", "accelerator",
+                     ("memory_gb", "bandwidth_gb_s", "tdp_w", "fp32_tflops", "bf16_tflops", "fp16_tflops",
+                      "fp8_tflops", "int8_tops", "int4_tops")),
+    "instances": ("instances.csv", None,
+                  ("provider", "instance", "accelerator", "accelerators_per_instance", "vcpus", "plan",
+                   "price_per_hour", "currency")),
+    "storage": ("storage.csv", "tier", ("provider", "kind", "price", "currency", "unit")),
+    "api_prices": ("api_prices.csv", "model", ("input_per_mtok", "output_per_mtok", "currency")),
+    "fx": ("fx.csv", "currency", ("per_usd",)),
+    "onprem": ("onprem.csv", None, ("parameter", "region", "value", "unit")),
+    "servers": ("onprem_servers.csv", "server", ("accelerator", "accelerators_per_server", "price", "currency")),
+    "staff_rates": ("staff_rates.csv", "rate", ("annual_cost", "currency", "basis")),
+    "labelling": ("labelling.csv", "task", ("price", "currency", "unit")),
+    "efficiency": ("efficiency.csv", "workload", ("mfu", "mbu", "band_low", "band_high")),
+}
+
+
+@dataclass(frozen=True)
+class Price:
+    """A catalog figure with its provenance, as used in an evaluation."""
+
+    table: str
+    key: str
+    value: float
+    currency: str
+    source: str
+    as_of: _dt.date
+    assumption: str = ""
+
+    def is_stale(self, on: _dt.date, months: int = STALE_MONTHS) -> bool:
+        """True when ``as_of`` is more than ``months`` months before ``on``.
+
+        >>> p = Price("storage", "s3-standard", 0.023, "USD", "x", _dt.date(2024, 1, 1))
+        >>> p.is_stale(_dt.date(2025, 7, 1)), p.is_stale(_dt.date(2025, 7, 2))
+        (False, True)
+        """
+        return pd.Timestamp(self.as_of) < pd.Timestamp(on) - pd.DateOffset(months=months)
+
+
+def _read(name: str, directory: Path) -> pd.DataFrame:
+    file, key, columns = TABLES[name]
+    path = directory / file
+    try:
+        frame = pd.read_csv(path, dtype={"source": str, "as_of": str, "assumption": str}, keep_default_na=True)
+    except FileNotFoundError:
+        raise CatalogError(f"catalog table missing: {path}") from None
+    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
+        raise CatalogError(f"catalog table {path} cannot be read: {exc}") from None
+    missing = [c for c in (*columns, "source", "as_of") if c not in frame.columns]
+    if key and key not in frame.columns:
+        missing.insert(0, key)
+    if missing:
+        raise CatalogError(f"{path}: missing columns {', '.join(missing)}")
+    if "assumption" not in frame.columns:
+        frame["assumption"] = ""
+    frame["assumption"] = frame["assumption"].fillna("")
+    bad = frame.index[frame["source"].isna() | frame["as_of"].isna()].tolist()
+    if bad:
+        raise CatalogError(f"{path}: rows {', '.join(str(b + 2) for b in bad)} lack source or as_of")
+    try:
+        frame["as_of"] = pd.to_datetime(frame["as_of"], format="%Y-%m-%d").dt.date
+    except ValueError as exc:
+        raise CatalogError(f"{path}: as_of must be YYYY-MM-DD ({exc})") from None
+    if key:
+        dupes = frame[key][frame[key].duplicated()].tolist()
+        if dupes:
+            raise CatalogError(f"{path}: duplicate ids {', '.join(map(str, dupes))}")
+        frame = frame.set_index(key, drop=False)
+        frame.index.name = None
+    return frame
+
+
+class Catalog:
+    """All reference tables, read from one directory.
+
+    Attributes are pandas DataFrames indexed by id: ``accelerators``, ``instances`` (one row per
+    instance *and* pricing plan), ``instance_types`` (one row per instance), ``storage``,
+    ``api_prices``, ``fx``, ``onprem``, ``servers``, ``staff_rates``, ``labelling``, ``efficiency``.
+    """
+
+    def __init__(self, directory: Path = CATALOG_DIR):
+        self.directory = Path(directory)
+        for name in TABLES:
+            setattr(self, name, _read(name, self.directory))
+        acc = self.accelerators
+        peak_cols = [c for c in TABLES["accelerators"][2] if c.endswith(("tflops", "tops"))]
+        acc[peak_cols] = acc[peak_cols].astype(float)
+        inst = self.instances
+        inst["accelerator"] = inst["accelerator"].fillna("")
+        inst["accelerators_per_instance"] = inst["accelerators_per_instance"].fillna(0).astype(int)
+        first = inst.drop_duplicates("instance").set_index("instance", drop=False)
+        first.index.name = None
+        self.instance_types = first[["provider", "instance", "accelerator", "accelerators_per_instance", "vcpus"]]
+        unknown = sorted(set(first.accelerator[first.accelerators_per_instance > 0]) - set(acc.index))
+        if unknown:
+            raise CatalogError(f"instances.csv names accelerators missing from accelerators.csv: {unknown}")
+        self._fx = self.fx["per_usd"].astype(float)
+
+    # -- conversions -----------------------------------------------------------------------
+    def fx_rate(self, from_currency: str, to_currency: str) -> float:
+        """Units of ``to_currency`` per unit of ``from_currency``."""
+        for c in (from_currency, to_currency):
+            if c not in self._fx.index:
+                raise CatalogError(f"currency {c} not in fx.csv; known: {', '.join(self._fx.index)}")
+        return float(self._fx[to_currency] / self._fx[from_currency])
+
+    def convert(self, amount, from_currency: str, to_currency: str):
+        """``amount`` in ``from_currency`` expressed in ``to_currency`` (vectorised)."""
+        return np.asarray(amount, dtype=float) * self.fx_rate(from_currency, to_currency) if np.ndim(amount) else \
+            float(amount) * self.fx_rate(from_currency, to_currency)
+
+    # -- lookups with provenance -----------------------------------------------------------
+    def _price(self, table: str, key: str, row: pd.Series, value_col: str, currency: str | None = None) -> Price:
+        value = row[value_col]
+        value = float(value) if pd.notna(value) else float("nan")
+        return Price(table, key, value, currency or str(row.get("currency", "USD")), str(row["source"]),
+                     row["as_of"], str(row.get("assumption", "") or ""))
+
+    def instance_price(self, instance: str, plan: str) -> Price | None:
+        """Hourly price of ``instance`` under ``plan``, or None when the catalog has no such price."""
+        rows = self.instances[(self.instances.instance == instance) & (self.instances.plan == plan)]
+        if rows.empty or pd.isna(rows.iloc[0].price_per_hour):
+            return None
+        return self._price("instances", f"{instance} {plan}", rows.iloc[0], "price_per_hour")
+
+    def instance_plans(self, instance: str) -> list[str]:
+        return sorted(self.instances.plan[self.instances.instance == instance])
+
+    def storage_price(self, tier: str) -> Price:
+        return self._price("storage", tier, self.storage.loc[tier], "price")
+
+    def api_price(self, model: str, direction: str) -> Price:
+        col = {"input": "input_per_mtok", "output": "output_per_mtok"}[direction]
+        return self._price("api_prices", f"{model} {direction}", self.api_prices.loc[model], col)
+
+    def staff_rate(self, rate: str) -> Price:
+        return self._price("staff_rates", rate, self.staff_rates.loc[rate], "annual_cost")
+
+    def labelling_price(self, task: str) -> Price:
+        return self._price("labelling", task, self.labelling.loc[task], "price")
+
+    def server_for(self, accelerator: str, server: str | None = None) -> pd.Series | None:
+        """The named server, or the most recently dated priced server holding ``accelerator``."""
+        if server is not None:
+            return self.servers.loc[server]
+        rows = self.servers[(self.servers.accelerator == accelerator) & self.servers.price.notna()]
+        if rows.empty:
+            return None
+        return rows.sort_values(["as_of", "server"]).iloc[-1]
+
+    def server_price(self, row: pd.Series) -> Price:
+        return self._price("onprem_servers", str(row["server"]), row, "price")
+
+    def onprem_value(self, parameter: str, region: str = "global") -> Price:
+        rows = self.onprem[self.onprem.parameter == parameter]
+        pick = rows[rows.region == region]
+        if pick.empty:
+            pick = rows[rows.region == "global"]
+        if pick.empty:
+            raise CatalogError(f"onprem.csv has no '{parameter}' for region '{region}' or 'global'")
+        row = pick.iloc[0]
+        unit = str(row["unit"])
+        currency = unit.split("/")[0] if "/" in unit and unit.split("/")[0].isupper() else ""
+        return self._price("onprem", f"{parameter} ({row['region']})", row, "value", currency)
+
+    def efficiency(self, workload: str) -> pd.Series:
+        return self.efficiency.loc[workload]
+
+    # -- overview ----------------------------------------------------------------------------
+    def overview(self, on: _dt.date | None = None) -> pd.DataFrame:
+        """One row per table: rows, oldest and newest as_of, assumptions, stale prices on ``on``."""
+        on = on or _dt.date.today()
+        price_tables = {"instances", "storage", "api_prices", "fx", "onprem", "servers", "staff_rates", "labelling"}
+        limit = (pd.Timestamp(on) - pd.DateOffset(months=STALE_MONTHS)).date()
+        rows = []
+        for name, (file, _, _) in TABLES.items():
+            frame = getattr(self, name)
+            stale = int((frame.as_of < limit).sum()) if name in price_tables else 0
+            rows.append({
+                "table": name, "file": file, "rows": len(frame),
+                "oldest": min(frame.as_of), "newest": max(frame.as_of),
+                "assumptions": int((frame.assumption.str.len() > 0).sum()),
+                "stale_prices": stale,
+            })
+        return pd.DataFrame(rows)
+
+    def stale_rows(self, on: _dt.date | None = None) -> pd.DataFrame:
+        """Priced rows older than :data:`STALE_MONTHS` months on ``on``, with table and id."""
+        on = on or _dt.date.today()
+        limit = (pd.Timestamp(on) - pd.DateOffset(months=STALE_MONTHS)).date()
+        out = []
+        for name in ("instances", "storage", "api_prices", "fx", "onprem", "servers", "staff_rates", "labelling"):
+            frame = getattr(self, name)
+            for _, row in frame[frame.as_of < limit].iterrows():
+                ident = row.get("instance", None) if name == "instances" else None
+                ident = f"{ident} {row['plan']}" if ident else row.iloc[0]
+                out.append({"table": name, "id": str(ident), "as_of": row.as_of, "source": row.source})
+        return pd.DataFrame(out, columns=["table", "id", "as_of", "source"])
+
+
+@functools.lru_cache(maxsize=4)
+def load_catalog(directory: str | None = None) -> Catalog:
+    """The catalog in ``directory`` (default ``data/catalog/``), read once per process."""
+    return Catalog(Path(directory) if directory else CATALOG_DIR)

@@ -1,0 +1,143 @@
+"""Command line: ``python -m tco evaluate | validate | catalog | report | schema``.
+
+Exit codes: 0 success; 2 a scenario or catalog is invalid (the message names the field);
+1 a scenario failed in a batch run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as _dt
+import json
+import sys
+from pathlib import Path
+
+from . import __version__
+from .errors import CatalogError, ScenarioError
+
+EXIT_INVALID = 2
+
+
+def _evaluate(args) -> int:
+    from .engine import evaluate
+    from .scenario import load_scenario
+
+    scenario = load_scenario(args.file)
+    report = evaluate(scenario)
+    if args.json:
+        print(report.to_json())
+    else:
+        print(report.to_text())
+    return 0
+
+
+def _validate(args) -> int:
+    from .engine import evaluate
+    from .scenario import load_scenario
+
+    status = 0
+    for file in args.files:
+        try:
+            scenario = load_scenario(file)
+            report = evaluate(scenario, compare=False)  # sizing errors (SLO, memory) surface here too
+        except ScenarioError as exc:
+            print(exc, file=sys.stderr)
+            status = EXIT_INVALID
+            continue
+        extra = f"; {len(report.warnings)} warning(s)" if report.warnings else ""
+        print(f"{file}: valid ({scenario.name}, {len(scenario.models)} model(s)){extra}")
+    return status
+
+
+def _catalog(args) -> int:
+    from .catalog import STALE_MONTHS, TABLES, load_catalog
+
+    cat = load_catalog()
+    on = args.as_of or _dt.date.today()
+    if args.table:
+        frame = getattr(cat, args.table)
+        with_pd_options(lambda: print(frame.to_string(index=False)))
+        return 0
+    overview = cat.overview(on)
+    print(f"Reference catalog in {cat.directory} (ages on {on}; prices older than {STALE_MONTHS} months are stale)")
+    with_pd_options(lambda: print(overview.to_string(index=False)))
+    stale = cat.stale_rows(on)
+    if len(stale):
+        print(f"\nWarning: {len(stale)} priced row(s) are older than {STALE_MONTHS} months:")
+        for r in stale.itertuples():
+            print(f"  - {r.table}: {r.id} (as of {r.as_of}; {r.source})")
+    print(f"\nShow one table with: python -m tco catalog --table NAME  ({', '.join(TABLES)})")
+    return 0
+
+
+def with_pd_options(fn):
+    import pandas as pd
+
+    with pd.option_context("display.width", 200, "display.max_columns", 30, "display.max_colwidth", 60):
+        fn()
+
+
+def _report(args) -> int:
+    from .batch import run_reports
+
+    return run_reports(args.scenarios, Path(args.out))
+
+
+def _schema(args) -> int:
+    from .scenario import json_schema, repo_path
+
+    text = json.dumps(json_schema(), indent=2, ensure_ascii=False) + "\n"
+    if args.write:
+        target = repo_path("data/scenarios/schema.json")
+        tmp = target.with_suffix(".json.tmp")
+        tmp.write_text(text, encoding="utf-8")
+        tmp.replace(target)
+        print(f"wrote {target}")
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m tco", description="AI deployment cost workbook (tco).")
+    parser.add_argument("--version", action="version", version=f"tco {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("evaluate", help="cost one scenario: a terminal table, or --json")
+    p.add_argument("file", help="scenario YAML file")
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
+    p.set_defaults(func=_evaluate)
+
+    p = sub.add_parser("validate", help="check scenario files (schema, catalog ids, sizing)")
+    p.add_argument("files", nargs="+", help="scenario YAML files")
+    p.set_defaults(func=_validate)
+
+    p = sub.add_parser("catalog", help="list the reference tables with their age")
+    p.add_argument("--table", choices=["accelerators", "instances", "storage", "api_prices", "fx", "onprem",
+                                       "servers", "staff_rates", "labelling", "efficiency"])
+    p.add_argument("--as-of", type=_dt.date.fromisoformat, help="date to judge staleness on (YYYY-MM-DD)")
+    p.set_defaults(func=_catalog)
+
+    p = sub.add_parser("report", help="reports for scenarios (default: every bundled one) into --out")
+    p.add_argument("scenarios", nargs="*", help="scenario files (default: data/scenarios/*.yaml)")
+    p.add_argument("--out", default="reports", help="output folder (default: reports/)")
+    p.set_defaults(func=_report)
+
+    p = sub.add_parser("schema", help="print the scenario JSON Schema (--write: data/scenarios/schema.json)")
+    p.add_argument("--write", action="store_true")
+    p.set_defaults(func=_schema)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except ScenarioError as exc:
+        print(exc, file=sys.stderr)
+        return EXIT_INVALID
+    except CatalogError as exc:
+        print(f"Catalog error: {exc}", file=sys.stderr)
+        return EXIT_INVALID
+    except BrokenPipeError:
+        return 0

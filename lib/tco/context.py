@@ -1,0 +1,76 @@
+"""Evaluation context: the scenario, the catalog, prices used (with provenance) and warnings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .catalog import Catalog, Price
+
+
+@dataclass
+class LineItem:
+    """One cost line: what, for which model, how much per day, and the formula it came from.
+
+    ``cost_per_day`` is NaN when the item could not be priced; ``priced`` is then False and a
+    warning says why. Quantities are per day unless ``unit`` says otherwise.
+    """
+
+    dimension: str
+    item: str
+    model: str
+    cost_per_day: float
+    quantity: float
+    unit: str
+    formula: str
+    note: str = ""
+
+    @property
+    def priced(self) -> bool:
+        return bool(np.all(np.isfinite(self.cost_per_day)))
+
+
+@dataclass
+class Warning_:
+    code: str  # unpriced | stale | utilisation | estimate | assumption
+    message: str
+    model: str = ""
+
+
+@dataclass
+class Context:
+    scenario: object
+    catalog: Catalog
+    prices: dict[tuple[str, str], Price] = field(default_factory=dict)
+    warnings: list[Warning_] = field(default_factory=list)
+
+    @property
+    def currency(self) -> str:
+        return self.scenario.currency
+
+    def use(self, price: Price) -> float:
+        """Record a catalog price and return its value in the scenario's currency."""
+        self.prices[(price.table, price.key)] = price
+        if not price.currency:
+            return price.value
+        return price.value * self.use_fx(price.currency)
+
+    def use_fx(self, currency: str) -> float:
+        """Record the exchange rate used to convert ``currency`` and return units of ours per unit."""
+        if currency != self.currency:
+            for c in (currency, self.currency):
+                if c != "USD":
+                    row = self.catalog.fx.loc[c]
+                    self.prices[("fx", c)] = Price("fx", c, float(row.per_usd), c, str(row.source), row.as_of,
+                                                    str(row.assumption))
+        return self.catalog.fx_rate(currency, self.currency)
+
+    def warn(self, code: str, message: str, model: str = "") -> None:
+        if not any(w.code == code and w.message == message for w in self.warnings):
+            self.warnings.append(Warning_(code, message, model))
+
+    def unpriced(self, what: str, reason: str, model: str = "") -> float:
+        """Warn that ``what`` could not be priced and return NaN for its cost."""
+        self.warn("unpriced", f"{what} could not be priced: {reason}. It is left out of the totals.", model)
+        return float("nan")

@@ -1,0 +1,14 @@
+"""The five cost dimensions (DESIGN 3.7): each module turns a scenario and its sizing into line items."""
+
+from . import compute, data, fusion, staff, storage
+
+DIMENSIONS = ("data", "storage", "compute", "staff", "fusion")
+LABELS = {
+    "data": "Data cost / 数据成本",
+    "storage": "Model storage cost / 模型存储成本",
+    "compute": "Compute cost / 计算资源成本",
+    "staff": "Staff cost / 人员成本",
+    "fusion": "Multi-model fusion cost / 多模型融合成本",
+}
+
+__all__ = ["DIMENSIONS", "LABELS", "compute", "data", "fusion", "staff", "storage"]

@@ -1,0 +1,132 @@
+"""Data cost / 数据成本: acquisition, processing, labelling and retention."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..context import Context, LineItem
+from ..pricing import per_month_to_per_day, stored_cost_per_day
+
+
+def volume_cost_per_day(gb_per_day, price_per_gb, usable_fraction=1.0):
+    r"""Daily cost of acquiring or processing data priced per GB.
+
+    Parameters
+    ----------
+    gb_per_day : array_like
+        Data volume per day. [GB/day]
+    price_per_gb : array_like
+        [currency/GB]
+    usable_fraction : array_like, default 1
+        Share of the data that is usable; the rest is paid for too, u. [1]
+
+    Returns
+    -------
+    numpy.ndarray or float
+        [currency/day]
+
+    Notes
+    -----
+    .. math:: C = \frac{V_{day} \cdot p}{u}
+
+    Examples
+    --------
+    >>> volume_cost_per_day(6.0, 10.0, 0.8)
+    75.0
+    """
+    return np.divide(np.multiply(gb_per_day, price_per_gb), usable_fraction) * 1.0
+
+
+def labelling_cost_per_day(labels_per_day, price_per_label, relabel_rate=0.0):
+    r"""Daily cost of labelling.
+
+    Parameters
+    ----------
+    labels_per_day : array_like
+        [labels/day]
+    price_per_label : array_like
+        [currency/label]
+    relabel_rate : array_like, default 0
+        Extra share of labels redone, r. [1]
+
+    Returns
+    -------
+    numpy.ndarray or float
+        [currency/day]
+
+    Notes
+    -----
+    .. math:: C = L_{day} \cdot p \cdot (1 + r)
+
+    Examples
+    --------
+    >>> labelling_cost_per_day(10000, 0.07, 0.1)
+    770.0
+    """
+    return np.multiply(np.multiply(labels_per_day, price_per_label), np.add(1.0, relabel_rate)) * 1.0
+
+
+def retained_gb(gb_per_day, days, replication=1.0):
+    r"""Steady-state volume held when each day's data is kept ``days`` days.
+
+    Parameters
+    ----------
+    gb_per_day : array_like
+        [GB/day]
+    days : array_like
+        Retention period. [days]
+    replication : array_like, default 1
+        Copies kept. [1]
+
+    Returns
+    -------
+    numpy.ndarray or float
+        [GB]
+
+    Notes
+    -----
+    .. math:: V = V_{day} \cdot D \cdot R
+
+    Examples
+    --------
+    >>> retained_gb(500, 30, 3)
+    45000.0
+    """
+    return np.multiply(np.multiply(gb_per_day, days), replication) * 1.0
+
+
+def items(ctx: Context, sizings=None) -> list[LineItem]:
+    d = ctx.scenario.data
+    cur = ctx.currency
+    out: list[LineItem] = []
+    for src in d.sources:
+        cost = volume_cost_per_day(src.gb_per_day, src.price_per_gb, src.usable_fraction)
+        out.append(LineItem("data", f"acquisition: {src.name}", "", float(cost), src.gb_per_day, "GB/day",
+                            "GB/day × price/GB ÷ usable_fraction",
+                            f"{src.price_per_gb:g} {cur}/GB, usable {src.usable_fraction:g}"))
+        if src.licence_fee_per_month:
+            out.append(LineItem("data", f"licence: {src.name}", "", float(per_month_to_per_day(src.licence_fee_per_month)),
+                                src.licence_fee_per_month, f"{cur}/month", "licence fee/month ÷ (365/12)"))
+    for step in d.processing:
+        out.append(LineItem("data", f"processing: {step.name}", "", float(volume_cost_per_day(step.gb_per_day, step.price_per_gb)),
+                            step.gb_per_day, "GB/day", "GB/day × price/GB", f"{step.price_per_gb:g} {cur}/GB"))
+    lab = d.labelling
+    if lab is not None:
+        if lab.price_per_label is not None:
+            price, note = lab.price_per_label, f"{lab.price_per_label:g} {cur}/label"
+        else:
+            p = ctx.catalog.labelling_price(lab.task)
+            price, note = ctx.use(p), f"catalog task {lab.task} ({p.value:g} {p.currency}/label, {p.as_of})"
+        out.append(LineItem("data", "labelling", "", float(labelling_cost_per_day(lab.labels_per_day, price, lab.relabel_rate)),
+                            lab.labels_per_day * (1 + lab.relabel_rate), "labels/day",
+                            "labels/day × price/label × (1 + relabel_rate)", note))
+    for r in d.retention:
+        gb = retained_gb(r.gb_per_day, r.days, r.replication)
+        if r.price_per_gb_month is not None:
+            price, note = r.price_per_gb_month, f"{r.price_per_gb_month:g} {cur}/GB-month"
+        else:
+            p = ctx.catalog.storage_price(r.tier)
+            price, note = ctx.use(p), f"{r.tier} ({p.value:g} {p.currency}/GB-month, {p.as_of})"
+        out.append(LineItem("data", f"retention: {r.name}", "", float(stored_cost_per_day(gb, price)), float(gb), "GB held",
+                            "GB/day × days × replication × price/GB-month ÷ (365/12)", note))
+    return out

@@ -1,0 +1,127 @@
+"""Multi-model fusion cost / 多模型融合成本: traffic shares per strategy and the fusion line items."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..context import Context, LineItem
+from ..pricing import per_month_to_per_day
+from ..units import SECONDS_PER_HOUR
+from .staff import person_days_cost_per_day
+
+
+def cascade_shares(escalation):
+    r"""Traffic share of each stage of a cascade.
+
+    Parameters
+    ----------
+    escalation : array_like
+        For stages 2..n, the fraction of the previous stage's traffic escalated, e_m. [1]
+
+    Returns
+    -------
+    numpy.ndarray
+        Shares :math:`s_1 .. s_n` of the traffic entering the cascade. [1]
+
+    Notes
+    -----
+    .. math:: s_1 = 1, \quad s_m = \prod_{j=2}^{m} e_j
+
+    Examples
+    --------
+    >>> cascade_shares([0.2, 0.5])
+    array([1. , 0.2, 0.1])
+    """
+    e = np.asarray(escalation, dtype=float)
+    return np.concatenate([np.ones(e.shape[:-1] + (1,)), np.cumprod(e, axis=-1)], axis=-1)
+
+
+def traffic_shares(scenario) -> list[float]:
+    """Share of non-cached requests reaching each model, after its own traffic_share and routing."""
+    own = [m.traffic_share for m in scenario.models]
+    if scenario.fusion.strategy == "cascade":
+        routed = cascade_shares(scenario.fusion.escalation)
+        return [float(own[0] * r * (own[i] if i else 1.0)) for i, r in enumerate(routed)]
+    return own
+
+
+def combiner_cost_per_day(requests_per_day, cpu_ms_per_request, price_per_instance_hour, vcpus):
+    r"""Daily cost of the CPU time spent combining or routing model outputs.
+
+    Parameters
+    ----------
+    requests_per_day : array_like
+        Requests reaching the combiner. [requests/day]
+    cpu_ms_per_request : array_like
+        [ms]
+    price_per_instance_hour : array_like
+        [currency/h]
+    vcpus : array_like
+        vCPUs of the instance. [1]
+
+    Returns
+    -------
+    numpy.ndarray or float
+        [currency/day]
+
+    Notes
+    -----
+    Paid per vCPU-hour used:
+
+    .. math:: C = \frac{Q \cdot t_{cpu}/1000}{3600} \cdot \frac{p_{inst}}{vCPU}
+
+    Examples
+    --------
+    >>> round(combiner_cost_per_day(3.6e7, 0.1, 0.1785, 4), 4)
+    0.0446
+    """
+    cpu_hours = np.multiply(requests_per_day, cpu_ms_per_request) / 1000.0 / SECONDS_PER_HOUR
+    return np.multiply(cpu_hours, np.divide(price_per_instance_hour, vcpus)) * 1.0
+
+
+def _instance_hour(ctx: Context, instance: str):
+    p = ctx.catalog.instance_price(instance, "on_demand")
+    vcpus = float(ctx.catalog.instance_types.loc[instance, "vcpus"])
+    if p is None:
+        return ctx.unpriced(f"instance {instance}", "no on_demand price in the catalog"), vcpus, "unpriced"
+    return ctx.use(p), vcpus, f"{instance} on_demand ({p.as_of})"
+
+
+def items(ctx: Context, sizings) -> list[LineItem]:
+    sc = ctx.scenario
+    fu = sc.fusion
+    out: list[LineItem] = []
+    if fu.strategy == "single":
+        if fu.algorithm_cost_per_day and fu.complexity:
+            out.append(_algorithm_item(ctx))
+        return out
+    q = float(sizings[0].requests_per_day)
+    if fu.combiner_cpu_ms_per_request > 0:
+        price, vcpus, basis = _instance_hour(ctx, fu.combiner_instance)
+        what = "routing" if fu.strategy == "cascade" else f"combiner ({fu.combiner})"
+        out.append(LineItem("fusion", what, "", float(combiner_cost_per_day(q, fu.combiner_cpu_ms_per_request, price, vcpus)),
+                            q * fu.combiner_cpu_ms_per_request / 1000.0 / SECONDS_PER_HOUR, "vCPU-hours/day",
+                            "requests/day × CPU ms ÷ 1000 ÷ 3600 × price/instance-hour ÷ vCPUs", basis))
+    if fu.meta_model is not None:
+        mm = fu.meta_model
+        price, _, basis = _instance_hour(ctx, mm.instance)
+        hours = mm.hours_per_run * mm.runs_per_month
+        out.append(LineItem("fusion", "meta-model training", "", float(per_month_to_per_day(hours * price)),
+                            float(per_month_to_per_day(hours)), "instance-hours/day",
+                            "hours/run × runs/month × price/instance-hour ÷ (365/12)", basis))
+    if fu.integration_person_days_per_model_per_month > 0:
+        n = len(sc.models)
+        days = fu.integration_person_days_per_model_per_month * n
+        out.append(LineItem("fusion", "integration upkeep", "", float(person_days_cost_per_day(days, sc.staff.day_rate)),
+                            days, "person-days/month", "person-days/model/month × models × day rate ÷ (365/12)",
+                            f"{n} models, {sc.staff.day_rate:,.0f} {ctx.currency}/person-day"))
+    if fu.algorithm_cost_per_day and fu.complexity:
+        out.append(_algorithm_item(ctx))
+    return out
+
+
+def _algorithm_item(ctx: Context) -> LineItem:
+    fu = ctx.scenario.fusion
+    return LineItem("fusion", "fusion algorithm upkeep", "", fu.algorithm_cost_per_day * fu.complexity, fu.complexity,
+                    "complexity (0-1)", "fusion algorithm cost/day × complexity (the articles' C_fuse = C × F, per day)",
+                    f"{fu.algorithm_cost_per_day:g} {ctx.currency}/day × {fu.complexity:g}")

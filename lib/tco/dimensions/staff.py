@@ -1,0 +1,146 @@
+"""Staff cost / 人员成本: roles, tasks, per-model upkeep, operations and training.
+
+Staff cost does not grow with query count (one of the source article's errors): it grows with
+the number of models and with the size of the fleet people operate.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..context import Context, LineItem
+from ..pricing import per_month_to_per_day, per_year_to_per_day
+
+
+def fte_cost_per_day(fte, annual_cost):
+    r"""Daily cost of full-time staff.
+
+    Parameters
+    ----------
+    fte : array_like
+        Full-time equivalents. [1]
+    annual_cost : array_like
+        Loaded cost of one FTE for a year. [currency/year]
+
+    Returns
+    -------
+    numpy.ndarray or float
+        [currency/day]
+
+    Notes
+    -----
+    .. math:: C = \frac{FTE \cdot c_{year}}{365}
+
+    Examples
+    --------
+    >>> fte_cost_per_day(2, 365000)
+    2000.0
+    """
+    return per_year_to_per_day(np.multiply(fte, annual_cost)) * 1.0
+
+
+def person_days_cost_per_day(person_days_per_month, day_rate, automation_factor=0.0):
+    r"""Daily cost of effort counted in person-days per month.
+
+    Parameters
+    ----------
+    person_days_per_month : array_like
+        [person-days/month]
+    day_rate : array_like
+        [currency/person-day]
+    automation_factor : array_like, default 0
+        Share of the effort automated away, a. [1]
+
+    Returns
+    -------
+    numpy.ndarray or float
+        [currency/day]
+
+    Notes
+    -----
+    .. math:: C = \frac{d_{month} \cdot rate \cdot (1 - a)}{365/12}
+
+    Examples
+    --------
+    Two models at 2 person-days each per month, 1,000 per day:
+
+    >>> round(person_days_cost_per_day(4, 1000), 4)
+    131.5068
+    """
+    return per_month_to_per_day(np.multiply(np.multiply(person_days_per_month, day_rate),
+                                            np.subtract(1.0, automation_factor))) * 1.0
+
+
+def operations_fte(nodes, nodes_per_engineer, automation_factor=0.0):
+    r"""Operations engineers needed for a fleet (fractional).
+
+    Parameters
+    ----------
+    nodes : array_like
+        Instances or servers in service. [1]
+    nodes_per_engineer : array_like
+        [1]
+    automation_factor : array_like, default 0
+        a. [1]
+
+    Returns
+    -------
+    numpy.ndarray or float
+        [FTE]
+
+    Notes
+    -----
+    .. math:: FTE_{ops} = \frac{nodes}{nodes\_per\_engineer} (1 - a)
+
+    Examples
+    --------
+    >>> operations_fte(40, 50, 0.5)
+    0.4
+    """
+    return np.multiply(np.divide(nodes, nodes_per_engineer), np.subtract(1.0, automation_factor)) * 1.0
+
+
+def _annual(ctx: Context, annual_cost, rate):
+    if annual_cost is not None:
+        return float(annual_cost), f"{annual_cost:,.0f} {ctx.currency}/year"
+    p = ctx.catalog.staff_rate(rate)
+    return ctx.use(p), f"catalog {rate} ({p.value:,.0f} {p.currency}/year, {p.as_of})"
+
+
+def items(ctx: Context, sizings) -> list[LineItem]:
+    st = ctx.scenario.staff
+    cur = ctx.currency
+    auto = st.automation_factor
+    out: list[LineItem] = []
+    headcount = 0.0
+    for role in st.roles:
+        annual, note = _annual(ctx, role.annual_cost, role.rate)
+        headcount += role.fte
+        out.append(LineItem("staff", f"role: {role.role}", "", float(fte_cost_per_day(role.fte, annual)), role.fte, "FTE",
+                            "FTE × loaded annual cost ÷ 365", note))
+    for task in st.tasks:
+        rate = task.day_rate if task.day_rate is not None else st.day_rate
+        out.append(LineItem("staff", f"task: {task.task}", "", float(person_days_cost_per_day(task.person_days_per_month, rate)),
+                            task.person_days_per_month, "person-days/month", "person-days/month × day rate ÷ (365/12)",
+                            f"{rate:,.0f} {cur}/person-day"))
+    if st.upkeep_person_days_per_model_per_month > 0:
+        for sz in sizings:
+            out.append(LineItem("staff", "model upkeep", sz.name,
+                                float(person_days_cost_per_day(st.upkeep_person_days_per_model_per_month, st.day_rate, auto)),
+                                st.upkeep_person_days_per_model_per_month, "person-days/month",
+                                "person-days/model/month × day rate × (1 − automation) ÷ (365/12)",
+                                f"{st.day_rate:,.0f} {cur}/person-day, automation {auto:g}"))
+    if st.operations is not None:
+        nodes = sum(float(np.max(sz.instances)) for sz in sizings if sz.deployment != "api")
+        fte = float(operations_fte(nodes, st.operations.nodes_per_engineer, auto))
+        annual, note = _annual(ctx, st.operations.annual_cost, st.operations.rate)
+        headcount += fte
+        out.append(LineItem("staff", "operations", "", float(fte_cost_per_day(fte, annual)), fte, "FTE",
+                            "nodes ÷ nodes per engineer × (1 − automation) × loaded annual cost ÷ 365",
+                            f"{nodes:g} nodes, {st.operations.nodes_per_engineer:g} per engineer; {note}"))
+    if st.training_days_per_person_per_year > 0:
+        days = headcount * st.training_days_per_person_per_year
+        out.append(LineItem("staff", "training", "", float(per_year_to_per_day(days * st.day_rate)), days,
+                            "person-days/year", "headcount × training days/year × day rate ÷ 365",
+                            f"{headcount:g} FTE × {st.training_days_per_person_per_year:g} days"))
+    return out

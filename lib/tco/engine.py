@@ -1,0 +1,155 @@
+"""``evaluate(scenario) -> CostReport``: traffic, sizing, the five dimensions, totals, warnings."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from . import capacity
+from .catalog import STALE_MONTHS, Catalog, load_catalog
+from .context import Context
+from .dimensions import compute, data, fusion, staff, storage
+from .report import CostReport
+from .scenario import Fusion, Scenario, load_scenario, repo_path
+from .sizing import Sizing, size_model
+
+#: Mean utilisation below which a self-hosted fleet is reported as mostly idle.
+IDLE_UTILISATION = 0.15
+WARNING_ORDER = {"unpriced": 0, "stale": 1, "estimate": 2, "utilisation": 3}
+
+
+def hourly_arrival_rates(scenario: Scenario) -> np.ndarray:
+    """Requests per second that miss the cache, for each hour of the day, shape (24,)."""
+    tr = scenario.traffic
+    weights = capacity.hourly_weights(tr.hourly_profile, tr.peak_to_average)
+    return capacity.arrival_rates(tr.requests_per_day, tr.cache_hit_rate, weights)
+
+
+def _size_all(scenario: Scenario, ctx: Context, rates) -> list[Sizing]:
+    shares = fusion.traffic_shares(scenario)
+    return [size_model(m, i, shares[i], rates, ctx) for i, m in enumerate(scenario.models)]
+
+
+def _line_items(ctx: Context, sizings):
+    return [*data.items(ctx, sizings), *storage.items(ctx, sizings), *compute.items(ctx, sizings),
+            *staff.items(ctx, sizings), *fusion.items(ctx, sizings)]
+
+
+def _models_frame(scenario: Scenario, sizings: list[Sizing]) -> pd.DataFrame:
+    rows = []
+    for m, sz in zip(scenario.models, sizings):
+        rate = sz.rate
+        rows.append({
+            "model": sz.name, "kind": sz.kind, "deployment": sz.deployment,
+            "accelerator": sz.accelerator, "instance": sz.instance,
+            "traffic_share": float(sz.traffic_share), "requests_per_day": float(sz.requests_per_day),
+            "peak_rps": float(sz.peak_rps),
+            "throughput_rps_per_accelerator": float(sz.throughput_rps_per_accelerator),
+            "throughput_basis": sz.throughput_basis,
+            "band_low": sz.band[0] if sz.band else float("nan"), "band_high": sz.band[1] if sz.band else float("nan"),
+            "weights_gb": float(sz.weights_gb), "embedding_tables_gb": float(sz.embedding_tables_gb),
+            "kv_cache_gb": float(sz.kv_cache_gb), "memory_needed_gb": float(sz.memory_needed_gb),
+            "artifact_gb": float(sz.artifact_gb), "replica_size": float(sz.replica_size),
+            "replica_throughput_rps": float(sz.replica_throughput_rps),
+            "service_time_ms": float(sz.service_time_ms), "service_time_basis": sz.service_time_basis,
+            "slots": float(sz.slots), "latency_slo_ms": m.latency_slo_ms if m.latency_slo_ms else float("nan"),
+            "latency_percentile": m.latency_percentile if m.latency_slo_ms else float("nan"),
+            "replicas_load": float(sz.replicas_load), "replicas_slo": float(sz.replicas_slo),
+            "replicas": float(sz.replicas), "binding": str(sz.binding), "billing": m.serving.billing,
+            "accelerators": float(sz.accelerators), "instances": float(sz.instances),
+            "accelerators_per_instance": int(sz.accelerators_per_instance),
+            "accelerator_hours_per_day": float(sz.accelerator_hours_per_day),
+            "utilisation_mean": float(sz.utilisation_mean), "utilisation_peak": float(sz.utilisation_peak),
+            "price_per_instance_hour": float(rate.price_per_instance_hour) if rate else float("nan"),
+            "price_basis": rate.basis if rate else "",
+            "serving_cost_per_day": float(sz.serving_cost_per_day),
+            "api_model": sz.api_model, "api_cost_per_day": float(sz.api_cost_per_day),
+            "training_accelerator_hours_per_run": sz.training_accelerator_hours_per_run,
+            "training_cost_per_run": sz.training_cost_per_run,
+            "notes": "; ".join(sz.notes),
+        })
+    return pd.DataFrame(rows)
+
+
+def _hourly_frame(rates, sizings: list[Sizing]) -> pd.DataFrame:
+    frame = pd.DataFrame({"hour": np.arange(24), "requests_per_s": np.asarray(rates, dtype=float)})
+    for sz in sizings:
+        frame[f"{sz.name}: requests_per_s"] = np.asarray(rates, dtype=float) * sz.traffic_share
+        if sz.deployment != "api":
+            frame[f"{sz.name}: replicas"] = np.asarray(sz.hourly_replicas, dtype=float)
+    return frame
+
+
+def _sources(ctx: Context) -> pd.DataFrame:
+    on = ctx.scenario.evaluation_date
+    rows = [{"table": p.table, "key": p.key, "value": p.value, "currency": p.currency, "source": p.source,
+             "as_of": p.as_of, "stale": p.is_stale(on), "assumption": p.assumption}
+            for p in sorted(ctx.prices.values(), key=lambda p: (p.table, p.key))]
+    return pd.DataFrame(rows, columns=["table", "key", "value", "currency", "source", "as_of", "stale", "assumption"])
+
+
+def evaluate(scenario: Scenario | str | Path | dict, catalog: Catalog | None = None, *,
+             compare: bool = True) -> CostReport:
+    """Evaluate a scenario: size every model, cost the five dimensions, total and check.
+
+    Parameters
+    ----------
+    scenario : Scenario, path or mapping
+        A validated scenario, or a file / mapping that :func:`tco.load_scenario` accepts.
+    catalog : Catalog, optional
+        Reference tables (default: ``data/catalog/``).
+    compare : bool, default True
+        Also compute the marginal cost of fusion and the hosted-API break-even.
+
+    Returns
+    -------
+    CostReport
+
+    Examples
+    --------
+    >>> from tco import evaluate
+    >>> report = evaluate(repo_path("data/scenarios/paper-example.yaml"))
+    >>> sorted(report.totals)
+    ['per_1k_requests', 'per_day', 'per_month', 'per_year']
+    """
+    catalog = catalog or load_catalog()
+    if not isinstance(scenario, Scenario):
+        scenario = load_scenario(scenario, catalog)
+    ctx = Context(scenario, catalog)
+    rates = hourly_arrival_rates(scenario)
+    sizings = _size_all(scenario, ctx, rates)
+    items = _line_items(ctx, sizings)
+
+    marginal = alone_total = None
+    alternatives = pd.DataFrame(columns=["model", "api_model", "self_hosted_per_day", "api_per_day", "cheaper",
+                                         "break_even_requests_per_day", "api_cheaper_everywhere",
+                                         "self_hosting_cheaper_everywhere"])
+    if compare:
+        if scenario.fusion.strategy != "single":
+            alone = scenario.model_copy(update={"models": scenario.models[:1], "fusion": Fusion()})
+            alone_total = evaluate(alone, catalog, compare=False).per_day
+        rows = compute.api_comparison(
+            ctx, scenario, sizings, rates,
+            lambda model, i, share, grid: size_model(model, i, share, grid, Context(scenario, catalog), quiet=True))
+        if rows:
+            alternatives = pd.DataFrame(rows, columns=alternatives.columns)
+
+    for sz in sizings:
+        if sz.deployment != "api" and float(sz.utilisation_mean) < IDLE_UTILISATION:
+            ctx.warn("utilisation", f"{sz.name}: mean utilisation is {float(sz.utilisation_mean) * 100:.1f}% "
+                     f"({sz.binding} sets {float(sz.replicas):g} replicas); consider autoscaled billing, a smaller "
+                     f"accelerator, fewer minimum replicas or the hosted API", sz.name)
+    on = scenario.evaluation_date
+    for p in sorted(ctx.prices.values(), key=lambda p: (p.table, p.key)):
+        if p.is_stale(on):
+            ctx.warn("stale", f"{p.table} '{p.key}' is dated {p.as_of}, more than {STALE_MONTHS} months before "
+                     f"{on}: check it ({p.source})")
+    warnings = [w.message for w in sorted(ctx.warnings, key=lambda w: WARNING_ORDER.get(w.code, 9))]
+    report = CostReport.build(scenario, items, _models_frame(scenario, sizings), warnings, _sources(ctx),
+                              alternatives, None, alone_total, _hourly_frame(rates, sizings))
+    if alone_total is not None:
+        report.marginal_fusion_cost_per_day = report.per_day - alone_total
+    return report
+

@@ -1,0 +1,188 @@
+"""CostReport: tidy line items, totals per day / month / year / 1,000 requests, sizing, warnings."""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from .dimensions import DIMENSIONS, LABELS
+from .units import DAYS_PER_MONTH, DAYS_PER_YEAR
+
+ITEM_COLUMNS = ["dimension", "item", "model", "cost_per_day", "cost_per_month", "cost_per_year", "share",
+                "quantity", "unit", "formula", "note", "priced"]
+
+
+def _clean(value):
+    """JSON-safe plain Python values (NaN becomes None, numpy scalars become floats)."""
+    if isinstance(value, dict):
+        return {k: _clean(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_clean(v) for v in value]
+    if isinstance(value, np.ndarray):
+        return [_clean(v) for v in value.tolist()]
+    if isinstance(value, (np.floating, float)):
+        return None if not math.isfinite(float(value)) else float(value)
+    if isinstance(value, (np.integer,)):
+        return int(value)
+    if isinstance(value, np.bool_):
+        return bool(value)
+    return value
+
+
+@dataclass
+class CostReport:
+    """The answer for one scenario. Build it with :func:`tco.evaluate`.
+
+    Attributes
+    ----------
+    items : pandas.DataFrame
+        One row per line item: dimension, item, model, cost per day / month / year, share of
+        the priced total, quantity and unit, the formula and a note on inputs and prices.
+    totals : dict
+        ``per_day``, ``per_month``, ``per_year`` and ``per_1k_requests`` of the priced items.
+    models : pandas.DataFrame
+        Sizing per model (throughput, replicas, accelerators, instances, utilisation...).
+    """
+
+    name: str
+    title: str
+    currency: str
+    requests_per_day: float
+    as_of: str
+    items: pd.DataFrame
+    models: pd.DataFrame
+    warnings: list[str]
+    sources: pd.DataFrame
+    alternatives: pd.DataFrame
+    marginal_fusion_cost_per_day: float | None
+    first_model_alone_per_day: float | None = None
+    hourly: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+    @classmethod
+    def build(cls, scenario, line_items, models, warnings, sources, alternatives, marginal, alone, hourly):
+        rows = [{
+            "dimension": it.dimension, "item": it.item, "model": it.model,
+            "cost_per_day": float(it.cost_per_day), "quantity": float(it.quantity), "unit": it.unit,
+            "formula": it.formula, "note": it.note, "priced": it.priced,
+        } for it in line_items]
+        items = pd.DataFrame(rows, columns=[c for c in ITEM_COLUMNS if c not in ("cost_per_month", "cost_per_year", "share")])
+        items["cost_per_month"] = items.cost_per_day * DAYS_PER_MONTH
+        items["cost_per_year"] = items.cost_per_day * DAYS_PER_YEAR
+        total = items.cost_per_day[items.priced].sum()
+        items["share"] = items.cost_per_day / total if total > 0 else 0.0
+        items = items[ITEM_COLUMNS]
+        return cls(scenario.name, scenario.title or scenario.name, scenario.currency,
+                   float(scenario.traffic.requests_per_day), str(scenario.evaluation_date), items, models, warnings,
+                   sources, alternatives, marginal, alone, hourly)
+
+    # -- totals ------------------------------------------------------------------------------
+    @property
+    def per_day(self) -> float:
+        return float(self.items.cost_per_day[self.items.priced].sum())
+
+    @property
+    def totals(self) -> dict[str, float]:
+        day = self.per_day
+        per_1k = day / self.requests_per_day * 1000.0 if self.requests_per_day > 0 else float("nan")
+        return {"per_day": day, "per_month": day * DAYS_PER_MONTH, "per_year": day * DAYS_PER_YEAR,
+                "per_1k_requests": per_1k}
+
+    def by_dimension(self) -> pd.Series:
+        """Priced cost per day of each of the five dimensions (all five, zero where empty)."""
+        priced = self.items[self.items.priced]
+        return priced.groupby("dimension").cost_per_day.sum().reindex(list(DIMENSIONS), fill_value=0.0)
+
+    def by_model(self) -> pd.Series:
+        """Priced cost per day attributed to each model; items shared by all models under '(shared)'."""
+        priced = self.items[self.items.priced]
+        key = priced.model.where(priced.model != "", "(shared)")
+        return priced.groupby(key, sort=False).cost_per_day.sum()
+
+    def by_dimension_and_model(self) -> pd.DataFrame:
+        priced = self.items[self.items.priced]
+        key = priced.model.where(priced.model != "", "(shared)")
+        table = priced.assign(model=key).pivot_table(index="dimension", columns="model", values="cost_per_day",
+                                                     aggfunc="sum", fill_value=0.0, sort=False)
+        return table.reindex(list(DIMENSIONS), fill_value=0.0)
+
+    @property
+    def unpriced(self) -> pd.DataFrame:
+        return self.items[~self.items.priced]
+
+    # -- export ------------------------------------------------------------------------------
+    def to_dict(self) -> dict:
+        models = []
+        for row in self.models.to_dict(orient="records"):
+            row = {k: v for k, v in row.items() if not (k.startswith("training") and v is None)}
+            if row.get("training_accelerator_hours_per_run") is None or (
+                    isinstance(row.get("training_accelerator_hours_per_run"), float)
+                    and math.isnan(row["training_accelerator_hours_per_run"])):
+                row.pop("training_accelerator_hours_per_run", None)
+            models.append(row)
+        return _clean({
+            "scenario": {"name": self.name, "title": self.title, "currency": self.currency,
+                         "requests_per_day": self.requests_per_day, "as_of": self.as_of},
+            "totals": self.totals,
+            "by_dimension": self.by_dimension().to_dict(),
+            "by_model": self.by_model().to_dict(),
+            "items": self.items.drop(columns=["cost_per_month", "cost_per_year"]).to_dict(orient="records"),
+            "models": models,
+            "alternatives": self.alternatives.to_dict(orient="records"),
+            "marginal_fusion_cost_per_day": self.marginal_fusion_cost_per_day,
+            "warnings": list(self.warnings),
+            "sources": self.sources.astype({"as_of": str}).to_dict(orient="records"),
+        })
+
+    def to_json(self, indent: int | None = 2) -> str:
+        return json.dumps(self.to_dict(), indent=indent, ensure_ascii=False, allow_nan=False)
+
+    # -- text --------------------------------------------------------------------------------
+    def to_text(self, width: int = 100) -> str:
+        """A readable terminal report: totals, dimensions, line items, sizing and warnings."""
+        cur = self.currency
+        t = self.totals
+        out = [f"{self.title}  [{self.name}]", "=" * min(width, max(len(self.title) + len(self.name) + 4, 40)),
+               f"Traffic {self.requests_per_day:,.0f} requests/day; prices as of {self.as_of}; money in {cur}", "",
+               f"Total  {t['per_day']:>16,.2f} {cur}/day   {t['per_month']:>16,.0f} {cur}/month   "
+               f"{t['per_year']:>18,.0f} {cur}/year",
+               f"       {t['per_1k_requests']:>16,.4f} {cur} per 1,000 requests", "", "By dimension"]
+        dims = self.by_dimension()
+        for dim, value in dims.items():
+            share = value / t["per_day"] * 100 if t["per_day"] else 0.0
+            out.append(f"  {LABELS[dim]:<36} {value:>16,.2f} {cur}/day  {share:5.1f}%")
+        out += ["", "Line items (per day)"]
+        for r in self.items.itertuples():
+            cost = f"{r.cost_per_day:>16,.2f}" if r.priced else f"{'unpriced':>16}"
+            label = f"{r.dimension:<8} {r.item}" + (f" [{r.model}]" if r.model else "")
+            out.append(f"  {label[:52]:<52} {cost}  {r.quantity:>14,.2f} {r.unit}")
+        out += ["", "Models"]
+        for m in self.models.to_dict(orient="records"):
+            if m["deployment"] == "api":
+                out.append(f"  {m['model']}: hosted API {m['api_model']}, {m['requests_per_day']:,.0f} requests/day")
+                continue
+            out.append(
+                f"  {m['model']}: {m['throughput_rps_per_accelerator']:,.1f} req/s per {m['accelerator']} "
+                f"({m['throughput_basis']}); replica {m['replica_size']:g} acc; {m['replicas']:g} replicas "
+                f"({m['binding']}); {m['accelerators']:g} accelerators on {m['instances']:g} "
+                f"{'instances' if m['deployment'] == 'cloud' else 'servers'}; utilisation mean "
+                f"{m['utilisation_mean'] * 100:.0f}% / peak {m['utilisation_peak'] * 100:.0f}%")
+        if len(self.alternatives):
+            out += ["", "Self-hosting against the hosted API"]
+            for a in self.alternatives.to_dict(orient="records"):
+                be = a["break_even_requests_per_day"]
+                be_text = (f"API cheaper below {be:,.0f} requests/day" if be == be else
+                           "API cheaper at every traffic level tried" if a["api_cheaper_everywhere"] else
+                           "self-hosting cheaper at every traffic level tried")
+                out.append(f"  {a['model']}: self-hosted {a['self_hosted_per_day']:,.2f} vs {a['api_model']} "
+                           f"{a['api_per_day']:,.2f} {cur}/day -> {a['cheaper']}; {be_text}")
+        if self.marginal_fusion_cost_per_day is not None:
+            out += ["", f"Marginal cost of fusion: {self.marginal_fusion_cost_per_day:,.2f} {cur}/day over the first "
+                        f"model alone ({self.first_model_alone_per_day:,.2f} {cur}/day)"]
+        if self.warnings:
+            out += ["", f"Warnings ({len(self.warnings)})"]
+            out += [f"  - {w}" for w in self.warnings]
+        return "\n".join(out)

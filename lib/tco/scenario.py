@@ -1,0 +1,766 @@
+"""The scenario schema (DESIGN section 4): pydantic models, YAML loading and readable errors.
+
+A scenario file is data: it is read with :func:`yaml.safe_load` (no tags, no code), validated
+by the pydantic models below, then checked against the reference catalogs (every accelerator,
+instance, storage tier, API model and staff rate it names must exist). Every problem is reported
+with the path of the field, e.g. ``models[1].serving.accelerator``, and the values allowed there.
+
+Defaults are part of the schema (see each field's description, or ``data/scenarios/schema.json``).
+Money in a scenario is in the scenario's ``currency``; catalog prices are converted to it.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import difflib
+import json
+import math
+import re
+from pathlib import Path
+from typing import Any, Literal, Optional, Union
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from .errors import ScenarioError
+from .units import BYTES_PER_VALUE, PEAK_COLUMN
+
+Precision = Literal["fp32", "bf16", "fp16", "fp8", "int8", "int4"]
+PROFILE_NAMES = ("flat", "ecommerce")
+SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+
+
+class _Base(BaseModel):
+    """Common settings: unknown keys are errors (with a suggestion), NaN and inf are rejected."""
+
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, validate_default=False)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _unknown_keys(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            known = list(cls.model_fields)
+            unknown = [k for k in data if k not in cls.model_fields]
+            if unknown:
+                parts = []
+                for key in unknown:
+                    close = difflib.get_close_matches(str(key), known, n=1, cutoff=0.6)
+                    hint = f" (did you mean '{close[0]}'?)" if close else ""
+                    parts.append(f"unknown key '{key}'{hint}")
+                raise ValueError("; ".join(parts) + "; allowed keys: " + ", ".join(known))
+        return data
+
+
+# --------------------------------------------------------------------------------------------
+# Traffic
+# --------------------------------------------------------------------------------------------
+class Traffic(_Base):
+    requests_per_day: float = Field(
+        ge=0, description="Requests (searches, page views to rank) per day. [requests/day]"
+    )
+    cache_hit_rate: float = Field(
+        0.0, ge=0, le=1,
+        description="Fraction of requests answered from a result cache, never reaching a model. [1]",
+    )
+    hourly_profile: Union[Literal["flat", "ecommerce"], list[float]] = Field(
+        "ecommerce",
+        description="Shape of traffic over the day: 'flat', 'ecommerce' (evening peak), or 24 "
+        "non-negative weights for hours 0..23 (any scale). [1]",
+    )
+    peak_to_average: Optional[float] = Field(
+        None, ge=1,
+        description="If given, the profile is stretched about its mean so that its busiest hour "
+        "is this multiple of the daily average. [1]",
+    )
+
+    @field_validator("hourly_profile", mode="before")
+    @classmethod
+    def _profile(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            if value not in PROFILE_NAMES:
+                raise ValueError(
+                    f"unknown profile '{value}'; allowed: {', '.join(PROFILE_NAMES)} or a list of 24 weights"
+                )
+            return value
+        if isinstance(value, (list, tuple)):
+            if len(value) != 24:
+                raise ValueError(f"a profile list needs 24 hourly weights, got {len(value)}")
+            try:
+                weights = [float(v) for v in value]
+            except (TypeError, ValueError):
+                raise ValueError("profile weights must be numbers") from None
+            if any(not math.isfinite(w) or w < 0 for w in weights):
+                raise ValueError("profile weights must be finite and >= 0")
+            if sum(weights) <= 0:
+                raise ValueError("profile weights must not all be 0")
+            return weights
+        raise ValueError(
+            f"must be one of {', '.join(PROFILE_NAMES)} or a list of 24 weights, got {type(value).__name__}"
+        )
+
+
+# --------------------------------------------------------------------------------------------
+# Hardware and pricing of a fleet (serving or training)
+# --------------------------------------------------------------------------------------------
+class Hardware(_Base):
+    deployment: Literal["cloud", "on_prem"] = Field(
+        "cloud", description="Where the accelerators run: rented 'cloud' instances or owned 'on_prem' servers."
+    )
+    instance: Optional[str] = Field(
+        None, description="Cloud instance type from data/catalog/instances.csv (cloud only)."
+    )
+    accelerator: Optional[str] = Field(
+        None, description="Accelerator id from data/catalog/accelerators.csv. Cloud: taken from the "
+        "instance when omitted. On premises: required.",
+    )
+    pricing: Literal["on_demand", "reserved_1y", "reserved_3y", "spot", "capacity_block"] = Field(
+        "on_demand", description="Cloud pricing plan; a plan the catalog has no price for is reported "
+        "as an unpriced item (give price_per_hour).",
+    )
+    price_per_hour: Optional[float] = Field(
+        None, ge=0, description="Cloud: price of one instance-hour; on premises: all-in price of one "
+        "accelerator-hour. Overrides the catalog. [currency/hour]",
+    )
+    price_source: Optional[str] = Field(None, description="Where price_per_hour comes from.")
+    server: Optional[str] = Field(
+        None, description="On-premises server model from data/catalog/onprem_servers.csv "
+        "(default: the newest priced server with this accelerator).",
+    )
+    server_price: Optional[float] = Field(
+        None, gt=0, description="On premises: price of one server, overriding the catalog. [currency]"
+    )
+    accelerators_per_server: Optional[int] = Field(
+        None, ge=1, le=64, description="On premises: accelerators in one server (default: the catalog "
+        "server's, else 8). [1]",
+    )
+
+
+class Serving(Hardware):
+    deployment: Literal["cloud", "on_prem", "api"] = Field(
+        "cloud", description="'cloud' instances, 'on_prem' servers, or a hosted 'api' (buy, not build)."
+    )
+    api_model: Optional[str] = Field(
+        None, description="Hosted model from data/catalog/api_prices.csv (deployment 'api' only)."
+    )
+    utilization_target: float = Field(
+        0.7, gt=0, le=1, description="Highest planned utilisation of a replica at peak (rho_max). [1]"
+    )
+    min_replicas: int = Field(1, ge=0, description="Fewest replicas kept running per region. [1]")
+    redundancy: int = Field(0, ge=0, description="Spare replicas per region on top of what load and SLO need (N+k). [1]")
+    regions: int = Field(1, ge=1, description="Regions serving active-active; traffic splits evenly. [1]")
+    billing: Literal["provisioned", "autoscaled"] = Field(
+        "provisioned", description="'provisioned' pays the peak fleet all day; 'autoscaled' (cloud "
+        "only) sizes each hour from its own traffic.",
+    )
+    usable_memory_fraction: float = Field(
+        0.9, gt=0, le=1, description="Share of accelerator memory usable for weights, tables and cache. [1]"
+    )
+    max_accelerators_per_replica: int = Field(
+        8, ge=1, le=1024, description="Largest replica (tensor/embedding sharding) allowed. [1]"
+    )
+
+
+class Training(Hardware):
+    tokens_per_run: float = Field(
+        gt=0, description="Training tokens (or samples x tokens per sample) per run, D. [tokens]"
+    )
+    method: Literal["full", "lora"] = Field(
+        "full", description="'full' training or fine-tuning (6 N D FLOPs) or 'lora' (4 N D)."
+    )
+    runs_per_month: float = Field(1.0, ge=0, description="Training or refresh runs per month. [1/month]")
+    mfu_train: Optional[float] = Field(
+        None, gt=0, le=1, description="Model FLOPs utilisation in training (default from "
+        "data/catalog/efficiency.csv). [1]",
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Models
+# --------------------------------------------------------------------------------------------
+class Model(_Base):
+    name: str = Field(description="Short name, unique within the scenario.")
+    kind: Literal["encoder", "generative", "recsys"] = Field(
+        description="'encoder' (cross-encoder, BERT-like scorer), 'generative' (LLM producing tokens) "
+        "or 'recsys' (ranking model with embedding tables)."
+    )
+    parameters: float = Field(gt=0, description="Parameters of the network, including token embeddings. [1]")
+    embedding_parameters: float = Field(
+        0.0, ge=0, description="Of `parameters`, those in token-embedding tables (excluded from FLOPs). [1]"
+    )
+    precision: Precision = Field("bf16", description="Numeric precision of weights and compute.")
+    traffic_share: float = Field(
+        1.0, gt=0, le=1, description="Share of the (non-cached) requests that reach this model before "
+        "fusion routing, e.g. only long-tail queries. [1]",
+    )
+    items_per_request: float = Field(1.0, ge=1, description="Items scored per request, k. [items]")
+    input_tokens_per_item: float = Field(
+        1.0, ge=0, description="Input tokens per item (or sequence length per item), t. [tokens]"
+    )
+    output_tokens: float = Field(0.0, ge=0, description="Tokens generated per request, o. [tokens]")
+    decode_batch: int = Field(16, ge=1, description="Sequences decoded together, b (generative). [1]")
+    kv_bytes_per_token: Optional[float] = Field(
+        None, gt=0, description="KV-cache bytes per token of context (generative). Default: "
+        "estimated from the parameter count (see performance.kv_bytes_per_token_estimate). [bytes]",
+    )
+    embedding_rows: float = Field(0.0, ge=0, description="Rows in all embedding tables (recsys). [1]")
+    embedding_dim: int = Field(0, ge=0, description="Width of an embedding row (recsys). [values]")
+    embedding_precision: Optional[Precision] = Field(
+        None, description="Precision of embedding tables (default: the model's)."
+    )
+    embedding_lookups_per_item: float = Field(
+        0.0, ge=0, description="Embedding rows gathered per scored item (recsys). [1]"
+    )
+    embedding_cache_hit_rate: float = Field(
+        0.0, ge=0, le=1, description="Share of lookups served from on-chip cache of hot rows. [1]"
+    )
+    throughput_rps: Optional[float] = Field(
+        None, gt=0, description="Measured requests per second per accelerator; overrides the roofline. [requests/s]"
+    )
+    throughput_source: Optional[str] = Field(None, description="Where throughput_rps was measured (required with it).")
+    service_time_ms: Optional[float] = Field(
+        None, gt=0, description="Measured time to serve one batch (default: estimated). [ms]"
+    )
+    latency_slo_ms: Optional[float] = Field(None, gt=0, description="Latency objective at latency_percentile. [ms]")
+    latency_percentile: float = Field(0.99, gt=0, lt=1, description="Percentile of the latency SLO. [1]")
+    mfu: Optional[float] = Field(None, gt=0, le=1, description="Model FLOPs utilisation (default per kind). [1]")
+    mbu: Optional[float] = Field(None, gt=0, le=1, description="Memory bandwidth utilisation (default per kind). [1]")
+    artifact_gb: Optional[float] = Field(
+        None, gt=0, description="Size of the stored model artifact (default: weights + embedding tables). [GB]"
+    )
+    api_alternative: Optional[str] = Field(
+        None, description="Hosted API model (api_prices.csv) to compare self-hosting against."
+    )
+    serving: Serving = Field(default_factory=Serving, description="How the model is served.")
+    training: Optional[Training] = Field(None, description="Training or refresh runs, if any.")
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("must not be empty")
+        return value
+
+    @model_validator(mode="after")
+    def _consistency(self) -> "Model":
+        if self.embedding_parameters >= self.parameters:
+            raise ValueError("embedding_parameters must be smaller than parameters")
+        if self.throughput_rps is not None and not self.throughput_source:
+            raise ValueError("throughput_rps needs throughput_source (where it was measured)")
+        if self.embedding_lookups_per_item > 0 and self.embedding_dim <= 0:
+            raise ValueError("embedding_lookups_per_item needs embedding_dim > 0")
+        return self
+
+
+# --------------------------------------------------------------------------------------------
+# Fusion, data, storage, staff, compute extras, on-premises site
+# --------------------------------------------------------------------------------------------
+class MetaModel(_Base):
+    instance: str = Field("c7i.xlarge", description="Instance type the meta-model trains on.")
+    hours_per_run: float = Field(ge=0, description="Instance-hours per training run. [h]")
+    runs_per_month: float = Field(1.0, ge=0, description="Runs per month. [1/month]")
+
+
+class Fusion(_Base):
+    strategy: Literal["single", "ensemble", "cascade", "stacking"] = Field(
+        "single", description="'single' (one model), 'ensemble' (all models score all traffic), "
+        "'cascade' (each stage sees what the one before escalates) or 'stacking' (ensemble + meta-model).",
+    )
+    escalation: Optional[list[float]] = Field(
+        None, description="Cascade: for models 2..n, the fraction of the previous stage's traffic "
+        "escalated to it, e_m in (0, 1]. [1]",
+    )
+    combiner: Literal["average", "softmax", "learned_weights"] = Field(
+        "average", description="How scores are combined (ensemble, stacking)."
+    )
+    combiner_cpu_ms_per_request: float = Field(
+        0.0, ge=0, description="CPU time of combining or routing one request. [ms]"
+    )
+    combiner_instance: str = Field("c7i.xlarge", description="CPU instance the combiner runs on.")
+    meta_model: Optional[MetaModel] = Field(None, description="Stacking: meta-model training.")
+    integration_person_days_per_model_per_month: float = Field(
+        0.0, ge=0, description="Upkeep of the fusion integration. [person-days/model/month]"
+    )
+    algorithm_cost_per_day: float = Field(
+        0.0, ge=0, description="The articles' 'fusion algorithm cost' read as upkeep per day. [currency/day]"
+    )
+    complexity: float = Field(0.0, ge=0, le=1, description="The articles' fusion complexity factor F. [1]")
+
+
+class DataSource(_Base):
+    name: str
+    gb_per_day: float = Field(ge=0, description="Raw data acquired per day. [GB/day]")
+    price_per_gb: float = Field(0.0, ge=0, description="Acquisition price. [currency/GB]")
+    usable_fraction: float = Field(1.0, gt=0, le=1, description="Share of acquired data that is usable. [1]")
+    licence_fee_per_month: float = Field(0.0, ge=0, description="Flat licence fee. [currency/month]")
+
+
+class Processing(_Base):
+    name: str
+    gb_per_day: float = Field(ge=0, description="Data processed per day. [GB/day]")
+    price_per_gb: float = Field(ge=0, description="Processing price. [currency/GB]")
+
+
+class Labelling(_Base):
+    labels_per_day: float = Field(ge=0, description="New labels per day. [labels/day]")
+    price_per_label: Optional[float] = Field(None, ge=0, description="Price of one label. [currency/label]")
+    task: Optional[str] = Field(None, description="Labelling task from data/catalog/labelling.csv (if no price_per_label).")
+    relabel_rate: float = Field(0.0, ge=0, description="Extra share of labels redone for quality. [1]")
+
+    @model_validator(mode="after")
+    def _price(self) -> "Labelling":
+        if self.price_per_label is None and self.task is None:
+            raise ValueError("give price_per_label or a catalog task")
+        return self
+
+
+class Retention(_Base):
+    name: str
+    gb_per_day: float = Field(ge=0, description="Data written to this tier per day. [GB/day]")
+    days: float = Field(ge=0, description="Days each day's data is kept. [days]")
+    replication: float = Field(1.0, ge=1, description="Copies kept. [1]")
+    tier: Optional[str] = Field(None, description="Storage tier from data/catalog/storage.csv.")
+    price_per_gb_month: Optional[float] = Field(None, ge=0, description="Price overriding the tier. [currency/GB-month]")
+
+    @model_validator(mode="after")
+    def _price(self) -> "Retention":
+        if self.tier is None and self.price_per_gb_month is None:
+            raise ValueError("give a storage tier or price_per_gb_month")
+        return self
+
+
+class Data(_Base):
+    sources: list[DataSource] = Field(default_factory=list, description="Data acquisition.")
+    processing: list[Processing] = Field(default_factory=list, description="Cleaning, feature pipelines.")
+    labelling: Optional[Labelling] = None
+    retention: list[Retention] = Field(default_factory=list, description="Hot and cold data tiers.")
+
+
+class OnPremMedia(_Base):
+    capacity_gb: float = Field(gt=0, description="Capacity of one storage medium (disk). [GB]")
+    price: float = Field(ge=0, description="Price of one medium. [currency]")
+    life_years: float = Field(5.0, gt=0, description="Useful life. [years]")
+
+
+class Storage(_Base):
+    registry_tier: Optional[str] = Field("s3-standard", description="Tier holding model versions (storage.csv).")
+    registry_price_per_gb_month: Optional[float] = Field(
+        None, ge=0, description="Registry price overriding the tier. [currency/GB-month]"
+    )
+    versions_kept: int = Field(3, ge=1, description="Model versions kept in the registry. [1]")
+    backups: int = Field(1, ge=0, description="Backup copies of each version. [1]")
+    regions: int = Field(1, ge=1, description="Regions the registry is replicated to. [1]")
+    compression_ratio: float = Field(1.0, ge=1, description="Artifact size divided by stored size. [1]")
+    serving_disk_tier: Optional[str] = Field(
+        None, description="Block-storage tier billed for each cloud serving instance's model copy (e.g. ebs-gp3)."
+    )
+    on_prem_media: Optional[OnPremMedia] = Field(None, description="Disks holding on-premises model copies.")
+    deployments_per_month: float = Field(4.0, ge=0, description="Model roll-outs per month. [1/month]")
+    transfer_tier: Optional[str] = Field(None, description="Egress tier priced for distributing artifacts.")
+    transfer_price_per_gb: Optional[float] = Field(None, ge=0, description="Transfer price overriding the tier. [currency/GB]")
+
+
+class Role(_Base):
+    role: str
+    fte: float = Field(ge=0, description="Full-time equivalents. [1]")
+    annual_cost: Optional[float] = Field(None, ge=0, description="Loaded cost per FTE and year. [currency/year]")
+    rate: Optional[str] = Field(None, description="Rate id from data/catalog/staff_rates.csv (if no annual_cost).")
+
+    @model_validator(mode="after")
+    def _cost(self) -> "Role":
+        if self.annual_cost is None and self.rate is None:
+            raise ValueError("give annual_cost or a catalog rate")
+        return self
+
+
+class Task(_Base):
+    task: str
+    person_days_per_month: float = Field(ge=0, description="Effort. [person-days/month]")
+    day_rate: Optional[float] = Field(None, ge=0, description="Day rate (default staff.day_rate). [currency/person-day]")
+
+
+class Operations(_Base):
+    nodes_per_engineer: float = Field(gt=0, description="Servers or instances one operations engineer runs. [1]")
+    annual_cost: Optional[float] = Field(None, ge=0, description="Loaded cost per engineer-year. [currency/year]")
+    rate: Optional[str] = Field(None, description="Rate id from staff_rates.csv (if no annual_cost).")
+
+    @model_validator(mode="after")
+    def _cost(self) -> "Operations":
+        if self.annual_cost is None and self.rate is None:
+            raise ValueError("give annual_cost or a catalog rate")
+        return self
+
+
+class Staff(_Base):
+    day_rate: Optional[float] = Field(None, ge=0, description="Loaded cost of one person-day. [currency/person-day]")
+    roles: list[Role] = Field(default_factory=list)
+    tasks: list[Task] = Field(default_factory=list)
+    upkeep_person_days_per_model_per_month: float = Field(
+        0.0, ge=0, description="Monitoring, retraining, fixes per model. [person-days/model/month]"
+    )
+    operations: Optional[Operations] = None
+    training_days_per_person_per_year: float = Field(0.0, ge=0, description="Training per team member. [days/year]")
+    automation_factor: float = Field(
+        0.0, ge=0, lt=1, description="Share of upkeep and operations effort removed by automation. [1]"
+    )
+
+
+class CpuFleet(_Base):
+    name: str
+    instance: str = Field(description="CPU instance type (instances.csv).")
+    count: float = Field(ge=0, description="Instances running all day. [1]")
+    pricing: Literal["on_demand", "reserved_1y", "reserved_3y", "spot", "capacity_block"] = "on_demand"
+    price_per_hour: Optional[float] = Field(None, ge=0, description="Price overriding the catalog. [currency/hour]")
+
+
+class Compute(_Base):
+    cpu: list[CpuFleet] = Field(default_factory=list, description="CPU fleets for orchestration, feature serving.")
+
+
+class OnPremSite(_Base):
+    region: Literal["cn", "us"] = Field("cn", description="Where the data centre is (electricity default).")
+    electricity_price_per_kwh: Optional[float] = Field(None, ge=0, description="[currency/kWh] (default: catalog).")
+    pue: Optional[float] = Field(None, ge=1, description="Power usage effectiveness (default: catalog). [1]")
+    useful_life_years: Optional[float] = Field(None, gt=0, description="Depreciation period (default: catalog). [years]")
+    maintenance_rate: Optional[float] = Field(None, ge=0, description="Support per year as a share of capex. [1/year]")
+    server_power_overhead: Optional[float] = Field(None, ge=1, description="Server wall power / accelerator TDPs. [1]")
+    load_factor: Optional[float] = Field(None, ge=0, le=1, description="Average draw / rated power. [1]")
+    hosting_per_accelerator_month: Optional[float] = Field(
+        None, ge=0, description="Space, network, racks per accelerator; unset is reported as unpriced. [currency/month]"
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Scenario
+# --------------------------------------------------------------------------------------------
+class Scenario(_Base):
+    name: str = Field(description="Slug (lower case, digits, '-', '_'); also the report folder name.")
+    title: str = Field("", description="Human title.")
+    description: str = Field("", description="What is being costed.")
+    currency: str = Field("CNY", description="Currency of all money in the file and the report (fx.csv).")
+    as_of: Optional[_dt.date] = Field(
+        None, description="Date the estimate is made for; catalog prices older than 18 months "
+        "before it are flagged (default: today).",
+    )
+    traffic: Traffic
+    models: list[Model] = Field(description="Models served (at least one).")
+    fusion: Fusion = Field(default_factory=Fusion)
+    data: Data = Field(default_factory=Data)
+    storage: Storage = Field(default_factory=Storage)
+    staff: Staff = Field(default_factory=Staff)
+    compute: Compute = Field(default_factory=Compute)
+    on_prem: OnPremSite = Field(default_factory=OnPremSite)
+    assumptions: list[str] = Field(default_factory=list, description="Assumptions and their sources, free text.")
+
+    @field_validator("name")
+    @classmethod
+    def _slug(cls, value: str) -> str:
+        if not SLUG.match(value):
+            raise ValueError(
+                f"'{value}' is not a slug: use 1-64 lower-case letters, digits, '-' or '_', starting with a letter or digit"
+            )
+        return value
+
+    @field_validator("models")
+    @classmethod
+    def _models(cls, value: list[Model]) -> list[Model]:
+        if not value:
+            raise ValueError("at least one model is needed")
+        names = [m.name for m in value]
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            raise ValueError(f"model names must be unique; repeated: {', '.join(dupes)}")
+        return value
+
+    @model_validator(mode="after")
+    def _fusion(self) -> "Scenario":
+        n = len(self.models)
+        strategy = self.fusion.strategy
+        if strategy == "single" and n > 1:
+            raise ValueError(
+                f"fusion.strategy 'single' takes one model but {n} are given; use ensemble, cascade or stacking"
+            )
+        if strategy != "single" and n < 2:
+            raise ValueError(f"fusion.strategy '{strategy}' needs at least two models")
+        if strategy == "cascade":
+            esc = self.fusion.escalation
+            if esc is None or len(esc) != n - 1:
+                raise ValueError(
+                    f"fusion.escalation needs {n - 1} fractions for a cascade of {n} models (one for each model after the first)"
+                )
+            if any(not (0 < e <= 1) for e in esc):
+                raise ValueError("fusion.escalation fractions must be in (0, 1]")
+        elif self.fusion.escalation is not None:
+            raise ValueError("fusion.escalation applies to strategy 'cascade' only")
+        if strategy == "stacking" and self.fusion.meta_model is None:
+            raise ValueError("fusion.strategy 'stacking' needs fusion.meta_model")
+        return self
+
+    @property
+    def evaluation_date(self) -> _dt.date:
+        return self.as_of or _dt.date.today()
+
+
+# --------------------------------------------------------------------------------------------
+# Loading, reference checks, error formatting
+# --------------------------------------------------------------------------------------------
+def _path(loc: tuple) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + str(part)
+    return out
+
+
+def _message(err: dict) -> str:
+    kind = err.get("type", "")
+    msg = err.get("msg", "")
+    if msg.startswith("Value error, "):
+        msg = msg[len("Value error, "):]
+    given = err.get("input")
+    if kind in {"greater_than_equal", "greater_than", "less_than_equal", "less_than", "finite_number"}:
+        msg = f"{msg} (got {given!r})"
+    elif kind in {"float_parsing", "float_type", "int_parsing", "int_type", "string_type", "int_from_float",
+                  "list_type", "model_type", "dict_type", "bool_type", "date_parsing", "date_from_datetime_parsing"}:
+        msg = f"{msg} (got {given!r})"
+    elif kind == "literal_error":
+        msg = f"{msg} (got {given!r})"
+    elif kind == "missing":
+        msg = "required field is missing"
+    return msg
+
+
+def _pydantic_problems(exc: ValidationError) -> list[tuple[str, str]]:
+    problems = []
+    seen = set()
+    for err in exc.errors(include_url=False):
+        path = _path(tuple(err["loc"]))
+        msg = _message(err)
+        if (path, msg) not in seen:
+            seen.add((path, msg))
+            problems.append((path, msg))
+    return problems
+
+
+def _known(kind: str, value: str, options) -> str:
+    options = sorted(str(o) for o in options)
+    close = difflib.get_close_matches(value, options, n=1, cutoff=0.5)
+    hint = f" (did you mean '{close[0]}'?)" if close else ""
+    return f"unknown {kind} '{value}'{hint}; known: {', '.join(options)}"
+
+
+def check_references(scenario: Scenario, catalog) -> list[tuple[str, str]]:
+    """Check every catalog id the scenario names, and combinations the schema alone cannot.
+
+    Returns ``(field_path, message)`` pairs; an empty list means the scenario can be evaluated.
+    """
+    problems: list[tuple[str, str]] = []
+    accel = catalog.accelerators
+    inst = catalog.instance_types
+    tiers = catalog.storage
+    if scenario.currency not in catalog.fx.index:
+        problems.append(("currency", _known("currency", scenario.currency, catalog.fx.index)))
+
+    def hardware(path: str, hw: Hardware, model: Model | None) -> None:
+        if hw.deployment == "cloud":
+            if hw.instance is None:
+                if hw.accelerator is None or hw.price_per_hour is None:
+                    problems.append((f"{path}.instance", "cloud deployment needs an instance type "
+                                     "(or an accelerator with price_per_hour); known instances: "
+                                     + ", ".join(sorted(inst.index[inst.accelerators_per_instance > 0]))))
+                    return
+            elif hw.instance not in inst.index:
+                problems.append((f"{path}.instance", _known("instance", hw.instance, inst.index)))
+                return
+            else:
+                row = inst.loc[hw.instance]
+                if row.accelerators_per_instance <= 0:
+                    problems.append((f"{path}.instance", f"'{hw.instance}' has no accelerator; choose a GPU "
+                                     "instance: " + ", ".join(sorted(inst.index[inst.accelerators_per_instance > 0]))))
+                    return
+                if hw.accelerator is not None and hw.accelerator != row.accelerator:
+                    problems.append((f"{path}.accelerator", f"'{hw.instance}' carries {row.accelerator}, not "
+                                     f"{hw.accelerator}; drop accelerator or change the instance"))
+                    return
+        elif hw.deployment == "on_prem":
+            if hw.instance is not None:
+                problems.append((f"{path}.instance", "an instance type applies to cloud deployment only"))
+            if hw.accelerator is None:
+                problems.append((f"{path}.accelerator", "on-premises deployment needs an accelerator; known: "
+                                 + ", ".join(sorted(accel.index))))
+                return
+            if hw.server is not None:
+                servers = catalog.servers
+                if hw.server not in servers.index:
+                    problems.append((f"{path}.server", _known("server", hw.server, servers.index)))
+                elif servers.loc[hw.server, "accelerator"] != hw.accelerator:
+                    problems.append((f"{path}.server", f"'{hw.server}' holds {servers.loc[hw.server, 'accelerator']}, "
+                                     f"not {hw.accelerator}"))
+        if hw.accelerator is not None and hw.accelerator not in accel.index:
+            problems.append((f"{path}.accelerator", _known("accelerator", hw.accelerator, accel.index)))
+
+    for i, m in enumerate(scenario.models):
+        mp = f"models[{i}]"
+        s = m.serving
+        if s.deployment == "api":
+            if s.api_model is None:
+                problems.append((f"{mp}.serving.api_model", "deployment 'api' needs api_model; known: "
+                                 + ", ".join(sorted(catalog.api_prices.index))))
+            elif s.api_model not in catalog.api_prices.index:
+                problems.append((f"{mp}.serving.api_model", _known("API model", s.api_model, catalog.api_prices.index)))
+        else:
+            if s.api_model is not None:
+                problems.append((f"{mp}.serving.api_model", "api_model applies to deployment 'api' only; "
+                                 "use api_alternative to compare against a hosted model"))
+            if s.billing == "autoscaled" and s.deployment != "cloud":
+                problems.append((f"{mp}.serving.billing", "'autoscaled' applies to cloud deployment only "
+                                 "(owned servers cost the same idle or busy); use 'provisioned'"))
+            before = len(problems)
+            hardware(f"{mp}.serving", s, m)
+            if len(problems) == before and m.throughput_rps is None:
+                acc_id = s.accelerator or inst.loc[s.instance, "accelerator"]
+                row = accel.loc[acc_id]
+                col = PEAK_COLUMN[m.precision]
+                if not (row[col] > 0):
+                    supported = [p for p, c in PEAK_COLUMN.items() if row[c] > 0]
+                    problems.append((f"{mp}.precision", f"{acc_id} has no {m.precision} peak in the catalog; "
+                                     f"supported: {', '.join(supported)} (or give a measured throughput_rps)"))
+        if m.api_alternative is not None and m.api_alternative not in catalog.api_prices.index:
+            problems.append((f"{mp}.api_alternative", _known("API model", m.api_alternative, catalog.api_prices.index)))
+        if m.training is not None:
+            before = len(problems)
+            hardware(f"{mp}.training", m.training, m)
+            if len(problems) == before:
+                acc_id = m.training.accelerator or inst.loc[m.training.instance, "accelerator"]
+                if not (accel.loc[acc_id, PEAK_COLUMN[m.precision]] > 0) and not (accel.loc[acc_id, "bf16_tflops"] > 0):
+                    problems.append((f"{mp}.training.accelerator", f"{acc_id} has no bf16 or {m.precision} peak to train with"))
+
+    def tier(path: str, value: str | None, kinds: tuple[str, ...]) -> None:
+        if value is None:
+            return
+        if value not in tiers.index:
+            problems.append((path, _known("storage tier", value, tiers.index[tiers.kind.isin(kinds)])))
+        elif tiers.loc[value, "kind"] not in kinds:
+            problems.append((path, f"'{value}' is a {tiers.loc[value, 'kind']} tier; expected {' or '.join(kinds)}: "
+                             + ", ".join(sorted(tiers.index[tiers.kind.isin(kinds)]))))
+
+    for i, r in enumerate(scenario.data.retention):
+        tier(f"data.retention[{i}].tier", r.tier, ("object", "block"))
+    lab = scenario.data.labelling
+    if lab is not None and lab.price_per_label is None and lab.task not in catalog.labelling.index:
+        problems.append(("data.labelling.task", _known("labelling task", str(lab.task), catalog.labelling.index)))
+    st = scenario.storage
+    if st.registry_price_per_gb_month is None:
+        if st.registry_tier is None:
+            problems.append(("storage.registry_tier", "give a registry tier or registry_price_per_gb_month"))
+        tier("storage.registry_tier", st.registry_tier, ("object", "block"))
+    tier("storage.serving_disk_tier", st.serving_disk_tier, ("block",))
+    if st.transfer_price_per_gb is None:
+        tier("storage.transfer_tier", st.transfer_tier, ("egress",))
+
+    rates = catalog.staff_rates
+    for i, role in enumerate(scenario.staff.roles):
+        if role.annual_cost is None and role.rate not in rates.index:
+            problems.append((f"staff.roles[{i}].rate", _known("staff rate", str(role.rate), rates.index)))
+    ops = scenario.staff.operations
+    if ops is not None and ops.annual_cost is None and ops.rate not in rates.index:
+        problems.append(("staff.operations.rate", _known("staff rate", str(ops.rate), rates.index)))
+    needs_day_rate = (
+        scenario.staff.upkeep_person_days_per_model_per_month > 0
+        or scenario.staff.training_days_per_person_per_year > 0
+        or scenario.fusion.integration_person_days_per_model_per_month > 0
+        or any(t.day_rate is None for t in scenario.staff.tasks)
+    )
+    if needs_day_rate and scenario.staff.day_rate is None:
+        problems.append(("staff.day_rate", "person-day items are given, so staff.day_rate is needed [currency/person-day]"))
+
+    cpu_ok = inst.index[inst.accelerators_per_instance == 0]
+    for i, fleet in enumerate(scenario.compute.cpu):
+        if fleet.instance not in inst.index:
+            problems.append((f"compute.cpu[{i}].instance", _known("instance", fleet.instance, inst.index)))
+    fu = scenario.fusion
+    if fu.strategy != "single" and fu.combiner_cpu_ms_per_request > 0 and fu.combiner_instance not in inst.index:
+        problems.append(("fusion.combiner_instance", _known("instance", fu.combiner_instance, cpu_ok)))
+    if fu.meta_model is not None and fu.meta_model.instance not in inst.index:
+        problems.append(("fusion.meta_model.instance", _known("instance", fu.meta_model.instance, inst.index)))
+    return problems
+
+
+def _read_yaml(path: Path) -> Any:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ScenarioError([("", f"file not found: {path}")], source=str(path)) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ScenarioError([("", f"cannot read the file: {exc.__class__.__name__}: {exc}")], source=str(path)) from None
+    try:
+        return yaml.safe_load(text)
+    except yaml.constructor.ConstructorError as exc:
+        mark = exc.problem_mark
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        raise ScenarioError([("", f"YAML tags that build objects are not allowed in a scenario{where}: "
+                              f"{exc.problem}. A scenario is plain data (mappings, lists, numbers, text).")],
+                            source=str(path)) from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ScenarioError([("", f"malformed YAML{where}: {problem}")], source=str(path)) from None
+
+
+def parse_scenario(data: Any, catalog=None, source: str | None = None) -> Scenario:
+    """Validate a mapping (as read from YAML) into a :class:`Scenario`, or raise ScenarioError."""
+    from .catalog import load_catalog
+
+    if not isinstance(data, dict):
+        got = "an empty file" if data is None else f"a {type(data).__name__}"
+        raise ScenarioError([("", f"a scenario must be a mapping of keys (name, traffic, models, ...), got {got}")],
+                            source=source)
+    try:
+        scenario = Scenario.model_validate(data)
+    except ValidationError as exc:
+        raise ScenarioError(_pydantic_problems(exc), source=source) from None
+    problems = check_references(scenario, catalog or load_catalog())
+    if problems:
+        raise ScenarioError(problems, source=source)
+    return scenario
+
+
+def load_scenario(path: str | Path | dict, catalog=None) -> Scenario:
+    """Read, validate and reference-check a scenario file (or an already-parsed mapping).
+
+    >>> from tco import load_scenario
+    >>> s = load_scenario(repo_path("data/scenarios/paper-example.yaml"))
+    >>> s.name, len(s.models)
+    ('paper-example', 2)
+    """
+    if isinstance(path, dict):
+        return parse_scenario(path, catalog)
+    path = Path(path)
+    return parse_scenario(_read_yaml(path), catalog, source=str(path))
+
+
+def scenario_to_dict(scenario: Scenario) -> dict:
+    """The scenario as plain data (for saving as YAML), leaving out unset defaults."""
+    return json.loads(scenario.model_dump_json(exclude_unset=True))
+
+
+def json_schema() -> dict:
+    """JSON Schema of a scenario file, for editors (written to data/scenarios/schema.json)."""
+    schema = Scenario.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "AI deployment cost scenario (tco)"
+    return schema
+
+
+def repo_path(relative: str) -> Path:
+    """Absolute path of a file in the repository, whatever the working directory."""
+    return Path(__file__).resolve().parents[2] / relative
+
+
+__all__ = [
+    "Scenario", "Model", "Serving", "Training", "Traffic", "Fusion", "Data", "Storage", "Staff",
+    "load_scenario", "parse_scenario", "check_references", "json_schema", "scenario_to_dict", "repo_path",
+    "BYTES_PER_VALUE",
+]

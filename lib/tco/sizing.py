@@ -1,0 +1,329 @@
+"""Size every model of a scenario: throughput, replicas, instances and the price of an hour.
+
+This module joins the formula functions of :mod:`tco.performance`, :mod:`tco.capacity` and
+:mod:`tco.pricing` with the scenario and the catalog. It is array-safe: traffic may carry a
+leading axis (e.g. a grid of traffic levels for the hosted-API break-even), and every
+figure then carries it too.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from . import capacity, performance, pricing
+from .context import Context
+from .errors import ScenarioError
+from .units import BYTES_PER_GB, BYTES_PER_VALUE, DAYS_PER_MONTH, HOURS_PER_DAY, PEAK_COLUMN, SECONDS_PER_DAY, TERA
+
+
+@dataclass
+class HourlyRate:
+    """Price of one instance-hour (cloud) or one server-hour (on premises) and what it holds."""
+
+    price_per_instance_hour: float  # [currency/h], NaN when unpriced
+    accelerators_per_instance: int
+    accelerator: str
+    basis: str
+    reason: str = ""
+
+    @property
+    def price_per_accelerator_hour(self) -> float:
+        return self.price_per_instance_hour / self.accelerators_per_instance
+
+
+def _onprem_value(ctx: Context, override, parameter: str, region: str = "global") -> float:
+    if override is not None:
+        return float(override)
+    return ctx.use(ctx.catalog.onprem_value(parameter, region))
+
+
+def hardware_rate(hw, ctx: Context, what: str, model: str) -> HourlyRate:
+    """Price of an hour of the instance or server that ``hw`` (Serving or Training) describes."""
+    cat = ctx.catalog
+    if hw.deployment == "cloud":
+        if hw.instance is not None:
+            row = cat.instance_types.loc[hw.instance]
+            per, acc = int(row.accelerators_per_instance), str(row.accelerator)
+        else:
+            per, acc = 1, hw.accelerator
+        if hw.price_per_hour is not None:
+            src = f" ({hw.price_source})" if hw.price_source else ""
+            return HourlyRate(float(hw.price_per_hour), per, acc, f"price_per_hour given in the scenario{src}")
+        price = cat.instance_price(hw.instance, hw.pricing)
+        if price is None:
+            plans = ", ".join(cat.instance_plans(hw.instance)) or "none"
+            reason = (f"the catalog has no '{hw.pricing}' price for {hw.instance} (priced plans: {plans}); "
+                      f"give {what}.price_per_hour")
+            return HourlyRate(ctx.unpriced(f"{model}: {what} on {hw.instance}", reason, model), per, acc, "unpriced",
+                              reason)
+        return HourlyRate(ctx.use(price), per, acc, f"{hw.instance} {hw.pricing}, catalog {price.as_of}")
+
+    # on premises: price of one accelerator-hour, times the accelerators of a server
+    acc = hw.accelerator
+    site = ctx.scenario.on_prem
+    server = cat.server_for(acc, hw.server)
+    per = int(hw.accelerators_per_server or (server.accelerators_per_server if server is not None else 8))
+    if hw.price_per_hour is not None:
+        src = f" ({hw.price_source})" if hw.price_source else ""
+        return HourlyRate(float(hw.price_per_hour) * per, per, acc, f"price_per_hour given in the scenario{src}")
+    reason = ""
+    if hw.server_price is not None:
+        capex = float(hw.server_price) / per
+        basis = "server_price given in the scenario"
+    elif server is not None and np.isfinite(server.price):
+        capex = ctx.use(cat.server_price(server)) / float(server.accelerators_per_server)
+        basis = f"server {server.server} ({server.as_of})"
+    else:
+        reason = f"no priced server with {acc} in onprem_servers.csv; give {what}.server_price"
+        capex = ctx.unpriced(f"{model}: {what} servers with {acc}", reason, model)
+        basis = "unpriced"
+    tdp = cat.accelerators.loc[acc, "tdp_w"]
+    overhead = _onprem_value(ctx, site.server_power_overhead, "server_power_overhead")
+    if server is not None and np.isfinite(server.get("power_kw", np.nan)):
+        power_kw = float(server.power_kw) / float(server.accelerators_per_server)
+    elif np.isfinite(tdp):
+        power_kw = float(tdp) / 1000.0 * overhead
+    else:
+        reason = reason or f"{acc} has no TDP in the catalog, so its energy cannot be priced"
+        power_kw = ctx.unpriced(f"{model}: energy of {acc}", reason, model)
+    if site.hosting_per_accelerator_month is None:
+        ctx.warn("unpriced", "on-premises hosting (space, racks, network) is not priced: set "
+                 "on_prem.hosting_per_accelerator_month. Totals include depreciation, energy and support only.")
+        hosting = 0.0
+    else:
+        hosting = float(site.hosting_per_accelerator_month) / (DAYS_PER_MONTH * HOURS_PER_DAY)
+    rate = pricing.onprem_accelerator_hour_cost(
+        capex,
+        _onprem_value(ctx, site.useful_life_years, "useful_life_years"),
+        power_kw,
+        _onprem_value(ctx, site.pue, "pue"),
+        _onprem_value(ctx, site.electricity_price_per_kwh, "electricity_price", site.region),
+        _onprem_value(ctx, site.load_factor, "load_factor"),
+        _onprem_value(ctx, site.maintenance_rate, "maintenance_rate"),
+        hosting,
+    )
+    return HourlyRate(float(rate) * per, per, acc, basis, reason)
+
+
+@dataclass
+class Sizing:
+    """Everything computed about serving (and training) one model. Figures may be arrays."""
+
+    name: str
+    kind: str
+    deployment: str
+    traffic_share: float
+    requests_per_day: object
+    peak_rps: object = 0.0
+    accelerator: str = ""
+    instance: str = ""
+    throughput_rps_per_accelerator: float = float("nan")
+    throughput_basis: str = ""
+    band: tuple[float, float] | None = None
+    weights_gb: float = 0.0
+    embedding_tables_gb: float = 0.0
+    kv_cache_gb: float = 0.0
+    memory_needed_gb: float = 0.0
+    artifact_gb: float = 0.0
+    replica_size: float = 0.0
+    replica_throughput_rps: float = float("nan")
+    service_time_ms: float = float("nan")
+    service_time_basis: str = ""
+    slots: float = 1.0
+    replicas_load: object = 0.0
+    replicas_slo: object = 0.0
+    replicas: object = 0.0
+    accelerators: object = 0.0
+    instances: object = 0.0
+    accelerators_per_instance: int = 0
+    instance_hours_per_day: object = 0.0
+    accelerator_hours_per_day: object = 0.0
+    binding: object = ""
+    utilisation_mean: object = float("nan")
+    utilisation_peak: object = float("nan")
+    rate: HourlyRate | None = None
+    serving_cost_per_day: object = 0.0
+    api_model: str = ""
+    api_cost_per_day: object = float("nan")
+    input_tokens_per_request: float = 0.0
+    output_tokens: float = 0.0
+    training_flops_per_run: float = float("nan")
+    training_accelerator_hours_per_run: float = float("nan")
+    training_cost_per_run: float = float("nan")
+    training_rate: HourlyRate | None = None
+    hourly_replicas: object = None
+    notes: list[str] = field(default_factory=list)
+
+
+def _api_price(ctx: Context, api_model: str):
+    cat = ctx.catalog
+    p_in = ctx.use(cat.api_price(api_model, "input"))
+    p_out = ctx.use(cat.api_price(api_model, "output"))
+    return p_in, p_out
+
+
+def size_model(model, index: int, share, arrival_rates_h, ctx: Context, *, quiet: bool = False) -> Sizing:
+    """Size ``model`` (the ``index``-th of the scenario) for hourly total arrival rates.
+
+    ``share`` is the fraction of non-cached requests reaching the model after fusion routing;
+    ``arrival_rates_h`` has the 24 hours on its last axis [requests/s].
+    """
+    cat = ctx.catalog
+    lam_h = np.asarray(arrival_rates_h, dtype=float) * share  # requests/s reaching this model
+    requests_per_day = lam_h.mean(axis=-1) * SECONDS_PER_DAY
+    k, t, o = model.items_per_request, model.input_tokens_per_item, model.output_tokens
+    sz = Sizing(model.name, model.kind, model.serving.deployment, share, requests_per_day,
+                peak_rps=lam_h.max(axis=-1), input_tokens_per_request=k * t, output_tokens=o)
+    bpv = BYTES_PER_VALUE[model.precision]
+    emb_bpv = BYTES_PER_VALUE[model.embedding_precision or model.precision]
+    weights = performance.weight_bytes(model.parameters, bpv)
+    tables = model.embedding_rows * model.embedding_dim * emb_bpv
+    sz.weights_gb = weights / BYTES_PER_GB
+    sz.embedding_tables_gb = tables / BYTES_PER_GB
+    sz.artifact_gb = model.artifact_gb or (weights + tables) / BYTES_PER_GB
+
+    api_model = model.serving.api_model if model.serving.deployment == "api" else model.api_alternative
+    if api_model:
+        sz.api_model = api_model
+        p_in, p_out = _api_price(ctx, api_model)
+        sz.api_cost_per_day = pricing.api_cost_per_day(requests_per_day, k * t, o, p_in, p_out)
+    if model.serving.deployment == "api":
+        sz.serving_cost_per_day = sz.api_cost_per_day
+        sz.binding = "hosted API"
+        _size_training(model, sz, ctx)
+        return sz
+
+    s = model.serving
+    rate = hardware_rate(s, ctx, "serving", model.name)
+    sz.rate, sz.accelerator = rate, rate.accelerator
+    sz.instance = s.instance or ("" if s.deployment == "cloud" else f"server of {rate.accelerators_per_instance}")
+    sz.accelerators_per_instance = rate.accelerators_per_instance
+    acc = cat.accelerators.loc[rate.accelerator]
+    eff = cat.efficiency.loc[model.kind]
+    mfu = model.mfu or float(eff.mfu)
+    mbu = model.mbu or float(eff.mbu)
+    n_flops = model.parameters - model.embedding_parameters
+
+    kv_token = 0.0
+    if model.kind == "generative":
+        kv_token = model.kv_bytes_per_token or float(performance.kv_bytes_per_token_estimate(n_flops, bpv))
+        if model.kv_bytes_per_token is None:
+            sz.notes.append(f"KV cache estimated at {kv_token / 1e3:.0f} kB/token from the parameter count")
+    kv_mem = model.decode_batch * (k * t + o) * kv_token if model.kind == "generative" else 0.0
+    sz.kv_cache_gb = kv_mem / BYTES_PER_GB
+    sz.memory_needed_gb = (weights + tables + kv_mem) / BYTES_PER_GB
+    g = float(performance.replica_size(sz.memory_needed_gb, acc.memory_gb, s.usable_memory_fraction))
+    if g > s.max_accelerators_per_replica:
+        usable = acc.memory_gb * s.usable_memory_fraction * s.max_accelerators_per_replica
+        raise ScenarioError([(f"models[{index}]", (
+            f"model '{model.name}' needs {sz.memory_needed_gb:,.1f} GB (weights {sz.weights_gb:,.1f}, embedding "
+            f"tables {sz.embedding_tables_gb:,.1f}, KV cache {sz.kv_cache_gb:,.1f}) but a replica of at most "
+            f"{s.max_accelerators_per_replica} x {rate.accelerator} holds {usable:,.1f} GB usable; raise "
+            f"serving.max_accelerators_per_replica (now {s.max_accelerators_per_replica}), lower the precision, "
+            f"or choose an accelerator with more memory"))])
+    sz.replica_size = g
+
+    peak = float(acc[PEAK_COLUMN[model.precision]]) * TERA
+    latency_est = float("nan")
+    if np.isfinite(peak) and peak > 0:
+        f_pre = performance.prefill_flops(n_flops, k, t)
+        b_emb = performance.embedding_bytes(k, model.embedding_lookups_per_item, model.embedding_dim, emb_bpv,
+                                            model.embedding_cache_hit_rate)
+        t_pre = performance.prefill_time(f_pre, b_emb, peak, acc.bandwidth_gb_s, mfu, mbu)
+        if o > 0:
+            step = performance.decode_step_time(n_flops, weights, kv_token * (k * t + o / 2.0), model.decode_batch,
+                                                peak, acc.bandwidth_gb_s, mfu, mbu)
+            t_dec = performance.decode_time(o, step, model.decode_batch)
+        else:
+            step, t_dec = 0.0, 0.0
+        mu_est = float(performance.throughput(t_pre, t_dec))
+        latency_est = float(t_pre + o * step)
+    if model.throughput_rps is not None:
+        mu, sz.throughput_basis = float(model.throughput_rps), f"given ({model.throughput_source})"
+    else:
+        mu, sz.throughput_basis = mu_est, "estimated (roofline)"
+        sz.band = (float(eff.band_low), float(eff.band_high))
+        if not quiet and eff.band_high / eff.band_low > 10:
+            ctx.warn("estimate", f"{model.name}: the roofline throughput for '{model.kind}' models is typically "
+                     f"within x{eff.band_low:g}-x{eff.band_high:g} of measured; give a measured throughput_rps",
+                     model.name)
+    sz.throughput_rps_per_accelerator = mu
+    mu_rep = g * mu
+    sz.replica_throughput_rps = mu_rep
+
+    if model.service_time_ms is not None:
+        service, sz.service_time_basis = model.service_time_ms / 1000.0, "measured"
+    elif model.kind == "generative" and np.isfinite(latency_est):
+        service, sz.service_time_basis = latency_est / g, "estimated (prefill + decode steps)"
+    else:
+        service, sz.service_time_basis = 1.0 / mu_rep, "1 / replica throughput"
+    sz.service_time_ms = service * 1000.0
+    slots = max(1.0, math.floor(mu_rep * service + 1e-9))
+    sz.slots = slots
+
+    lam_region = lam_h / s.regions
+    r_min = float(s.min_replicas)
+
+    def replicas(lam):
+        load = capacity.replicas_for_load(lam, mu_rep, s.utilization_target)
+        if model.latency_slo_ms is not None:
+            slo = model.latency_slo_ms / 1000.0
+            if service >= slo:
+                raise ScenarioError([(f"models[{index}].latency_slo_ms", (
+                    f"model '{model.name}' takes {service * 1000:,.1f} ms per request ({sz.service_time_basis}) "
+                    f"on {rate.accelerator}, so no fleet meets a {model.latency_slo_ms:g} ms SLO; raise the SLO, "
+                    f"choose a faster accelerator, lower the precision or shorten the work per request"))])
+            slo_r = capacity.replicas_for_slo(lam, service, slots, slo, model.latency_percentile)
+        else:
+            slo_r = np.zeros_like(load)
+        return load, slo_r, np.maximum(np.maximum(load, slo_r), r_min) + s.redundancy
+
+    peak_region = lam_region.max(axis=-1)
+    r_load, r_slo, r_peak = replicas(peak_region)
+    sz.replicas_load, sz.replicas_slo = r_load * s.regions, r_slo * s.regions
+    sz.binding = np.where(r_peak - s.redundancy <= np.maximum(r_load, r_slo),
+                          np.where(r_slo > r_load, "latency SLO", "load"), "min_replicas")
+    if np.ndim(sz.binding) == 0:
+        sz.binding = str(sz.binding)
+    per = rate.accelerators_per_instance
+    if s.billing == "autoscaled":
+        _, _, r_h = replicas(lam_region)
+        inst_h = capacity.instances_needed(r_h, g, per)
+        sz.hourly_replicas = r_h * s.regions
+        sz.instance_hours_per_day = inst_h.sum(axis=-1) * s.regions
+        replica_hours = r_h.sum(axis=-1) * s.regions
+        sz.replicas = r_h.max(axis=-1) * s.regions
+        sz.instances = inst_h.max(axis=-1) * s.regions
+    else:
+        sz.replicas = r_peak * s.regions
+        sz.instances = capacity.instances_needed(r_peak, g, per) * s.regions
+        sz.instance_hours_per_day = sz.instances * HOURS_PER_DAY
+        replica_hours = sz.replicas * HOURS_PER_DAY
+        sz.hourly_replicas = np.repeat(np.asarray(sz.replicas, dtype=float)[..., None], 24, axis=-1)
+    sz.accelerators = sz.replicas * g
+    sz.accelerator_hours_per_day = sz.instance_hours_per_day * per
+    with np.errstate(divide="ignore", invalid="ignore"):
+        sz.utilisation_mean = np.where(replica_hours > 0, requests_per_day / (mu_rep * replica_hours * 3600.0), 0.0)
+        sz.utilisation_peak = np.where(r_peak > 0, peak_region / (mu_rep * r_peak), 0.0)
+    sz.serving_cost_per_day = sz.instance_hours_per_day * rate.price_per_instance_hour
+    _size_training(model, sz, ctx)
+    return sz
+
+
+def _size_training(model, sz: Sizing, ctx: Context) -> None:
+    tr = model.training
+    if tr is None:
+        return
+    rate = hardware_rate(tr, ctx, "training", model.name)
+    acc = ctx.catalog.accelerators.loc[rate.accelerator]
+    peak = float(acc.bf16_tflops) if np.isfinite(acc.bf16_tflops) else float(acc[PEAK_COLUMN[model.precision]])
+    mfu = tr.mfu_train or float(ctx.catalog.efficiency.loc["training"].mfu)
+    flops = performance.training_flops(model.parameters - model.embedding_parameters, tr.tokens_per_run,
+                                       performance.TRAINING_FLOPS_FACTOR[tr.method])
+    sz.training_rate = rate
+    sz.training_flops_per_run = float(flops)
+    sz.training_accelerator_hours_per_run = float(performance.accelerator_hours(flops, peak * TERA, mfu))
+    sz.training_cost_per_run = sz.training_accelerator_hours_per_run * rate.price_per_accelerator_hour
