@@ -6,7 +6,7 @@ converted to a scenario's currency with ``fx.csv``; a price dated more than :dat
 months before the evaluation date is *stale* and the report warns about it.
 
 >>> cat = load_catalog()
->>> cat.accelerators.loc["H100-SXM", "memory_gb"]
+>>> float(cat.accelerators.loc["H100-SXM", "memory_gb"])
 80.0
 >>> round(cat.convert(1.0, "USD", "USD"), 6)
 1.0
@@ -115,7 +115,8 @@ class Catalog:
             setattr(self, name, _read(name, self.directory))
         acc = self.accelerators
         peak_cols = [c for c in TABLES["accelerators"][2] if c.endswith(("tflops", "tops"))]
-        acc[peak_cols] = acc[peak_cols].astype(float)
+        num_cols = [*peak_cols, "memory_gb", "bandwidth_gb_s", "tdp_w"]
+        acc[num_cols] = acc[num_cols].astype(float)
         inst = self.instances
         inst["accelerator"] = inst["accelerator"].fillna("")
         inst["accelerators_per_instance"] = inst["accelerators_per_instance"].fillna(0).astype(int)

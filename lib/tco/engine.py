@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 
 from . import capacity
 from .catalog import STALE_MONTHS, Catalog, load_catalog
@@ -37,7 +36,7 @@ def _line_items(ctx: Context, sizings):
             *staff.items(ctx, sizings), *fusion.items(ctx, sizings)]
 
 
-def _models_frame(scenario: Scenario, sizings: list[Sizing]) -> pd.DataFrame:
+def _model_rows(scenario: Scenario, sizings: list[Sizing]) -> list[dict]:
     rows = []
     for m, sz in zip(scenario.models, sizings):
         rate = sz.rate
@@ -70,11 +69,11 @@ def _models_frame(scenario: Scenario, sizings: list[Sizing]) -> pd.DataFrame:
             "training_cost_per_run": sz.training_cost_per_run,
             "notes": "; ".join(sz.notes),
         })
-    return pd.DataFrame(rows)
+    return rows
 
 
-def _hourly_frame(rates, sizings: list[Sizing]) -> pd.DataFrame:
-    frame = pd.DataFrame({"hour": np.arange(24), "requests_per_s": np.asarray(rates, dtype=float)})
+def _hourly_columns(rates, sizings: list[Sizing]) -> dict:
+    frame = {"hour": np.arange(24), "requests_per_s": np.asarray(rates, dtype=float)}
     for sz in sizings:
         frame[f"{sz.name}: requests_per_s"] = np.asarray(rates, dtype=float) * sz.traffic_share
         if sz.deployment != "api":
@@ -82,12 +81,12 @@ def _hourly_frame(rates, sizings: list[Sizing]) -> pd.DataFrame:
     return frame
 
 
-def _sources(ctx: Context) -> pd.DataFrame:
+def _source_rows(ctx: Context) -> list[dict]:
     on = ctx.scenario.evaluation_date
     rows = [{"table": p.table, "key": p.key, "value": p.value, "currency": p.currency, "source": p.source,
              "as_of": p.as_of, "stale": p.is_stale(on), "assumption": p.assumption}
             for p in sorted(ctx.prices.values(), key=lambda p: (p.table, p.key))]
-    return pd.DataFrame(rows, columns=["table", "key", "value", "currency", "source", "as_of", "stale", "assumption"])
+    return rows
 
 
 def evaluate(scenario: Scenario | str | Path | dict, catalog: Catalog | None = None, *,
@@ -122,19 +121,15 @@ def evaluate(scenario: Scenario | str | Path | dict, catalog: Catalog | None = N
     sizings = _size_all(scenario, ctx, rates)
     items = _line_items(ctx, sizings)
 
-    marginal = alone_total = None
-    alternatives = pd.DataFrame(columns=["model", "api_model", "self_hosted_per_day", "api_per_day", "cheaper",
-                                         "break_even_requests_per_day", "api_cheaper_everywhere",
-                                         "self_hosting_cheaper_everywhere"])
+    alone_total = None
+    alternatives: list[dict] = []
     if compare:
         if scenario.fusion.strategy != "single":
             alone = scenario.model_copy(update={"models": scenario.models[:1], "fusion": Fusion()})
             alone_total = evaluate(alone, catalog, compare=False).per_day
-        rows = compute.api_comparison(
+        alternatives = compute.api_comparison(
             ctx, scenario, sizings, rates,
             lambda model, i, share, grid: size_model(model, i, share, grid, Context(scenario, catalog), quiet=True))
-        if rows:
-            alternatives = pd.DataFrame(rows, columns=alternatives.columns)
 
     for sz in sizings:
         if sz.deployment != "api" and float(sz.utilisation_mean) < IDLE_UTILISATION:
@@ -147,9 +142,5 @@ def evaluate(scenario: Scenario | str | Path | dict, catalog: Catalog | None = N
             ctx.warn("stale", f"{p.table} '{p.key}' is dated {p.as_of}, more than {STALE_MONTHS} months before "
                      f"{on}: check it ({p.source})")
     warnings = [w.message for w in sorted(ctx.warnings, key=lambda w: WARNING_ORDER.get(w.code, 9))]
-    report = CostReport.build(scenario, items, _models_frame(scenario, sizings), warnings, _sources(ctx),
-                              alternatives, None, alone_total, _hourly_frame(rates, sizings))
-    if alone_total is not None:
-        report.marginal_fusion_cost_per_day = report.per_day - alone_total
-    return report
-
+    return CostReport(scenario, items, _model_rows(scenario, sizings), warnings, _source_rows(ctx), alternatives,
+                      alone_total, _hourly_columns(rates, sizings))

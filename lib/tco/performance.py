@@ -7,6 +7,8 @@ parameter says [GB] or [GB/s].
 
 from __future__ import annotations
 
+from .units import vectorised
+
 import numpy as np
 
 from .units import BYTES_PER_GB, SECONDS_PER_HOUR
@@ -15,6 +17,7 @@ from .units import BYTES_PER_GB, SECONDS_PER_HOUR
 TRAINING_FLOPS_FACTOR = {"full": 6.0, "lora": 4.0}
 
 
+@vectorised
 def prefill_flops(non_embedding_parameters, items_per_request, input_tokens_per_item):
     r"""Forward FLOPs to read the input of one request.
 
@@ -53,6 +56,7 @@ def prefill_flops(non_embedding_parameters, items_per_request, input_tokens_per_
     return 2.0 * np.multiply(np.multiply(non_embedding_parameters, items_per_request), input_tokens_per_item)
 
 
+@vectorised
 def decode_flops(non_embedding_parameters, output_tokens):
     r"""Forward FLOPs to generate the output tokens of one request.
 
@@ -80,6 +84,7 @@ def decode_flops(non_embedding_parameters, output_tokens):
     return 2.0 * np.multiply(non_embedding_parameters, output_tokens)
 
 
+@vectorised
 def embedding_bytes(items_per_request, lookups_per_item, embedding_dim, bytes_per_value, cache_hit_rate=0.0):
     r"""Bytes gathered from embedding tables in memory for one request.
 
@@ -116,6 +121,7 @@ def embedding_bytes(items_per_request, lookups_per_item, embedding_dim, bytes_pe
     return np.multiply(np.multiply(k, bytes_per_value), np.subtract(1.0, cache_hit_rate)) * 1.0
 
 
+@vectorised
 def prefill_time(flops, memory_bytes, peak_flops, memory_bandwidth, mfu, mbu):
     r"""Roofline time of the compute-or-memory bound part of a request on one accelerator.
 
@@ -155,6 +161,7 @@ def prefill_time(flops, memory_bytes, peak_flops, memory_bandwidth, mfu, mbu):
     return np.maximum(compute, memory) * 1.0
 
 
+@vectorised
 def decode_step_time(non_embedding_parameters, weight_bytes, kv_bytes_per_sequence, decode_batch,
                      peak_flops, memory_bandwidth, mfu, mbu):
     r"""Time of one decoding step that advances ``decode_batch`` sequences by one token.
@@ -198,6 +205,7 @@ def decode_step_time(non_embedding_parameters, weight_bytes, kv_bytes_per_sequen
     return np.maximum(compute, memory) * 1.0
 
 
+@vectorised
 def decode_time(output_tokens, step_time, decode_batch):
     r"""Accelerator time per request spent decoding, amortised over the batch.
 
@@ -227,6 +235,7 @@ def decode_time(output_tokens, step_time, decode_batch):
     return np.divide(np.multiply(output_tokens, step_time), decode_batch) * 1.0
 
 
+@vectorised
 def throughput(prefill_seconds, decode_seconds):
     r"""Requests per second one accelerator sustains.
 
@@ -252,6 +261,7 @@ def throughput(prefill_seconds, decode_seconds):
     return np.divide(1.0, np.add(prefill_seconds, decode_seconds)) * 1.0
 
 
+@vectorised
 def weight_bytes(parameters, bytes_per_value):
     r"""Bytes of the weights.
 
@@ -279,6 +289,7 @@ def weight_bytes(parameters, bytes_per_value):
     return np.multiply(parameters, bytes_per_value) * 1.0
 
 
+@vectorised
 def kv_bytes_per_token_estimate(parameters, bytes_per_value):
     r"""Rough KV-cache bytes per token of context when the architecture is not given.
 
@@ -306,12 +317,13 @@ def kv_bytes_per_token_estimate(parameters, bytes_per_value):
     Examples
     --------
     >>> round(kv_bytes_per_token_estimate(6.5e9, 2) / 1e3)
-    563
+    527
     """
     d = np.cbrt(np.multiply(parameters, 128.0 / 12.0))
     return 2.0 * np.square(d) / 128.0 * np.asarray(bytes_per_value, dtype=float)
 
 
+@vectorised
 def replica_size(memory_needed_gb, accelerator_memory_gb, usable_memory_fraction):
     r"""Accelerators one replica needs to hold the model: a power of two.
 
@@ -347,6 +359,7 @@ def replica_size(memory_needed_gb, accelerator_memory_gb, usable_memory_fraction
     return np.exp2(np.ceil(np.log2(n) - 1e-12))
 
 
+@vectorised
 def training_flops(parameters, tokens, flops_per_parameter_token=6.0):
     r"""FLOPs of one training run.
 
@@ -383,6 +396,7 @@ def training_flops(parameters, tokens, flops_per_parameter_token=6.0):
     return np.multiply(np.multiply(flops_per_parameter_token, parameters), tokens) * 1.0
 
 
+@vectorised
 def accelerator_hours(flops, peak_flops, mfu):
     r"""Accelerator-hours to perform ``flops`` at a utilisation ``mfu`` of peak.
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from .units import vectorised
+
 import numpy as np
 
 from .units import DAYS_PER_MONTH, DAYS_PER_YEAR, HOURS_PER_YEAR
 
 
+@vectorised
 def onprem_accelerator_hour_cost(capex_per_accelerator, useful_life_years, power_kw, pue,
                                  electricity_price_per_kwh, load_factor, maintenance_rate,
                                  hosting_per_hour=0.0):
@@ -47,7 +50,7 @@ def onprem_accelerator_hour_cost(capex_per_accelerator, useful_life_years, power
     0.088 USD/kWh, load 0.6, 20 %/year support:
 
     >>> round(onprem_accelerator_hour_cost(33750, 5, 1.05, 1.56, 0.088, 0.6, 0.2), 4)
-    1.6278
+    1.6276
     """
     depreciation = np.divide(capex_per_accelerator, np.multiply(useful_life_years, HOURS_PER_YEAR))
     energy = np.multiply(np.multiply(np.multiply(power_kw, pue), electricity_price_per_kwh), load_factor)
@@ -55,6 +58,7 @@ def onprem_accelerator_hour_cost(capex_per_accelerator, useful_life_years, power
     return np.add(np.add(np.add(depreciation, energy), maintenance), hosting_per_hour) * 1.0
 
 
+@vectorised
 def api_cost_per_day(requests_per_day, input_tokens_per_request, output_tokens_per_request,
                      input_price_per_mtok, output_price_per_mtok):
     r"""Daily bill of a hosted model API.
@@ -89,6 +93,7 @@ def api_cost_per_day(requests_per_day, input_tokens_per_request, output_tokens_p
     return np.multiply(requests_per_day, per_request) / 1e6
 
 
+@vectorised
 def stored_cost_per_day(stored_gb, price_per_gb_month):
     r"""Daily cost of keeping ``stored_gb`` in a tier priced per GB-month.
 
@@ -116,6 +121,7 @@ def stored_cost_per_day(stored_gb, price_per_gb_month):
     return np.multiply(stored_gb, price_per_gb_month) / DAYS_PER_MONTH
 
 
+@vectorised
 def per_month_to_per_day(amount_per_month):
     r"""A monthly amount spread per day.
 
@@ -141,6 +147,7 @@ def per_month_to_per_day(amount_per_month):
     return np.divide(amount_per_month, DAYS_PER_MONTH)
 
 
+@vectorised
 def per_year_to_per_day(amount_per_year):
     r"""A yearly amount spread per day.
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import math
-from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -12,6 +12,9 @@ import pandas as pd
 from .dimensions import DIMENSIONS, LABELS
 from .units import DAYS_PER_MONTH, DAYS_PER_YEAR
 
+SOURCE_COLUMNS = ["table", "key", "value", "currency", "source", "as_of", "stale", "assumption"]
+ALTERNATIVE_COLUMNS = ["model", "api_model", "self_hosted_per_day", "api_per_day", "cheaper",
+                       "break_even_requests_per_day", "api_cheaper_everywhere", "self_hosting_cheaper_everywhere"]
 ITEM_COLUMNS = ["dimension", "item", "model", "cost_per_day", "cost_per_month", "cost_per_year", "share",
                 "quantity", "unit", "formula", "note", "priced"]
 
@@ -33,7 +36,6 @@ def _clean(value):
     return value
 
 
-@dataclass
 class CostReport:
     """The answer for one scenario. Build it with :func:`tco.evaluate`.
 
@@ -46,44 +48,66 @@ class CostReport:
         ``per_day``, ``per_month``, ``per_year`` and ``per_1k_requests`` of the priced items.
     models : pandas.DataFrame
         Sizing per model (throughput, replicas, accelerators, instances, utilisation...).
+    alternatives : pandas.DataFrame
+        Self-hosting against the hosted API per model that names one, with the break-even traffic.
+    sources : pandas.DataFrame
+        Every catalog figure used, with its source, date and whether it is stale.
+    hourly : pandas.DataFrame
+        Arrival rate and replicas of each model for each hour of the day.
+    warnings : list of str
+        Unpriced items, stale prices, rough estimates, idle fleets.
+
+    The tables are built on first access, so evaluating stays fast when only totals are needed.
     """
 
-    name: str
-    title: str
-    currency: str
-    requests_per_day: float
-    as_of: str
-    items: pd.DataFrame
-    models: pd.DataFrame
-    warnings: list[str]
-    sources: pd.DataFrame
-    alternatives: pd.DataFrame
-    marginal_fusion_cost_per_day: float | None
-    first_model_alone_per_day: float | None = None
-    hourly: pd.DataFrame = field(default_factory=pd.DataFrame)
+    def __init__(self, scenario, line_items, model_rows, warnings, source_rows, alternative_rows,
+                 first_model_alone_per_day, hourly_columns):
+        self.name = scenario.name
+        self.title = scenario.title or scenario.name
+        self.currency = scenario.currency
+        self.requests_per_day = float(scenario.traffic.requests_per_day)
+        self.as_of = str(scenario.evaluation_date)
+        self.line_items = list(line_items)
+        self.warnings = list(warnings)
+        self._model_rows = model_rows
+        self._source_rows = source_rows
+        self._alternative_rows = alternative_rows
+        self._hourly_columns = hourly_columns
+        self.first_model_alone_per_day = first_model_alone_per_day
+        self.per_day = float(sum(float(it.cost_per_day) for it in self.line_items if it.priced))
+        self.marginal_fusion_cost_per_day = (
+            None if first_model_alone_per_day is None else self.per_day - first_model_alone_per_day)
 
-    @classmethod
-    def build(cls, scenario, line_items, models, warnings, sources, alternatives, marginal, alone, hourly):
+    @functools.cached_property
+    def items(self) -> pd.DataFrame:
         rows = [{
             "dimension": it.dimension, "item": it.item, "model": it.model,
             "cost_per_day": float(it.cost_per_day), "quantity": float(it.quantity), "unit": it.unit,
             "formula": it.formula, "note": it.note, "priced": it.priced,
-        } for it in line_items]
+        } for it in self.line_items]
         items = pd.DataFrame(rows, columns=[c for c in ITEM_COLUMNS if c not in ("cost_per_month", "cost_per_year", "share")])
         items["cost_per_month"] = items.cost_per_day * DAYS_PER_MONTH
         items["cost_per_year"] = items.cost_per_day * DAYS_PER_YEAR
-        total = items.cost_per_day[items.priced].sum()
-        items["share"] = items.cost_per_day / total if total > 0 else 0.0
-        items = items[ITEM_COLUMNS]
-        return cls(scenario.name, scenario.title or scenario.name, scenario.currency,
-                   float(scenario.traffic.requests_per_day), str(scenario.evaluation_date), items, models, warnings,
-                   sources, alternatives, marginal, alone, hourly)
+        items["share"] = items.cost_per_day / self.per_day if self.per_day > 0 else 0.0
+        return items[ITEM_COLUMNS]
+
+    @functools.cached_property
+    def models(self) -> pd.DataFrame:
+        return pd.DataFrame(self._model_rows)
+
+    @functools.cached_property
+    def sources(self) -> pd.DataFrame:
+        return pd.DataFrame(self._source_rows, columns=SOURCE_COLUMNS)
+
+    @functools.cached_property
+    def alternatives(self) -> pd.DataFrame:
+        return pd.DataFrame(self._alternative_rows, columns=ALTERNATIVE_COLUMNS)
+
+    @functools.cached_property
+    def hourly(self) -> pd.DataFrame:
+        return pd.DataFrame(self._hourly_columns)
 
     # -- totals ------------------------------------------------------------------------------
-    @property
-    def per_day(self) -> float:
-        return float(self.items.cost_per_day[self.items.priced].sum())
-
     @property
     def totals(self) -> dict[str, float]:
         day = self.per_day

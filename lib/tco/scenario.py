@@ -27,6 +27,7 @@ from .units import BYTES_PER_VALUE, PEAK_COLUMN
 
 Precision = Literal["fp32", "bf16", "fp16", "fp8", "int8", "int4"]
 PROFILE_NAMES = ("flat", "ecommerce")
+_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 
 
@@ -97,6 +98,20 @@ class Traffic(_Base):
         raise ValueError(
             f"must be one of {', '.join(PROFILE_NAMES)} or a list of 24 weights, got {type(value).__name__}"
         )
+
+    @model_validator(mode="after")
+    def _peak(self) -> "Traffic":
+        from .capacity import max_peak_to_average
+
+        if self.peak_to_average is not None:
+            top = max_peak_to_average(self.hourly_profile)
+            if self.peak_to_average > top + 1e-9:
+                shape = self.hourly_profile if isinstance(self.hourly_profile, str) else "the given"
+                raise ValueError(
+                    f"peak_to_average {self.peak_to_average:g} is more than the {shape} profile can be stretched to "
+                    f"(at most {top:.3f} before its quietest hour reaches zero); lower it or give 24 weights"
+                )
+        return self
 
 
 # --------------------------------------------------------------------------------------------
@@ -695,7 +710,7 @@ def _read_yaml(path: Path) -> Any:
     except (OSError, UnicodeDecodeError) as exc:
         raise ScenarioError([("", f"cannot read the file: {exc.__class__.__name__}: {exc}")], source=str(path)) from None
     try:
-        return yaml.safe_load(text)
+        return yaml.load(text, Loader=_SAFE_LOADER)  # the safe loader (C version when available)
     except yaml.constructor.ConstructorError as exc:
         mark = exc.problem_mark
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""

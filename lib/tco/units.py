@@ -42,3 +42,27 @@ PEAK_COLUMN: dict[str, str] = {
 }
 
 PRECISIONS = tuple(BYTES_PER_VALUE)
+
+
+def scalar_or_array(value):
+    """Return a Python float for a 0-d result and an ndarray otherwise ("scalar in, scalar out").
+
+    >>> import numpy as np
+    >>> scalar_or_array(np.float64(2.5)), scalar_or_array(np.array([1, 2]))
+    (2.5, array([1., 2.]))
+    """
+    import numpy as np
+
+    arr = np.asarray(value, dtype=float)
+    return float(arr) if arr.ndim == 0 else arr
+
+
+def vectorised(func):
+    """Decorator for formula functions: numpy broadcasting inside, scalar in gives a float out."""
+    import functools
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        return scalar_or_array(func(*args, **kwargs))
+
+    return wrapper

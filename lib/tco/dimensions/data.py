@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from ..units import vectorised
+
 import numpy as np
 
 from ..context import Context, LineItem
 from ..pricing import per_month_to_per_day, stored_cost_per_day
 
 
+@vectorised
 def volume_cost_per_day(gb_per_day, price_per_gb, usable_fraction=1.0):
     r"""Daily cost of acquiring or processing data priced per GB.
 
@@ -37,6 +40,7 @@ def volume_cost_per_day(gb_per_day, price_per_gb, usable_fraction=1.0):
     return np.divide(np.multiply(gb_per_day, price_per_gb), usable_fraction) * 1.0
 
 
+@vectorised
 def labelling_cost_per_day(labels_per_day, price_per_label, relabel_rate=0.0):
     r"""Daily cost of labelling.
 
@@ -66,6 +70,7 @@ def labelling_cost_per_day(labels_per_day, price_per_label, relabel_rate=0.0):
     return np.multiply(np.multiply(labels_per_day, price_per_label), np.add(1.0, relabel_rate)) * 1.0
 
 
+@vectorised
 def retained_gb(gb_per_day, days, replication=1.0):
     r"""Steady-state volume held when each day's data is kept ``days`` days.
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from ..units import vectorised
+
 import numpy as np
 
 from ..context import Context, LineItem
@@ -10,6 +12,7 @@ from ..units import SECONDS_PER_HOUR
 from .staff import person_days_cost_per_day
 
 
+@vectorised
 def cascade_shares(escalation):
     r"""Traffic share of each stage of a cascade.
 
@@ -45,6 +48,7 @@ def traffic_shares(scenario) -> list[float]:
     return own
 
 
+@vectorised
 def combiner_cost_per_day(requests_per_day, cpu_ms_per_request, price_per_instance_hour, vcpus):
     r"""Daily cost of the CPU time spent combining or routing model outputs.
 

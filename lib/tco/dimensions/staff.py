@@ -6,12 +6,15 @@ the number of models and with the size of the fleet people operate.
 
 from __future__ import annotations
 
+from ..units import vectorised
+
 import numpy as np
 
 from ..context import Context, LineItem
 from ..pricing import per_month_to_per_day, per_year_to_per_day
 
 
+@vectorised
 def fte_cost_per_day(fte, annual_cost):
     r"""Daily cost of full-time staff.
 
@@ -39,6 +42,7 @@ def fte_cost_per_day(fte, annual_cost):
     return per_year_to_per_day(np.multiply(fte, annual_cost)) * 1.0
 
 
+@vectorised
 def person_days_cost_per_day(person_days_per_month, day_rate, automation_factor=0.0):
     r"""Daily cost of effort counted in person-days per month.
 
@@ -71,6 +75,7 @@ def person_days_cost_per_day(person_days_per_month, day_rate, automation_factor=
                                             np.subtract(1.0, automation_factor))) * 1.0
 
 
+@vectorised
 def operations_fte(nodes, nodes_per_engineer, automation_factor=0.0):
     r"""Operations engineers needed for a fleet (fractional).
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from ..units import vectorised
+
 import numpy as np
 
 from ..context import Context, LineItem
@@ -9,6 +11,7 @@ from ..pricing import per_month_to_per_day, stored_cost_per_day
 from ..units import DAYS_PER_YEAR, HOURS_PER_DAY
 
 
+@vectorised
 def registry_gb(artifact_gb, versions_kept, backups, regions, compression_ratio=1.0):
     r"""Volume a model registry holds for one model.
 
@@ -43,6 +46,7 @@ def registry_gb(artifact_gb, versions_kept, backups, regions, compression_ratio=
     return np.divide(np.multiply(artifact_gb, copies), compression_ratio) * 1.0
 
 
+@vectorised
 def media_cost_per_day(total_gb, medium_capacity_gb, medium_price, life_years):
     r"""Daily cost of the disks that hold on-premises model copies.
 
@@ -75,6 +79,7 @@ def media_cost_per_day(total_gb, medium_capacity_gb, medium_price, life_years):
     return np.divide(np.multiply(media, medium_price), np.multiply(life_years, DAYS_PER_YEAR)) * 1.0
 
 
+@vectorised
 def transfer_cost_per_day(artifact_gb, deployments_per_month, copies, price_per_gb):
     r"""Daily cost of shipping new model versions to every serving copy.
 

@@ -1,0 +1,63 @@
+"""Command line, JSON fields (DESIGN section 4), schema export and the batch report folders."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT, SCENARIOS
+
+from tco.batch import run_reports
+from tco.scenario import json_schema
+
+
+def run(*args):
+    return subprocess.run([sys.executable, "-m", "tco", *args], cwd=ROOT, capture_output=True, text=True)
+
+
+def test_evaluate_json_fields():
+    out = run("evaluate", str(SCENARIOS / "paper-example.yaml"), "--json")
+    assert out.returncode == 0, out.stderr
+    data = json.loads(out.stdout)
+    assert set(data["totals"]) == {"per_day", "per_month", "per_year", "per_1k_requests"}
+    assert data["totals"]["per_day"] == pytest.approx(5058.4795, abs=1e-4)
+    assert {"dimension", "item", "model", "cost_per_day", "quantity", "unit", "formula"} <= set(data["items"][0])
+    model = data["models"][0]
+    assert {"throughput_rps_per_accelerator", "accelerators", "instances"} <= set(model)
+    assert isinstance(data["warnings"], list)
+
+
+def test_evaluate_text_shows_currency_and_warnings():
+    out = run("evaluate", str(SCENARIOS / "paper-example.yaml"))
+    assert out.returncode == 0
+    assert "5,058.48 CNY/day" in out.stdout
+    assert "Warnings" in out.stdout
+
+
+def test_catalog_command_lists_tables_with_age():
+    out = run("catalog", "--as-of", "2026-11-22")
+    assert out.returncode == 0
+    assert "accelerators" in out.stdout and "stale_prices" in out.stdout
+    assert "older than 18 months" in out.stdout
+
+
+def test_schema_file_is_current():
+    committed = json.loads((SCENARIOS / "schema.json").read_text(encoding="utf-8"))
+    assert committed == json.loads(json.dumps(json_schema())), "run: python -m tco schema --write"
+
+
+def test_batch_isolates_a_failing_scenario(tmp_path):
+    bad = tmp_path / "broken.yaml"
+    bad.write_text("name: broken\ntraffic: {requests_per_day: -1}\nmodels: []\n", encoding="utf-8")
+    out = tmp_path / "reports"
+    code = run_reports([str(SCENARIOS / "paper-example.yaml"), str(bad)], out)
+    assert code == 1
+    assert (out / "paper-example" / "results.json").exists()
+    assert "requests_per_day" in (out / "broken" / "error.txt").read_text()
+    summary = (out / "summary.csv").read_text()
+    assert "paper-example" in summary and "failed" in summary
+    # a re-run replaces the old report cleanly and leaves no temporary folders behind
+    assert run_reports([str(SCENARIOS / "paper-example.yaml")], out) == 0
+    assert sorted(p.name for p in out.iterdir() if p.name.startswith(".")) == []
