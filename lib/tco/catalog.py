@@ -57,6 +57,7 @@ class Price:
     source: str
     as_of: _dt.date
     assumption: str = ""
+    is_price: bool = True  # False for unitless settings (PUE, useful life), which do not go stale like prices
 
     def is_stale(self, on: _dt.date, months: int = STALE_MONTHS) -> bool:
         """True when ``as_of`` is more than ``months`` months before ``on``.
@@ -142,11 +143,16 @@ class Catalog:
             float(amount) * self.fx_rate(from_currency, to_currency)
 
     # -- lookups with provenance -----------------------------------------------------------
-    def _price(self, table: str, key: str, row: pd.Series, value_col: str, currency: str | None = None) -> Price:
+    def _price(self, table: str, key: str, row: pd.Series, value_col: str, currency: str | None = None,
+               is_price: bool = True) -> Price:
+        """A row's figure with provenance; ``currency`` None means the row's own currency column
+        (no column: a unitless figure, never converted)."""
         value = row[value_col]
         value = float(value) if pd.notna(value) else float("nan")
-        return Price(table, key, value, currency or str(row.get("currency", "USD")), str(row["source"]),
-                     row["as_of"], str(row.get("assumption", "") or ""))
+        if currency is None:
+            currency = str(row["currency"]) if "currency" in row.index and pd.notna(row["currency"]) else ""
+        return Price(table, key, value, currency, str(row["source"]), row["as_of"],
+                     str(row.get("assumption", "") or ""), is_price)
 
     def instance_price(self, instance: str, plan: str) -> Price | None:
         """Hourly price of ``instance`` under ``plan``, or None when the catalog has no such price."""
@@ -193,7 +199,7 @@ class Catalog:
         row = pick.iloc[0]
         unit = str(row["unit"])
         currency = unit.split("/")[0] if "/" in unit and unit.split("/")[0].isupper() else ""
-        return self._price("onprem", f"{parameter} ({row['region']})", row, "value", currency)
+        return self._price("onprem", f"{parameter} ({row['region']})", row, "value", currency, is_price=bool(currency))
 
     def efficiency(self, workload: str) -> pd.Series:
         return self.efficiency.loc[workload]
@@ -207,7 +213,7 @@ class Catalog:
         rows = []
         for name, (file, _, _) in TABLES.items():
             frame = getattr(self, name)
-            stale = int((frame.as_of < limit).sum()) if name in price_tables else 0
+            stale = int(((frame.as_of < limit) & _priced_rows(name, frame)).sum()) if name in price_tables else 0
             rows.append({
                 "table": name, "file": file, "rows": len(frame),
                 "oldest": min(frame.as_of), "newest": max(frame.as_of),
@@ -223,11 +229,18 @@ class Catalog:
         out = []
         for name in ("instances", "storage", "api_prices", "fx", "onprem", "servers", "staff_rates", "labelling"):
             frame = getattr(self, name)
-            for _, row in frame[frame.as_of < limit].iterrows():
+            for _, row in frame[(frame.as_of < limit) & _priced_rows(name, frame)].iterrows():
                 ident = row.get("instance", None) if name == "instances" else None
                 ident = f"{ident} {row['plan']}" if ident else row.iloc[0]
                 out.append({"table": name, "id": str(ident), "as_of": row.as_of, "source": row.source})
         return pd.DataFrame(out, columns=["table", "id", "as_of", "source"])
+
+
+def _priced_rows(name: str, frame: pd.DataFrame) -> pd.Series:
+    """Rows holding money (on-premises settings such as PUE or useful life are not prices)."""
+    if name == "onprem":
+        return frame["unit"].astype(str).str.match(r"^[A-Z]{3}/")
+    return pd.Series(True, index=frame.index)
 
 
 @functools.lru_cache(maxsize=4)

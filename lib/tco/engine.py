@@ -36,6 +36,19 @@ def _line_items(ctx: Context, sizings):
             *staff.items(ctx, sizings), *fusion.items(ctx, sizings)]
 
 
+def _idle_message(model, sz: Sizing) -> str:
+    s = model.serving
+    spare = f" plus {s.redundancy} spare per region" if s.redundancy else ""
+    levers = []
+    if s.billing != "autoscaled" and s.deployment == "cloud":
+        levers.append("autoscaled billing")
+    if sz.binding == "min_replicas" or s.redundancy:
+        levers.append("fewer minimum or spare replicas")
+    levers += ["a smaller accelerator", "the hosted API" if not sz.api_model else f"the hosted API ({sz.api_model})"]
+    return (f"{sz.name}: the accelerator-hours paid for are {float(sz.utilisation_mean) * 100:.1f}% used on average; "
+            f"{sz.binding} sets {float(sz.replicas):g} replica(s) at peak{spare}. Levers: {', '.join(levers)}")
+
+
 def _model_rows(scenario: Scenario, sizings: list[Sizing]) -> list[dict]:
     rows = []
     for m, sz in zip(scenario.models, sizings):
@@ -131,14 +144,12 @@ def evaluate(scenario: Scenario | str | Path | dict, catalog: Catalog | None = N
             ctx, scenario, sizings, rates,
             lambda model, i, share, grid: size_model(model, i, share, grid, Context(scenario, catalog), quiet=True))
 
-    for sz in sizings:
+    for model, sz in zip(scenario.models, sizings):
         if sz.deployment != "api" and float(sz.utilisation_mean) < IDLE_UTILISATION:
-            ctx.warn("utilisation", f"{sz.name}: mean utilisation is {float(sz.utilisation_mean) * 100:.1f}% "
-                     f"({sz.binding} sets {float(sz.replicas):g} replicas); consider autoscaled billing, a smaller "
-                     f"accelerator, fewer minimum replicas or the hosted API", sz.name)
+            ctx.warn("utilisation", _idle_message(model, sz), sz.name)
     on = scenario.evaluation_date
     for p in sorted(ctx.prices.values(), key=lambda p: (p.table, p.key)):
-        if p.is_stale(on):
+        if p.is_price and p.is_stale(on):
             ctx.warn("stale", f"{p.table} '{p.key}' is dated {p.as_of}, more than {STALE_MONTHS} months before "
                      f"{on}: check it ({p.source})")
     warnings = [w.message for w in sorted(ctx.warnings, key=lambda w: WARNING_ORDER.get(w.code, 9))]

@@ -13,7 +13,7 @@ from .dimensions import DIMENSIONS, LABELS
 from .units import DAYS_PER_MONTH, DAYS_PER_YEAR
 
 SOURCE_COLUMNS = ["table", "key", "value", "currency", "source", "as_of", "stale", "assumption"]
-ALTERNATIVE_COLUMNS = ["model", "api_model", "self_hosted_per_day", "api_per_day", "cheaper",
+ALTERNATIVE_COLUMNS = ["model", "api_model", "traffic_share", "self_hosted_per_day", "api_per_day", "cheaper",
                        "break_even_requests_per_day", "api_cheaper_everywhere", "self_hosting_cheaper_everywhere"]
 ITEM_COLUMNS = ["dimension", "item", "model", "cost_per_day", "cost_per_month", "cost_per_year", "share",
                 "quantity", "unit", "formula", "note", "priced"]
@@ -193,12 +193,13 @@ class CostReport:
                 f"({m['throughput_basis']}); replica {m['replica_size']:g} acc; {m['replicas']:g} replicas "
                 f"({m['binding']}); {m['accelerators']:g} accelerators on {m['instances']:g} "
                 f"{'instances' if m['deployment'] == 'cloud' else 'servers'}; utilisation mean "
-                f"{m['utilisation_mean'] * 100:.0f}% / peak {m['utilisation_peak'] * 100:.0f}%")
+                f"{m['utilisation_mean'] * 100:.1f}% / peak {m['utilisation_peak'] * 100:.1f}%")
         if len(self.alternatives):
             out += ["", "Self-hosting against the hosted API"]
             for a in self.alternatives.to_dict(orient="records"):
                 be = a["break_even_requests_per_day"]
-                be_text = (f"API cheaper below {be:,.0f} requests/day" if be == be else
+                be_text = (f"API cheaper below {be:,.0f} requests/day in total ({be * a['traffic_share']:,.0f} "
+                           f"reaching the model)" if be == be else
                            "API cheaper at every traffic level tried" if a["api_cheaper_everywhere"] else
                            "self-hosting cheaper at every traffic level tried")
                 out.append(f"  {a['model']}: self-hosted {a['self_hosted_per_day']:,.2f} vs {a['api_model']} "

@@ -227,7 +227,6 @@ def size_model(model, index: int, share, arrival_rates_h, ctx: Context, *, quiet
     sz.replica_size = g
 
     peak = float(acc[PEAK_COLUMN[model.precision]]) * TERA
-    latency_est = float("nan")
     if np.isfinite(peak) and peak > 0:
         f_pre = performance.prefill_flops(n_flops, k, t)
         b_emb = performance.embedding_bytes(k, model.embedding_lookups_per_item, model.embedding_dim, emb_bpv,
@@ -240,7 +239,6 @@ def size_model(model, index: int, share, arrival_rates_h, ctx: Context, *, quiet
         else:
             step, t_dec = 0.0, 0.0
         mu_est = float(performance.throughput(t_pre, t_dec))
-        latency_est = float(t_pre + o * step)
     if model.throughput_rps is not None:
         mu, sz.throughput_basis = float(model.throughput_rps), f"given ({model.throughput_source})"
     else:
@@ -254,14 +252,19 @@ def size_model(model, index: int, share, arrival_rates_h, ctx: Context, *, quiet
     mu_rep = g * mu
     sz.replica_throughput_rps = mu_rep
 
+    # Requests in flight per replica (slots) and the time each spends (service), tied by Little's law
+    # to the replica's throughput: slots = mu_rep * service, so load and latency sizing agree.
     if model.service_time_ms is not None:
-        service, sz.service_time_basis = model.service_time_ms / 1000.0, "measured"
-    elif model.kind == "generative" and np.isfinite(latency_est):
-        service, sz.service_time_basis = latency_est / g, "estimated (prefill + decode steps)"
+        slots = max(1.0, float(round(mu_rep * model.service_time_ms / 1000.0)))
+        sz.service_time_basis = "measured"
+    elif model.kind == "generative":
+        slots = float(model.decode_batch * g)
+        sz.service_time_basis = "estimated: decode_batch in flight per accelerator at the throughput (Little's law)"
     else:
-        service, sz.service_time_basis = 1.0 / mu_rep, "1 / replica throughput"
+        slots = 1.0
+        sz.service_time_basis = "1 / replica throughput"
+    service = slots / mu_rep
     sz.service_time_ms = service * 1000.0
-    slots = max(1.0, math.floor(mu_rep * service + 1e-9))
     sz.slots = slots
 
     lam_region = lam_h / s.regions
@@ -294,19 +297,19 @@ def size_model(model, index: int, share, arrival_rates_h, ctx: Context, *, quiet
         inst_h = capacity.instances_needed(r_h, g, per)
         sz.hourly_replicas = r_h * s.regions
         sz.instance_hours_per_day = inst_h.sum(axis=-1) * s.regions
-        replica_hours = r_h.sum(axis=-1) * s.regions
         sz.replicas = r_h.max(axis=-1) * s.regions
         sz.instances = inst_h.max(axis=-1) * s.regions
     else:
         sz.replicas = r_peak * s.regions
         sz.instances = capacity.instances_needed(r_peak, g, per) * s.regions
         sz.instance_hours_per_day = sz.instances * HOURS_PER_DAY
-        replica_hours = sz.replicas * HOURS_PER_DAY
         sz.hourly_replicas = np.repeat(np.asarray(sz.replicas, dtype=float)[..., None], 24, axis=-1)
     sz.accelerators = sz.replicas * g
     sz.accelerator_hours_per_day = sz.instance_hours_per_day * per
     with np.errstate(divide="ignore", invalid="ignore"):
-        sz.utilisation_mean = np.where(replica_hours > 0, requests_per_day / (mu_rep * replica_hours * 3600.0), 0.0)
+        # mean utilisation of the accelerator-hours paid for (whole instances or servers)
+        paid = sz.accelerator_hours_per_day * 3600.0 * mu
+        sz.utilisation_mean = np.where(paid > 0, requests_per_day / paid, 0.0)
         sz.utilisation_peak = np.where(r_peak > 0, peak_region / (mu_rep * r_peak), 0.0)
     sz.serving_cost_per_day = sz.instance_hours_per_day * rate.price_per_instance_hour
     _size_training(model, sz, ctx)

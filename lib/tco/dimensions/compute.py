@@ -79,7 +79,7 @@ def api_comparison(ctx: Context, scenario, sizings, arrival_rates_h, size) -> li
             first = int(np.argmin(api_cheaper))  # first traffic level where self-hosting wins
             break_even = float(total_q[first])
         rows.append({
-            "model": sz.name, "api_model": sz.api_model,
+            "model": sz.name, "api_model": sz.api_model, "traffic_share": float(sz.traffic_share),
             "self_hosted_per_day": float(sz.serving_cost_per_day),
             "api_per_day": float(sz.api_cost_per_day),
             "cheaper": "hosted API" if sz.api_cost_per_day < sz.serving_cost_per_day else "self-hosted",
