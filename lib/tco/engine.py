@@ -9,6 +9,7 @@ import numpy as np
 from . import capacity
 from .catalog import STALE_MONTHS, Catalog, load_catalog
 from .context import Context
+from .errors import ScenarioError
 from .dimensions import compute, data, fusion, staff, storage
 from .report import CostReport
 from .scenario import Fusion, Scenario, load_scenario, repo_path
@@ -131,7 +132,12 @@ def evaluate(scenario: Scenario | str | Path | dict, catalog: Catalog | None = N
         scenario = load_scenario(scenario, catalog)
     ctx = Context(scenario, catalog)
     rates = hourly_arrival_rates(scenario)
-    sizings = _size_all(scenario, ctx, rates)
+    try:
+        sizings = _size_all(scenario, ctx, rates)
+    except ScenarioError as exc:  # sizing errors (SLO, memory) name the file too
+        if exc.source is None and scenario.source is not None:
+            raise ScenarioError(exc.problems, source=scenario.source) from None
+        raise
     items = _line_items(ctx, sizings)
 
     alone_total = None

@@ -20,11 +20,21 @@ from pathlib import Path
 from typing import Any, Literal, Optional, Union
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
+from typing_extensions import Annotated
 
 from .errors import ScenarioError
 from .units import BYTES_PER_VALUE, PEAK_COLUMN
 
+def _not_bool(value: Any) -> Any:
+    """YAML reads yes/no/on/off/true/false as booleans; pydantic would take them as 1 and 0."""
+    if isinstance(value, bool):
+        raise ValueError(f"expected a number, got {value!r} (a YAML boolean: yes/no/on/off/true/false)")
+    return value
+
+
+Num = Annotated[float, BeforeValidator(_not_bool)]
+Int = Annotated[int, BeforeValidator(_not_bool)]
 Precision = Literal["fp32", "bf16", "fp16", "fp8", "int8", "int4"]
 PROFILE_NAMES = ("flat", "ecommerce")
 _SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -56,19 +66,19 @@ class _Base(BaseModel):
 # Traffic
 # --------------------------------------------------------------------------------------------
 class Traffic(_Base):
-    requests_per_day: float = Field(
+    requests_per_day: Num = Field(
         ge=0, description="Requests (searches, page views to rank) per day. [requests/day]"
     )
-    cache_hit_rate: float = Field(
+    cache_hit_rate: Num = Field(
         0.0, ge=0, le=1,
         description="Fraction of requests answered from a result cache, never reaching a model. [1]",
     )
-    hourly_profile: Union[Literal["flat", "ecommerce"], list[float]] = Field(
+    hourly_profile: Union[Literal["flat", "ecommerce"], list[Num]] = Field(
         "ecommerce",
         description="Shape of traffic over the day: 'flat', 'ecommerce' (evening peak), or 24 "
         "non-negative weights for hours 0..23 (any scale). [1]",
     )
-    peak_to_average: Optional[float] = Field(
+    peak_to_average: Optional[Num] = Field(
         None, ge=1,
         description="If given, the profile is stretched about its mean so that its busiest hour "
         "is this multiple of the daily average. [1]",
@@ -90,8 +100,10 @@ class Traffic(_Base):
                 weights = [float(v) for v in value]
             except (TypeError, ValueError):
                 raise ValueError("profile weights must be numbers") from None
-            if any(not math.isfinite(w) or w < 0 for w in weights):
-                raise ValueError("profile weights must be finite and >= 0")
+            bad = [h for h, w in enumerate(weights) if not math.isfinite(w) or w < 0]
+            if bad:
+                raise ValueError(f"profile weights must be finite and >= 0; hour(s) {', '.join(map(str, bad))} "
+                                 f"are not (hours count from 0)")
             if sum(weights) <= 0:
                 raise ValueError("profile weights must not all be 0")
             return weights
@@ -106,9 +118,9 @@ class Traffic(_Base):
         if self.peak_to_average is not None:
             top = max_peak_to_average(self.hourly_profile)
             if self.peak_to_average > top + 1e-9:
-                shape = self.hourly_profile if isinstance(self.hourly_profile, str) else "the given"
+                shape = f"the {self.hourly_profile}" if isinstance(self.hourly_profile, str) else "the given"
                 raise ValueError(
-                    f"peak_to_average {self.peak_to_average:g} is more than the {shape} profile can be stretched to "
+                    f"peak_to_average {self.peak_to_average:g} is more than {shape} profile can be stretched to "
                     f"(at most {top:.3f} before its quietest hour reaches zero); lower it or give 24 weights"
                 )
         return self
@@ -132,7 +144,7 @@ class Hardware(_Base):
         "on_demand", description="Cloud pricing plan; a plan the catalog has no price for is reported "
         "as an unpriced item (give price_per_hour).",
     )
-    price_per_hour: Optional[float] = Field(
+    price_per_hour: Optional[Num] = Field(
         None, ge=0, description="Cloud: price of one instance-hour; on premises: all-in price of one "
         "accelerator-hour. Overrides the catalog. [currency/hour]",
     )
@@ -141,10 +153,10 @@ class Hardware(_Base):
         None, description="On-premises server model from data/catalog/onprem_servers.csv "
         "(default: the newest priced server with this accelerator).",
     )
-    server_price: Optional[float] = Field(
+    server_price: Optional[Num] = Field(
         None, gt=0, description="On premises: price of one server, overriding the catalog. [currency]"
     )
-    accelerators_per_server: Optional[int] = Field(
+    accelerators_per_server: Optional[Int] = Field(
         None, ge=1, le=64, description="On premises: accelerators in one server (default: the catalog "
         "server's, else 8). [1]",
     )
@@ -157,33 +169,33 @@ class Serving(Hardware):
     api_model: Optional[str] = Field(
         None, description="Hosted model from data/catalog/api_prices.csv (deployment 'api' only)."
     )
-    utilization_target: float = Field(
+    utilization_target: Num = Field(
         0.7, gt=0, le=1, description="Highest planned utilisation of a replica at peak (rho_max). [1]"
     )
-    min_replicas: int = Field(1, ge=0, description="Fewest replicas kept running per region. [1]")
-    redundancy: int = Field(0, ge=0, description="Spare replicas per region on top of what load and SLO need (N+k). [1]")
-    regions: int = Field(1, ge=1, description="Regions serving active-active; traffic splits evenly. [1]")
+    min_replicas: Int = Field(1, ge=0, description="Fewest replicas kept running per region. [1]")
+    redundancy: Int = Field(0, ge=0, description="Spare replicas per region on top of what load and SLO need (N+k). [1]")
+    regions: Int = Field(1, ge=1, description="Regions serving active-active; traffic splits evenly. [1]")
     billing: Literal["provisioned", "autoscaled"] = Field(
         "provisioned", description="'provisioned' pays the peak fleet all day; 'autoscaled' (cloud "
         "only) sizes each hour from its own traffic.",
     )
-    usable_memory_fraction: float = Field(
+    usable_memory_fraction: Num = Field(
         0.9, gt=0, le=1, description="Share of accelerator memory usable for weights, tables and cache. [1]"
     )
-    max_accelerators_per_replica: int = Field(
+    max_accelerators_per_replica: Int = Field(
         8, ge=1, le=1024, description="Largest replica (tensor/embedding sharding) allowed. [1]"
     )
 
 
 class Training(Hardware):
-    tokens_per_run: float = Field(
+    tokens_per_run: Num = Field(
         gt=0, description="Training tokens (or samples x tokens per sample) per run, D. [tokens]"
     )
     method: Literal["full", "lora"] = Field(
         "full", description="'full' training or fine-tuning (6 N D FLOPs) or 'lora' (4 N D)."
     )
-    runs_per_month: float = Field(1.0, ge=0, description="Training or refresh runs per month. [1/month]")
-    mfu_train: Optional[float] = Field(
+    runs_per_month: Num = Field(1.0, ge=0, description="Training or refresh runs per month. [1/month]")
+    mfu_train: Optional[Num] = Field(
         None, gt=0, le=1, description="Model FLOPs utilisation in training (default from "
         "data/catalog/efficiency.csv). [1]",
     )
@@ -198,48 +210,48 @@ class Model(_Base):
         description="'encoder' (cross-encoder, BERT-like scorer), 'generative' (LLM producing tokens) "
         "or 'recsys' (ranking model with embedding tables)."
     )
-    parameters: float = Field(gt=0, description="Parameters of the network, including token embeddings. [1]")
-    embedding_parameters: float = Field(
+    parameters: Num = Field(gt=0, description="Parameters of the network, including token embeddings. [1]")
+    embedding_parameters: Num = Field(
         0.0, ge=0, description="Of `parameters`, those in token-embedding tables (excluded from FLOPs). [1]"
     )
     precision: Precision = Field("bf16", description="Numeric precision of weights and compute.")
-    traffic_share: float = Field(
+    traffic_share: Num = Field(
         1.0, gt=0, le=1, description="Share of the (non-cached) requests that reach this model before "
         "fusion routing, e.g. only long-tail queries. [1]",
     )
-    items_per_request: float = Field(1.0, ge=1, description="Items scored per request, k. [items]")
-    input_tokens_per_item: float = Field(
+    items_per_request: Num = Field(1.0, ge=1, description="Items scored per request, k. [items]")
+    input_tokens_per_item: Num = Field(
         1.0, ge=0, description="Input tokens per item (or sequence length per item), t. [tokens]"
     )
-    output_tokens: float = Field(0.0, ge=0, description="Tokens generated per request, o. [tokens]")
-    decode_batch: int = Field(16, ge=1, description="Sequences decoded together, b (generative). [1]")
-    kv_bytes_per_token: Optional[float] = Field(
+    output_tokens: Num = Field(0.0, ge=0, description="Tokens generated per request, o. [tokens]")
+    decode_batch: Int = Field(16, ge=1, description="Sequences decoded together, b (generative). [1]")
+    kv_bytes_per_token: Optional[Num] = Field(
         None, gt=0, description="KV-cache bytes per token of context (generative). Default: "
         "estimated from the parameter count (see performance.kv_bytes_per_token_estimate). [bytes]",
     )
-    embedding_rows: float = Field(0.0, ge=0, description="Rows in all embedding tables (recsys). [1]")
-    embedding_dim: int = Field(0, ge=0, description="Width of an embedding row (recsys). [values]")
+    embedding_rows: Num = Field(0.0, ge=0, description="Rows in all embedding tables (recsys). [1]")
+    embedding_dim: Int = Field(0, ge=0, description="Width of an embedding row (recsys). [values]")
     embedding_precision: Optional[Precision] = Field(
         None, description="Precision of embedding tables (default: the model's)."
     )
-    embedding_lookups_per_item: float = Field(
+    embedding_lookups_per_item: Num = Field(
         0.0, ge=0, description="Embedding rows gathered per scored item (recsys). [1]"
     )
-    embedding_cache_hit_rate: float = Field(
+    embedding_cache_hit_rate: Num = Field(
         0.0, ge=0, le=1, description="Share of lookups served from on-chip cache of hot rows. [1]"
     )
-    throughput_rps: Optional[float] = Field(
+    throughput_rps: Optional[Num] = Field(
         None, gt=0, description="Measured requests per second per accelerator; overrides the roofline. [requests/s]"
     )
     throughput_source: Optional[str] = Field(None, description="Where throughput_rps was measured (required with it).")
-    service_time_ms: Optional[float] = Field(
+    service_time_ms: Optional[Num] = Field(
         None, gt=0, description="Measured time to serve one batch (default: estimated). [ms]"
     )
-    latency_slo_ms: Optional[float] = Field(None, gt=0, description="Latency objective at latency_percentile. [ms]")
-    latency_percentile: float = Field(0.99, gt=0, lt=1, description="Percentile of the latency SLO. [1]")
-    mfu: Optional[float] = Field(None, gt=0, le=1, description="Model FLOPs utilisation (default per kind). [1]")
-    mbu: Optional[float] = Field(None, gt=0, le=1, description="Memory bandwidth utilisation (default per kind). [1]")
-    artifact_gb: Optional[float] = Field(
+    latency_slo_ms: Optional[Num] = Field(None, gt=0, description="Latency objective at latency_percentile. [ms]")
+    latency_percentile: Num = Field(0.99, gt=0, lt=1, description="Percentile of the latency SLO. [1]")
+    mfu: Optional[Num] = Field(None, gt=0, le=1, description="Model FLOPs utilisation (default per kind). [1]")
+    mbu: Optional[Num] = Field(None, gt=0, le=1, description="Memory bandwidth utilisation (default per kind). [1]")
+    artifact_gb: Optional[Num] = Field(
         None, gt=0, description="Size of the stored model artifact (default: weights + embedding tables). [GB]"
     )
     api_alternative: Optional[str] = Field(
@@ -271,8 +283,8 @@ class Model(_Base):
 # --------------------------------------------------------------------------------------------
 class MetaModel(_Base):
     instance: str = Field("c7i.xlarge", description="Instance type the meta-model trains on.")
-    hours_per_run: float = Field(ge=0, description="Instance-hours per training run. [h]")
-    runs_per_month: float = Field(1.0, ge=0, description="Runs per month. [1/month]")
+    hours_per_run: Num = Field(ge=0, description="Instance-hours per training run. [h]")
+    runs_per_month: Num = Field(1.0, ge=0, description="Runs per month. [1/month]")
 
 
 class Fusion(_Base):
@@ -280,46 +292,46 @@ class Fusion(_Base):
         "single", description="'single' (one model), 'ensemble' (all models score all traffic), "
         "'cascade' (each stage sees what the one before escalates) or 'stacking' (ensemble + meta-model).",
     )
-    escalation: Optional[list[float]] = Field(
+    escalation: Optional[list[Num]] = Field(
         None, description="Cascade: for models 2..n, the fraction of the previous stage's traffic "
         "escalated to it, e_m in (0, 1]. [1]",
     )
     combiner: Literal["average", "softmax", "learned_weights"] = Field(
         "average", description="How scores are combined (ensemble, stacking)."
     )
-    combiner_cpu_ms_per_request: float = Field(
+    combiner_cpu_ms_per_request: Num = Field(
         0.0, ge=0, description="CPU time of combining or routing one request. [ms]"
     )
     combiner_instance: str = Field("c7i.xlarge", description="CPU instance the combiner runs on.")
     meta_model: Optional[MetaModel] = Field(None, description="Stacking: meta-model training.")
-    integration_person_days_per_model_per_month: float = Field(
+    integration_person_days_per_model_per_month: Num = Field(
         0.0, ge=0, description="Upkeep of the fusion integration. [person-days/model/month]"
     )
-    algorithm_cost_per_day: float = Field(
+    algorithm_cost_per_day: Num = Field(
         0.0, ge=0, description="The articles' 'fusion algorithm cost' read as upkeep per day. [currency/day]"
     )
-    complexity: float = Field(0.0, ge=0, le=1, description="The articles' fusion complexity factor F. [1]")
+    complexity: Num = Field(0.0, ge=0, le=1, description="The articles' fusion complexity factor F. [1]")
 
 
 class DataSource(_Base):
     name: str
-    gb_per_day: float = Field(ge=0, description="Raw data acquired per day. [GB/day]")
-    price_per_gb: float = Field(0.0, ge=0, description="Acquisition price. [currency/GB]")
-    usable_fraction: float = Field(1.0, gt=0, le=1, description="Share of acquired data that is usable. [1]")
-    licence_fee_per_month: float = Field(0.0, ge=0, description="Flat licence fee. [currency/month]")
+    gb_per_day: Num = Field(ge=0, description="Raw data acquired per day. [GB/day]")
+    price_per_gb: Num = Field(0.0, ge=0, description="Acquisition price. [currency/GB]")
+    usable_fraction: Num = Field(1.0, gt=0, le=1, description="Share of acquired data that is usable. [1]")
+    licence_fee_per_month: Num = Field(0.0, ge=0, description="Flat licence fee. [currency/month]")
 
 
 class Processing(_Base):
     name: str
-    gb_per_day: float = Field(ge=0, description="Data processed per day. [GB/day]")
-    price_per_gb: float = Field(ge=0, description="Processing price. [currency/GB]")
+    gb_per_day: Num = Field(ge=0, description="Data processed per day. [GB/day]")
+    price_per_gb: Num = Field(ge=0, description="Processing price. [currency/GB]")
 
 
 class Labelling(_Base):
-    labels_per_day: float = Field(ge=0, description="New labels per day. [labels/day]")
-    price_per_label: Optional[float] = Field(None, ge=0, description="Price of one label. [currency/label]")
+    labels_per_day: Num = Field(ge=0, description="New labels per day. [labels/day]")
+    price_per_label: Optional[Num] = Field(None, ge=0, description="Price of one label. [currency/label]")
     task: Optional[str] = Field(None, description="Labelling task from data/catalog/labelling.csv (if no price_per_label).")
-    relabel_rate: float = Field(0.0, ge=0, description="Extra share of labels redone for quality. [1]")
+    relabel_rate: Num = Field(0.0, ge=0, description="Extra share of labels redone for quality. [1]")
 
     @model_validator(mode="after")
     def _price(self) -> "Labelling":
@@ -330,11 +342,11 @@ class Labelling(_Base):
 
 class Retention(_Base):
     name: str
-    gb_per_day: float = Field(ge=0, description="Data written to this tier per day. [GB/day]")
-    days: float = Field(ge=0, description="Days each day's data is kept. [days]")
-    replication: float = Field(1.0, ge=1, description="Copies kept. [1]")
+    gb_per_day: Num = Field(ge=0, description="Data written to this tier per day. [GB/day]")
+    days: Num = Field(ge=0, description="Days each day's data is kept. [days]")
+    replication: Num = Field(1.0, ge=1, description="Copies kept. [1]")
     tier: Optional[str] = Field(None, description="Storage tier from data/catalog/storage.csv.")
-    price_per_gb_month: Optional[float] = Field(None, ge=0, description="Price overriding the tier. [currency/GB-month]")
+    price_per_gb_month: Optional[Num] = Field(None, ge=0, description="Price overriding the tier. [currency/GB-month]")
 
     @model_validator(mode="after")
     def _price(self) -> "Retention":
@@ -351,33 +363,33 @@ class Data(_Base):
 
 
 class OnPremMedia(_Base):
-    capacity_gb: float = Field(gt=0, description="Capacity of one storage medium (disk). [GB]")
-    price: float = Field(ge=0, description="Price of one medium. [currency]")
-    life_years: float = Field(5.0, gt=0, description="Useful life. [years]")
+    capacity_gb: Num = Field(gt=0, description="Capacity of one storage medium (disk). [GB]")
+    price: Num = Field(ge=0, description="Price of one medium. [currency]")
+    life_years: Num = Field(5.0, gt=0, description="Useful life. [years]")
 
 
 class Storage(_Base):
     registry_tier: Optional[str] = Field("s3-standard", description="Tier holding model versions (storage.csv).")
-    registry_price_per_gb_month: Optional[float] = Field(
+    registry_price_per_gb_month: Optional[Num] = Field(
         None, ge=0, description="Registry price overriding the tier. [currency/GB-month]"
     )
-    versions_kept: int = Field(3, ge=1, description="Model versions kept in the registry. [1]")
-    backups: int = Field(1, ge=0, description="Backup copies of each version. [1]")
-    regions: int = Field(1, ge=1, description="Regions the registry is replicated to. [1]")
-    compression_ratio: float = Field(1.0, ge=1, description="Artifact size divided by stored size. [1]")
+    versions_kept: Int = Field(3, ge=1, description="Model versions kept in the registry. [1]")
+    backups: Int = Field(1, ge=0, description="Backup copies of each version. [1]")
+    regions: Int = Field(1, ge=1, description="Regions the registry is replicated to. [1]")
+    compression_ratio: Num = Field(1.0, ge=1, description="Artifact size divided by stored size. [1]")
     serving_disk_tier: Optional[str] = Field(
         None, description="Block-storage tier billed for each cloud serving instance's model copy (e.g. ebs-gp3)."
     )
     on_prem_media: Optional[OnPremMedia] = Field(None, description="Disks holding on-premises model copies.")
-    deployments_per_month: float = Field(4.0, ge=0, description="Model roll-outs per month. [1/month]")
+    deployments_per_month: Num = Field(4.0, ge=0, description="Model roll-outs per month. [1/month]")
     transfer_tier: Optional[str] = Field(None, description="Egress tier priced for distributing artifacts.")
-    transfer_price_per_gb: Optional[float] = Field(None, ge=0, description="Transfer price overriding the tier. [currency/GB]")
+    transfer_price_per_gb: Optional[Num] = Field(None, ge=0, description="Transfer price overriding the tier. [currency/GB]")
 
 
 class Role(_Base):
     role: str
-    fte: float = Field(ge=0, description="Full-time equivalents. [1]")
-    annual_cost: Optional[float] = Field(None, ge=0, description="Loaded cost per FTE and year. [currency/year]")
+    fte: Num = Field(ge=0, description="Full-time equivalents. [1]")
+    annual_cost: Optional[Num] = Field(None, ge=0, description="Loaded cost per FTE and year. [currency/year]")
     rate: Optional[str] = Field(None, description="Rate id from data/catalog/staff_rates.csv (if no annual_cost).")
 
     @model_validator(mode="after")
@@ -389,13 +401,13 @@ class Role(_Base):
 
 class Task(_Base):
     task: str
-    person_days_per_month: float = Field(ge=0, description="Effort. [person-days/month]")
-    day_rate: Optional[float] = Field(None, ge=0, description="Day rate (default staff.day_rate). [currency/person-day]")
+    person_days_per_month: Num = Field(ge=0, description="Effort. [person-days/month]")
+    day_rate: Optional[Num] = Field(None, ge=0, description="Day rate (default staff.day_rate). [currency/person-day]")
 
 
 class Operations(_Base):
-    nodes_per_engineer: float = Field(gt=0, description="Servers or instances one operations engineer runs. [1]")
-    annual_cost: Optional[float] = Field(None, ge=0, description="Loaded cost per engineer-year. [currency/year]")
+    nodes_per_engineer: Num = Field(gt=0, description="Servers or instances one operations engineer runs. [1]")
+    annual_cost: Optional[Num] = Field(None, ge=0, description="Loaded cost per engineer-year. [currency/year]")
     rate: Optional[str] = Field(None, description="Rate id from staff_rates.csv (if no annual_cost).")
 
     @model_validator(mode="after")
@@ -406,15 +418,15 @@ class Operations(_Base):
 
 
 class Staff(_Base):
-    day_rate: Optional[float] = Field(None, ge=0, description="Loaded cost of one person-day. [currency/person-day]")
+    day_rate: Optional[Num] = Field(None, ge=0, description="Loaded cost of one person-day. [currency/person-day]")
     roles: list[Role] = Field(default_factory=list)
     tasks: list[Task] = Field(default_factory=list)
-    upkeep_person_days_per_model_per_month: float = Field(
+    upkeep_person_days_per_model_per_month: Num = Field(
         0.0, ge=0, description="Monitoring, retraining, fixes per model. [person-days/model/month]"
     )
     operations: Optional[Operations] = None
-    training_days_per_person_per_year: float = Field(0.0, ge=0, description="Training per team member. [days/year]")
-    automation_factor: float = Field(
+    training_days_per_person_per_year: Num = Field(0.0, ge=0, description="Training per team member. [days/year]")
+    automation_factor: Num = Field(
         0.0, ge=0, lt=1, description="Share of upkeep and operations effort removed by automation. [1]"
     )
 
@@ -422,9 +434,9 @@ class Staff(_Base):
 class CpuFleet(_Base):
     name: str
     instance: str = Field(description="CPU instance type (instances.csv).")
-    count: float = Field(ge=0, description="Instances running all day. [1]")
+    count: Num = Field(ge=0, description="Instances running all day. [1]")
     pricing: Literal["on_demand", "reserved_1y", "reserved_3y", "spot", "capacity_block"] = "on_demand"
-    price_per_hour: Optional[float] = Field(None, ge=0, description="Price overriding the catalog. [currency/hour]")
+    price_per_hour: Optional[Num] = Field(None, ge=0, description="Price overriding the catalog. [currency/hour]")
 
 
 class Compute(_Base):
@@ -433,13 +445,13 @@ class Compute(_Base):
 
 class OnPremSite(_Base):
     region: Literal["cn", "us"] = Field("cn", description="Where the data centre is (electricity default).")
-    electricity_price_per_kwh: Optional[float] = Field(None, ge=0, description="[currency/kWh] (default: catalog).")
-    pue: Optional[float] = Field(None, ge=1, description="Power usage effectiveness (default: catalog). [1]")
-    useful_life_years: Optional[float] = Field(None, gt=0, description="Depreciation period (default: catalog). [years]")
-    maintenance_rate: Optional[float] = Field(None, ge=0, description="Support per year as a share of capex. [1/year]")
-    server_power_overhead: Optional[float] = Field(None, ge=1, description="Server wall power / accelerator TDPs. [1]")
-    load_factor: Optional[float] = Field(None, ge=0, le=1, description="Average draw / rated power. [1]")
-    hosting_per_accelerator_month: Optional[float] = Field(
+    electricity_price_per_kwh: Optional[Num] = Field(None, ge=0, description="[currency/kWh] (default: catalog).")
+    pue: Optional[Num] = Field(None, ge=1, description="Power usage effectiveness (default: catalog). [1]")
+    useful_life_years: Optional[Num] = Field(None, gt=0, description="Depreciation period (default: catalog). [years]")
+    maintenance_rate: Optional[Num] = Field(None, ge=0, description="Support per year as a share of capex. [1/year]")
+    server_power_overhead: Optional[Num] = Field(None, ge=1, description="Server wall power / accelerator TDPs. [1]")
+    load_factor: Optional[Num] = Field(None, ge=0, le=1, description="Average draw / rated power. [1]")
+    hosting_per_accelerator_month: Optional[Num] = Field(
         None, ge=0, description="Space, network, racks per accelerator; unset is reported as unpriced. [currency/month]"
     )
 
@@ -465,6 +477,11 @@ class Scenario(_Base):
     compute: Compute = Field(default_factory=Compute)
     on_prem: OnPremSite = Field(default_factory=OnPremSite)
     assumptions: list[str] = Field(default_factory=list, description="Assumptions and their sources, free text.")
+    _source: Optional[str] = PrivateAttr(default=None)  # the file it was read from, for messages
+
+    @property
+    def source(self) -> Optional[str]:
+        return self._source
 
     @field_validator("name")
     @classmethod
@@ -500,7 +517,8 @@ class Scenario(_Base):
             esc = self.fusion.escalation
             if esc is None or len(esc) != n - 1:
                 raise ValueError(
-                    f"fusion.escalation needs {n - 1} fractions for a cascade of {n} models (one for each model after the first)"
+                    f"fusion.escalation needs {n - 1} fraction{'s' if n > 2 else ''} for a cascade of {n} models "
+                    f"(one for each model after the first)"
                 )
             if any(not (0 < e <= 1) for e in esc):
                 raise ValueError("fusion.escalation fractions must be in (0, 1]")
@@ -537,12 +555,14 @@ def _message(err: dict) -> str:
     if kind in {"greater_than_equal", "greater_than", "less_than_equal", "less_than", "finite_number"}:
         msg = f"{msg} (got {given!r})"
     elif kind in {"float_parsing", "float_type", "int_parsing", "int_type", "string_type", "int_from_float",
-                  "list_type", "model_type", "dict_type", "bool_type", "date_parsing", "date_from_datetime_parsing"}:
+                  "list_type", "bool_type", "date_parsing", "date_from_datetime_parsing"}:
         msg = f"{msg} (got {given!r})"
     elif kind == "literal_error":
         msg = f"{msg} (got {given!r})"
     elif kind == "missing":
         msg = "required field is missing"
+    elif kind in {"model_type", "model_attributes_type", "dict_type"}:
+        msg = f"expected a mapping of keys (key: value lines), got {given!r}"
     return msg
 
 
@@ -721,6 +741,9 @@ def _read_yaml(path: Path) -> Any:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         problem = getattr(exc, "problem", None) or str(exc)
+        context, cmark = getattr(exc, "context", None), getattr(exc, "context_mark", None)
+        if context and cmark is not None and (mark is None or cmark.line != mark.line):
+            problem += f" ({context} at line {cmark.line + 1}, column {cmark.column + 1})"
         raise ScenarioError([("", f"malformed YAML{where}: {problem}")], source=str(path)) from None
 
 
@@ -739,6 +762,7 @@ def parse_scenario(data: Any, catalog=None, source: str | None = None) -> Scenar
     problems = check_references(scenario, catalog or load_catalog())
     if problems:
         raise ScenarioError(problems, source=source)
+    scenario._source = source
     return scenario
 
 
