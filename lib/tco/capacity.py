@@ -255,7 +255,8 @@ def replicas_for_slo(arrival_rate, service_time, slots, latency_slo, percentile)
 
     .. math:: C(r \cdot slots, \lambda s) \, e^{-(r \cdot slots / s - \lambda)(SLO - s)} \le 1 - p
 
-    found by doubling then bisection, element by element.
+    found from the stability bound :math:`\lfloor \lambda s / slots \rfloor` upwards in doubling
+    steps, then by bisection of the last step, element by element.
 
     Examples
     --------
@@ -274,13 +275,18 @@ def replicas_for_slo(arrival_rate, service_time, slots, latency_slo, percentile)
     def fails(r):
         return wait_exceeds_probability(r, k, s, lam, wait) > target
 
-    hi = np.ones_like(lam)
+    # Every r at or below the stability bound A / slots fails; search upwards from there with
+    # growing steps (the SLO rarely needs much beyond stability), then bisect the last step.
+    lo = np.floor(lam * s / k)  # fails (c <= A), or 0
+    step = np.ones_like(lam)
+    hi = lo + step
     for _ in range(80):
         bad = fails(hi)
         if not np.any(bad):
             break
-        hi = np.where(bad, hi * 2.0, hi)
-    lo = np.zeros_like(lam)  # r = 0 always fails
+        lo = np.where(bad, hi, lo)
+        step = np.where(bad, step * 2.0, step)
+        hi = np.where(bad, lo + step, hi)
     while np.any(hi - lo > 1):
         mid = np.floor((lo + hi) / 2.0)
         bad = fails(mid)

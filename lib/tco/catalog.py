@@ -46,6 +46,25 @@ TABLES: dict[str, tuple[str, str | None, tuple[str, ...]]] = {
 }
 
 
+class Row(dict):
+    """One catalog row as a plain mapping with attribute access (much faster than a pandas row)."""
+
+    __getattr__ = dict.__getitem__
+
+
+@functools.lru_cache(maxsize=64)
+def stale_limit(on: _dt.date, months: int = STALE_MONTHS) -> _dt.date:
+    """The date ``months`` months before ``on`` (day clamped to the month's end).
+
+    >>> stale_limit(_dt.date(2026, 8, 31), 18)
+    datetime.date(2025, 2, 28)
+    """
+    index = on.year * 12 + on.month - 1 - months
+    year, month = divmod(index, 12)
+    last = (_dt.date(year + (month + 1) // 12, (month + 1) % 12 + 1, 1) - _dt.timedelta(days=1)).day
+    return _dt.date(year, month + 1, min(on.day, last))
+
+
 @dataclass(frozen=True)
 class Price:
     """A catalog figure with its provenance, as used in an evaluation."""
@@ -66,7 +85,7 @@ class Price:
         >>> p.is_stale(_dt.date(2025, 7, 1)), p.is_stale(_dt.date(2025, 7, 2))
         (False, True)
         """
-        return pd.Timestamp(self.as_of) < pd.Timestamp(on) - pd.DateOffset(months=months)
+        return self.as_of < stale_limit(on, months)
 
 
 def _read(name: str, directory: Path) -> pd.DataFrame:
@@ -128,6 +147,18 @@ class Catalog:
         if unknown:
             raise CatalogError(f"instances.csv names accelerators missing from accelerators.csv: {unknown}")
         self._fx = self.fx["per_usd"].astype(float)
+        self._rows: dict[str, dict[str, Row]] = {}
+        for name, (_, key, _) in TABLES.items():
+            if key:
+                frame = getattr(self, name)
+                self._rows[name] = {str(k): Row(r) for k, r in zip(frame.index, frame.to_dict(orient="records"))}
+        self._rows["instance_types"] = {str(k): Row(r) for k, r in
+                                        zip(first.index, first.to_dict(orient="records"))}
+        self._plans = {(r["instance"], r["plan"]): Row(r) for r in inst.to_dict(orient="records")}
+
+    def row(self, table: str, key: str) -> Row:
+        """The row of ``table`` (accelerators, instance_types, storage, ...) with id ``key``."""
+        return self._rows[table][key]
 
     # -- conversions -----------------------------------------------------------------------
     def fx_rate(self, from_currency: str, to_currency: str) -> float:
@@ -143,52 +174,53 @@ class Catalog:
             float(amount) * self.fx_rate(from_currency, to_currency)
 
     # -- lookups with provenance -----------------------------------------------------------
-    def _price(self, table: str, key: str, row: pd.Series, value_col: str, currency: str | None = None,
+    def _price(self, table: str, key: str, row, value_col: str, currency: str | None = None,
                is_price: bool = True) -> Price:
         """A row's figure with provenance; ``currency`` None means the row's own currency column
         (no column: a unitless figure, never converted)."""
         value = row[value_col]
         value = float(value) if pd.notna(value) else float("nan")
         if currency is None:
-            currency = str(row["currency"]) if "currency" in row.index and pd.notna(row["currency"]) else ""
+            currency = str(row["currency"]) if "currency" in row and pd.notna(row["currency"]) else ""
         return Price(table, key, value, currency, str(row["source"]), row["as_of"],
                      str(row.get("assumption", "") or ""), is_price)
 
     def instance_price(self, instance: str, plan: str) -> Price | None:
         """Hourly price of ``instance`` under ``plan``, or None when the catalog has no such price."""
-        rows = self.instances[(self.instances.instance == instance) & (self.instances.plan == plan)]
-        if rows.empty or pd.isna(rows.iloc[0].price_per_hour):
+        row = self._plans.get((instance, plan))
+        if row is None or pd.isna(row["price_per_hour"]):
             return None
-        return self._price("instances", f"{instance} {plan}", rows.iloc[0], "price_per_hour")
+        return self._price("instances", f"{instance} {plan}", row, "price_per_hour")
 
     def instance_plans(self, instance: str) -> list[str]:
         return sorted(self.instances.plan[self.instances.instance == instance])
 
     def storage_price(self, tier: str) -> Price:
-        return self._price("storage", tier, self.storage.loc[tier], "price")
+        return self._price("storage", tier, self.row("storage", tier), "price")
 
     def api_price(self, model: str, direction: str) -> Price:
         col = {"input": "input_per_mtok", "output": "output_per_mtok"}[direction]
-        return self._price("api_prices", f"{model} {direction}", self.api_prices.loc[model], col)
+        return self._price("api_prices", f"{model} {direction}", self.row("api_prices", model), col)
 
     def staff_rate(self, rate: str) -> Price:
-        return self._price("staff_rates", rate, self.staff_rates.loc[rate], "annual_cost")
+        return self._price("staff_rates", rate, self.row("staff_rates", rate), "annual_cost")
 
     def labelling_price(self, task: str) -> Price:
-        return self._price("labelling", task, self.labelling.loc[task], "price")
+        return self._price("labelling", task, self.row("labelling", task), "price")
 
-    def server_for(self, accelerator: str, server: str | None = None) -> pd.Series | None:
+    def server_for(self, accelerator: str, server: str | None = None) -> Row | None:
         """The named server, or the most recently dated priced server holding ``accelerator``."""
         if server is not None:
-            return self.servers.loc[server]
+            return self.row("servers", server)
         rows = self.servers[(self.servers.accelerator == accelerator) & self.servers.price.notna()]
         if rows.empty:
             return None
-        return rows.sort_values(["as_of", "server"]).iloc[-1]
+        return self.row("servers", str(rows.sort_values(["as_of", "server"]).index[-1]))
 
-    def server_price(self, row: pd.Series) -> Price:
+    def server_price(self, row: Row) -> Price:
         return self._price("onprem_servers", str(row["server"]), row, "price")
 
+    @functools.lru_cache(maxsize=64)
     def onprem_value(self, parameter: str, region: str = "global") -> Price:
         rows = self.onprem[self.onprem.parameter == parameter]
         pick = rows[rows.region == region]
@@ -201,8 +233,6 @@ class Catalog:
         currency = unit.split("/")[0] if "/" in unit and unit.split("/")[0].isupper() else ""
         return self._price("onprem", f"{parameter} ({row['region']})", row, "value", currency, is_price=bool(currency))
 
-    def efficiency(self, workload: str) -> pd.Series:
-        return self.efficiency.loc[workload]
 
     # -- overview ----------------------------------------------------------------------------
     def overview(self, on: _dt.date | None = None) -> pd.DataFrame:

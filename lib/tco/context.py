@@ -61,7 +61,7 @@ class Context:
         if currency != self.currency:
             for c in (currency, self.currency):
                 if c != "USD":
-                    row = self.catalog.fx.loc[c]
+                    row = self.catalog.row("fx", c)
                     self.prices[("fx", c)] = Price("fx", c, float(row.per_usd), c, str(row.source), row.as_of,
                                                     str(row.assumption))
         return self.catalog.fx_rate(currency, self.currency)

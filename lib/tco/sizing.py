@@ -45,7 +45,7 @@ def hardware_rate(hw, ctx: Context, what: str, model: str) -> HourlyRate:
     cat = ctx.catalog
     if hw.deployment == "cloud":
         if hw.instance is not None:
-            row = cat.instance_types.loc[hw.instance]
+            row = cat.row("instance_types", hw.instance)
             per, acc = int(row.accelerators_per_instance), str(row.accelerator)
         else:
             per, acc = 1, hw.accelerator
@@ -80,9 +80,9 @@ def hardware_rate(hw, ctx: Context, what: str, model: str) -> HourlyRate:
         reason = f"no priced server with {acc} in onprem_servers.csv; give {what}.server_price"
         capex = ctx.unpriced(f"{model}: {what} servers with {acc}", reason, model)
         basis = "unpriced"
-    tdp = cat.accelerators.loc[acc, "tdp_w"]
+    tdp = cat.row("accelerators", acc)["tdp_w"]
     overhead = _onprem_value(ctx, site.server_power_overhead, "server_power_overhead")
-    if server is not None and np.isfinite(server.get("power_kw", np.nan)):
+    if server is not None and np.isfinite(float(server.get("power_kw", np.nan))):
         power_kw = float(server.power_kw) / float(server.accelerators_per_server)
     elif np.isfinite(tdp):
         power_kw = float(tdp) / 1000.0 * overhead
@@ -201,8 +201,8 @@ def size_model(model, index: int, share, arrival_rates_h, ctx: Context, *, quiet
     sz.rate, sz.accelerator = rate, rate.accelerator
     sz.instance = s.instance or ("" if s.deployment == "cloud" else f"server of {rate.accelerators_per_instance}")
     sz.accelerators_per_instance = rate.accelerators_per_instance
-    acc = cat.accelerators.loc[rate.accelerator]
-    eff = cat.efficiency.loc[model.kind]
+    acc = cat.row("accelerators", rate.accelerator)
+    eff = cat.row("efficiency", model.kind)
     mfu = model.mfu or float(eff.mfu)
     mbu = model.mbu or float(eff.mbu)
     n_flops = model.parameters - model.embedding_parameters
@@ -321,9 +321,9 @@ def _size_training(model, sz: Sizing, ctx: Context) -> None:
     if tr is None:
         return
     rate = hardware_rate(tr, ctx, "training", model.name)
-    acc = ctx.catalog.accelerators.loc[rate.accelerator]
+    acc = ctx.catalog.row("accelerators", rate.accelerator)
     peak = float(acc.bf16_tflops) if np.isfinite(acc.bf16_tflops) else float(acc[PEAK_COLUMN[model.precision]])
-    mfu = tr.mfu_train or float(ctx.catalog.efficiency.loc["training"].mfu)
+    mfu = tr.mfu_train or float(ctx.catalog.row("efficiency", "training").mfu)
     flops = performance.training_flops(model.parameters - model.embedding_parameters, tr.tokens_per_run,
                                        performance.TRAINING_FLOPS_FACTOR[tr.method])
     sz.training_rate = rate

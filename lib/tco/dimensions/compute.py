@@ -9,7 +9,7 @@ from ..pricing import per_month_to_per_day
 from ..units import HOURS_PER_DAY
 
 #: Traffic multiples (of the scenario's own) over which the hosted-API break-even is searched.
-BREAK_EVEN_GRID = np.logspace(-4, 3, 281)
+BREAK_EVEN_GRID = np.logspace(-4, 3, 141)  # 20 points per decade
 
 
 def items(ctx: Context, sizings) -> list[LineItem]:

@@ -85,7 +85,7 @@ def combiner_cost_per_day(requests_per_day, cpu_ms_per_request, price_per_instan
 
 def _instance_hour(ctx: Context, instance: str):
     p = ctx.catalog.instance_price(instance, "on_demand")
-    vcpus = float(ctx.catalog.instance_types.loc[instance, "vcpus"])
+    vcpus = float(ctx.catalog.row("instance_types", instance)["vcpus"])
     if p is None:
         return ctx.unpriced(f"instance {instance}", "no on_demand price in the catalog"), vcpus, "unpriced"
     return ctx.use(p), vcpus, f"{instance} on_demand ({p.as_of})"
