@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import CatalogError
+from .units import scalar_or_array
 
 STALE_MONTHS = 18
 CATALOG_DIR = Path(__file__).resolve().parents[2] / "data" / "catalog"
@@ -170,8 +171,7 @@ class Catalog:
 
     def convert(self, amount, from_currency: str, to_currency: str):
         """``amount`` in ``from_currency`` expressed in ``to_currency`` (vectorised)."""
-        return np.asarray(amount, dtype=float) * self.fx_rate(from_currency, to_currency) if np.ndim(amount) else \
-            float(amount) * self.fx_rate(from_currency, to_currency)
+        return scalar_or_array(np.multiply(amount, self.fx_rate(from_currency, to_currency)))
 
     # -- lookups with provenance -----------------------------------------------------------
     def _price(self, table: str, key: str, row, value_col: str, currency: str | None = None,

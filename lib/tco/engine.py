@@ -147,7 +147,7 @@ def evaluate(scenario: Scenario | str | Path | dict, catalog: Catalog | None = N
             alone = scenario.model_copy(update={"models": scenario.models[:1], "fusion": Fusion()})
             alone_total = evaluate(alone, catalog, compare=False).per_day
         alternatives = compute.api_comparison(
-            ctx, scenario, sizings, rates,
+            scenario, sizings, rates,
             lambda model, i, share, grid: size_model(model, i, share, grid, Context(scenario, catalog), quiet=True))
 
     for model, sz in zip(scenario.models, sizings):

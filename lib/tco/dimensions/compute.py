@@ -58,7 +58,7 @@ def items(ctx: Context, sizings) -> list[LineItem]:
     return out
 
 
-def api_comparison(ctx: Context, scenario, sizings, arrival_rates_h, size) -> list[dict]:
+def api_comparison(scenario, sizings, arrival_rates_h, size) -> list[dict]:
     """Self-hosting against the hosted API for every model that names an API alternative.
 
     ``size(model, index, share, arrival_rates_h)`` re-sizes a model for other traffic (vectorised);
