@@ -36,6 +36,7 @@ class Warning_:
     code: str  # unpriced | stale | utilisation | estimate | assumption
     message: str
     model: str = ""
+    dimensions: tuple[str, ...] = ()
 
 
 @dataclass
@@ -44,6 +45,8 @@ class Context:
     catalog: Catalog
     prices: dict[tuple[str, str], Price] = field(default_factory=dict)
     warnings: list[Warning_] = field(default_factory=list)
+    dimension: str = "compute"  # the dimension being costed, recorded with prices and warnings
+    price_dimensions: dict[tuple[str, str], set] = field(default_factory=dict)
 
     @property
     def currency(self) -> str:
@@ -52,6 +55,7 @@ class Context:
     def use(self, price: Price) -> float:
         """Record a catalog price and return its value in the scenario's currency."""
         self.prices[(price.table, price.key)] = price
+        self.price_dimensions.setdefault((price.table, price.key), set()).add(self.dimension)
         if not price.currency:
             return price.value
         return price.value * self.use_fx(price.currency)
@@ -64,11 +68,15 @@ class Context:
                     row = self.catalog.row("fx", c)
                     self.prices[("fx", c)] = Price("fx", c, float(row.per_usd), c, str(row.source), row.as_of,
                                                     str(row.assumption))
+                    self.price_dimensions.setdefault(("fx", c), set()).add(self.dimension)
         return self.catalog.fx_rate(currency, self.currency)
 
-    def warn(self, code: str, message: str, model: str = "") -> None:
-        if not any(w.code == code and w.message == message for w in self.warnings):
-            self.warnings.append(Warning_(code, message, model))
+    def warn(self, code: str, message: str, model: str = "", dimensions: tuple[str, ...] | None = None) -> None:
+        for w in self.warnings:
+            if w.code == code and w.message == message:
+                w.dimensions = tuple(sorted(set(w.dimensions) | set(dimensions or (self.dimension,))))
+                return
+        self.warnings.append(Warning_(code, message, model, tuple(dimensions or (self.dimension,))))
 
     def unpriced(self, what: str, reason: str, model: str = "") -> float:
         """Warn that ``what`` could not be priced and return NaN for its cost."""

@@ -33,8 +33,13 @@ def _size_all(scenario: Scenario, ctx: Context, rates) -> list[Sizing]:
 
 
 def _line_items(ctx: Context, sizings):
-    return [*data.items(ctx, sizings), *storage.items(ctx, sizings), *compute.items(ctx, sizings),
-            *staff.items(ctx, sizings), *fusion.items(ctx, sizings)]
+    items = []
+    for name, module in (("data", data), ("storage", storage), ("compute", compute), ("staff", staff),
+                         ("fusion", fusion)):
+        ctx.dimension = name
+        items += module.items(ctx, sizings)
+    ctx.dimension = "compute"
+    return items
 
 
 def _idle_message(model, sz: Sizing) -> str:
@@ -157,7 +162,10 @@ def evaluate(scenario: Scenario | str | Path | dict, catalog: Catalog | None = N
     for p in sorted(ctx.prices.values(), key=lambda p: (p.table, p.key)):
         if p.is_price and p.is_stale(on):
             ctx.warn("stale", f"{p.table} '{p.key}' is dated {p.as_of}, more than {STALE_MONTHS} months before "
-                     f"{on}: check it ({p.source})")
-    warnings = [w.message for w in sorted(ctx.warnings, key=lambda w: WARNING_ORDER.get(w.code, 9))]
-    return CostReport(scenario, items, _model_rows(scenario, sizings), warnings, _source_rows(ctx), alternatives,
-                      alone_total, _hourly_columns(rates, sizings))
+                     f"{on}: check it ({p.source})", dimensions=tuple(sorted(ctx.price_dimensions[(p.table, p.key)])))
+    ordered = sorted(ctx.warnings, key=lambda w: WARNING_ORDER.get(w.code, 9))
+    warnings = [w.message for w in ordered]
+    report = CostReport(scenario, items, _model_rows(scenario, sizings), warnings, _source_rows(ctx), alternatives,
+                        alone_total, _hourly_columns(rates, sizings))
+    report.warning_dimensions = [w.dimensions for w in ordered]
+    return report

@@ -74,6 +74,7 @@ class CostReport:
         self._alternative_rows = alternative_rows
         self._hourly_columns = hourly_columns
         self.first_model_alone_per_day = first_model_alone_per_day
+        self.warning_dimensions: list[tuple[str, ...]] = [() for _ in self.warnings]
         self.per_day = float(sum(float(it.cost_per_day) for it in self.line_items if it.priced))
         self.marginal_fusion_cost_per_day = (
             None if first_model_alone_per_day is None else self.per_day - first_model_alone_per_day)
@@ -132,6 +133,10 @@ class CostReport:
         table = priced.assign(model=key).pivot_table(index="dimension", columns="model", values="cost_per_day",
                                                      aggfunc="sum", fill_value=0.0, sort=False)
         return table.reindex(list(DIMENSIONS), fill_value=0.0)
+
+    def warnings_for(self, dimension: str) -> list[str]:
+        """The warnings that concern one dimension (a stale price warns where it is used)."""
+        return [w for w, dims in zip(self.warnings, self.warning_dimensions) if dimension in dims]
 
     @property
     def unpriced(self) -> pd.DataFrame:

@@ -83,6 +83,37 @@ def combiner_cost_per_day(requests_per_day, cpu_ms_per_request, price_per_instan
     return np.multiply(cpu_hours, np.divide(price_per_instance_hour, vcpus)) * 1.0
 
 
+@vectorised
+def algorithm_upkeep_per_day(algorithm_cost_per_day, complexity):
+    r"""The articles' fusion line, read as a daily upkeep scaled by the algorithm's complexity.
+
+    Parameters
+    ----------
+    algorithm_cost_per_day : array_like
+        Upkeep of the fusion algorithm at full complexity. [currency/day]
+    complexity : array_like
+        F in [0, 1]. [1]
+
+    Returns
+    -------
+    numpy.ndarray or float
+        [currency/day]
+
+    Notes
+    -----
+    The article prints :math:`C_{fuse} = C_{cost-fuse} \times F` without a time unit; the workbook
+    reads the cost as per day:
+
+    .. math:: C_{fuse} = c_{day} \cdot F
+
+    Examples
+    --------
+    >>> algorithm_upkeep_per_day(100, 0.5)
+    50.0
+    """
+    return np.multiply(algorithm_cost_per_day, complexity)
+
+
 def _instance_hour(ctx: Context, instance: str):
     p = ctx.catalog.instance_price(instance, "on_demand")
     vcpus = float(ctx.catalog.row("instance_types", instance)["vcpus"])
@@ -126,6 +157,7 @@ def items(ctx: Context, sizings) -> list[LineItem]:
 
 def _algorithm_item(ctx: Context) -> LineItem:
     fu = ctx.scenario.fusion
-    return LineItem("fusion", "fusion algorithm upkeep", "", fu.algorithm_cost_per_day * fu.complexity, fu.complexity,
+    return LineItem("fusion", "fusion algorithm upkeep", "", algorithm_upkeep_per_day(fu.algorithm_cost_per_day, fu.complexity),
+                    fu.complexity,
                     "complexity (0-1)", "fusion algorithm cost/day × complexity (the articles' C_fuse = C × F, per day)",
                     f"{fu.algorithm_cost_per_day:g} {ctx.currency}/day × {fu.complexity:g}")

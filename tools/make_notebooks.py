@@ -1,0 +1,256 @@
+"""Write the chapter notebooks (01-06) and store the outputs of the default scenario in them.
+
+    .venv/bin/python tools/make_notebooks.py            # write and execute all chapters
+    .venv/bin/python tools/make_notebooks.py --no-run   # write the cells only
+
+The notebooks are data built from the cell texts below, so every chapter follows the same
+pattern; the outputs are produced with nbclient in the repository's environment (not papermill,
+so no run metadata is stored) and are what nbval re-checks.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS = ROOT / "notebooks"
+DEFAULT_SCENARIO = "data/scenarios/search-cascade.yaml"
+
+PARAMETERS = f'''# Parameters: papermill replaces this cell (papermill NB OUT -p scenario data/scenarios/NAME.yaml).
+scenario: str = "{DEFAULT_SCENARIO}"  # scenario YAML file, relative to the repository root or absolute
+results_path: str = ""  # JSON file to record the figures this chapter shows; empty: record nothing'''
+
+OPEN = '''from IPython.display import Markdown, display
+from tco import chapters as ch, plots
+
+ch.setup()
+chapter = ch.open_chapter(scenario)  # a bad scenario stops here with the validation message
+report = chapter.report
+display(Markdown(ch.header(chapter, TITLE)))'''
+
+DIMENSIONS = {
+    "data": {
+        "file": "01-data-cost",
+        "title": "Data cost / 数据成本",
+        "intro": (
+            "What it costs to get, prepare, label and keep the data the models learn from and are "
+            "evaluated on: user behaviour logs, search and purchase records, partner feeds.\n\n"
+            "- **Acquisition / 数据采集**: data bought or collected per day; the share that turns out unusable is "
+            "paid for too (`GB/day × price/GB ÷ usable_fraction`), plus flat licence fees.\n"
+            "- **Processing / 数据清洗**: cleaning and feature pipelines priced per GB processed.\n"
+            "- **Labelling / 数据标注**: labels per day × price × (1 + relabel rate).\n"
+            "- **Retention / 数据存储**: what is held in each storage tier at steady state "
+            "(`GB/day × days kept × copies`), priced per GB-month.\n\n"
+            "Unlike the source article's formula, data cost does not grow with the number of queries "
+            "times the model size: it follows the data volume and the prices of each step."),
+    },
+    "storage": {
+        "file": "02-storage-cost",
+        "title": "Model storage cost / 模型存储成本",
+        "intro": (
+            "What it costs to keep and ship the model artifacts themselves (not the training data).\n\n"
+            "- **Model registry / 模型仓库**: every kept version, its backups and regional copies, "
+            "divided by the compression ratio, at the tier's price per GB-month.\n"
+            "- **Serving disks**: the copy each cloud serving instance holds on block storage.\n"
+            "- **On-premises media / 本地存储介质**: disks bought for the servers' model copies, "
+            "depreciated over their life.\n"
+            "- **Distribution transfer / 分发**: every roll-out ships the artifact to every serving copy.\n\n"
+            "Storage is usually small next to compute; the chapter shows how small, and which "
+            "choice (versions kept, backups, compression) moves it."),
+    },
+    "compute": {
+        "file": "03-compute-cost",
+        "title": "Compute cost / 计算资源成本",
+        "intro": (
+            "What it costs to serve every request at the service level asked for, and to train or "
+            "refresh the models.\n\n"
+            "1. **Traffic**: requests per day minus cache hits, spread over the hours of the day; "
+            "each model sees the share its fusion strategy routes to it.\n"
+            "2. **Throughput per accelerator**: a roofline estimate from FLOPs and bytes per request "
+            "(with efficiency factors and their error band), or a measured figure that overrides it.\n"
+            "3. **Replicas**: memory sets the replica size; the peak load at the utilisation target and "
+            "the latency SLO (Erlang C) set the number; minimum and spare replicas are added.\n"
+            "4. **Price of an hour**: cloud instance prices per plan, or on premises depreciation + "
+            "energy + support + hosting; hosted APIs are priced per token.\n"
+            "5. **Training and refresh**: `c·N·D` FLOPs at the training utilisation, per run and month."),
+    },
+    "staff": {
+        "file": "04-staff-cost",
+        "title": "Staff cost / 人员成本",
+        "intro": (
+            "What the people cost who build, run and look after the models.\n\n"
+            "- **Roles / 岗位**: full-time equivalents × loaded annual cost.\n"
+            "- **Tasks / 人日**: person-days per month × day rate.\n"
+            "- **Model upkeep / 模型维护**: person-days per model per month (monitoring, retraining, "
+            "fixes), reduced by automation.\n"
+            "- **Operations / 运维**: engineers in proportion to the fleet (nodes ÷ nodes per engineer).\n"
+            "- **Training / 人员培训**: days per person per year.\n\n"
+            "Staff cost grows with the number of models and the size of the fleet, never with the "
+            "number of queries (one of the source article's errors)."),
+    },
+    "fusion": {
+        "file": "05-fusion-cost",
+        "title": "Multi-model fusion cost / 多模型融合成本",
+        "intro": (
+            "What combining several models costs on top of the models themselves.\n\n"
+            "- **Strategy / 融合策略**: `single`, `ensemble` (every model scores all traffic), `cascade` "
+            "(each stage sees only what the stage before escalates: s_m = Π e_j) or `stacking` "
+            "(ensemble plus a meta-model). The strategy sets each model's traffic share, and so its "
+            "compute (chapter 03).\n"
+            "- **Fusion line items**: the combiner or router's CPU time, meta-model training, "
+            "integration upkeep in person-days per model, and the articles' "
+            "'fusion algorithm cost × complexity' read as a daily upkeep.\n"
+            "- **Marginal cost of fusion**: the whole scenario's cost minus the cost of serving the "
+            "same traffic with its first model alone: what the fused models add in every dimension."),
+    },
+}
+
+
+def md(text: str):
+    return nbformat.v4.new_markdown_cell(text)
+
+
+def code(text: str, tags: list[str] | None = None):
+    cell = nbformat.v4.new_code_cell(text)
+    if tags:
+        cell.metadata["tags"] = tags
+    return cell
+
+
+def dimension_notebook(dimension: str) -> nbformat.NotebookNode:
+    spec = DIMENSIONS[dimension]
+    name, title = spec["file"], spec["title"]
+    cells = [
+        md(f"# {title}\n\n{spec['intro']}\n\nRun it for any scenario: "
+           f"`papermill notebooks/{name}.ipynb out.ipynb -p scenario data/scenarios/NAME.yaml`."),
+        code(PARAMETERS, ["parameters"]),
+        code(f'TITLE = "{title}"\n' + OPEN),
+        md("### Formulas / 公式\n\nThe equations of the library functions behind this scenario's line items, "
+           "read from their documentation (`tco.formulas`)."),
+        code(f'display(Markdown(ch.formula_markdown(report, "{dimension}")))'),
+        md("### Inputs / 输入\n\nEvery scenario input this dimension reads, defaults included."),
+        code(f'ch.inputs_table(chapter.scenario, "{dimension}")'),
+        md("### Line items / 成本明细"),
+        code(f'display(Markdown(f"**{title}: {{ch.money(report.by_dimension()[\'{dimension}\'], report.currency)}} '
+             f'per day**, of a total of {{ch.money(report.per_day, report.currency)}} per day."))\n'
+             f'ch.items_table(report, "{dimension}")'),
+        code(f'ch.show(plots.items_bar(report, "{dimension}"))'),
+    ]
+    if dimension == "compute":
+        cells += [
+            md("### Sizing per model / 模型容量\n\nThroughput per accelerator (measured, or estimated with the "
+               "error band of the estimate), replica size from memory, replicas from load and latency, "
+               "utilisation of the accelerator-hours paid for, and latency against the SLO."),
+            code("ch.sizing_table(report)"),
+            md("### Provisioned and autoscaled fleets over the day\n\nA provisioned fleet pays for the peak "
+               "all day; an autoscaled cloud fleet follows the hourly traffic (owned servers cost the same "
+               "idle or busy, so on-premises models are shown provisioned only)."),
+            code("hourly, billing = ch.billing_comparison(chapter)\nch.formatted(billing)"),
+            code("ch.show(plots.hourly_fleet(hourly))"),
+            md("### Cloud, on premises or hosted API for the same traffic\n\nEach model's serving cost per "
+               "day under each deployment the catalog can price (* marks the scenario's own), and the "
+               "traffic at which self-hosting and the hosted API cost the same."),
+            code("options = ch.deployment_options(chapter)\nch.formatted(options)"),
+            code("ch.show(plots.options_bar(options, report.currency))"),
+            code("ch.break_even_table(report)"),
+        ]
+    if dimension == "fusion":
+        cells += [
+            md("### Strategies compared / 策略比较\n\nEach model's share of the non-cached traffic and the "
+               "scenario's total under every strategy (a cascade escalates the scenario's fractions, or "
+               "20% per stage; stacking adds a small CPU meta-model when the scenario has none)."),
+            code("ch.strategy_comparison(chapter)"),
+            code('marginal = report.marginal_fusion_cost_per_day\n'
+                 'display(Markdown("Single model: nothing to fuse." if marginal is None else\n'
+                 '    f"**Marginal cost of fusion / 融合边际成本: {ch.money(marginal, report.currency)} per day** over '
+                 'the first model alone ({ch.money(report.first_model_alone_per_day, report.currency)} per day)."))'),
+        ]
+    cells += [
+        md("### Warnings / 警示"),
+        code(f'display(Markdown(ch.warnings_markdown(report, "{dimension}")))'),
+        md("### What drives the cost, and what would lower it / 成本驱动与优化\n\nThe three largest items of this "
+           "dimension, then each lever the scenario allows, evaluated: the scenario changed in that one "
+           "respect and costed again."),
+        code(f'ch.drivers(report, "{dimension}")'),
+        code(f'ch.levers(chapter, "{dimension}")'),
+        code(f'if results_path:\n    ch.write_results(ch.results(report, "{name}", "{dimension}"), results_path)\n'
+             f'display(Markdown(ch.chapter_links("{dimension}")))'),
+    ]
+    return notebook(cells)
+
+
+def summary_notebook() -> nbformat.NotebookNode:
+    cells = [
+        md("# Summary / 总结\n\nWhat the scenario costs per day, month, year and per 1,000 requests, where the money "
+           "goes, and what to check first. The chapters give each dimension in detail.\n\nRun it for any "
+           "scenario: `papermill notebooks/06-summary.ipynb out.ipynb -p scenario data/scenarios/NAME.yaml`."),
+        code(PARAMETERS, ["parameters"]),
+        code('TITLE = "Summary / 总结"\n' + OPEN),
+        md("### Totals / 总成本"),
+        code("ch.totals_table(report)"),
+        md("### By dimension / 按维度"),
+        code("ch.dimension_overview(report)"),
+        code("ch.show(plots.waterfall(report))"),
+        md("### By model / 按模型\n\nItems shared by all models (data, staff roles, fusion) are under '(shared)'."),
+        code("ch.show(plots.stacked_by_model(report))"),
+        md("### Largest items / 主要成本项"),
+        code("ch.drivers(report, n=5)"),
+        code('marginal = report.marginal_fusion_cost_per_day\n'
+             'if marginal is not None:\n'
+             '    display(Markdown(f"Fusing the models adds **{ch.money(marginal, report.currency)} per day** to the first '
+             'model alone ({ch.money(report.first_model_alone_per_day, report.currency)} per day)."))\n'
+             'if len(report.alternatives):\n'
+             '    display(ch.break_even_table(report))'),
+        md("### Top warnings / 主要警示"),
+        code("display(Markdown(ch.warnings_markdown(report, limit=5)))"),
+        md("### Chapters / 章节"),
+        code('if results_path:\n    ch.write_results(ch.results(report, "06-summary"), results_path)\n'
+             'display(Markdown(ch.chapter_links("summary")))'),
+    ]
+    return notebook(cells)
+
+
+def notebook(cells) -> nbformat.NotebookNode:
+    nb = nbformat.v4.new_notebook()
+    nb.cells = cells
+    nb.metadata = {
+        "kernelspec": {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"},
+        "language_info": {"name": "python"},
+    }
+    for i, cell in enumerate(nb.cells):  # stable ids: diffs stay small when a chapter is rebuilt
+        cell["id"] = f"cell-{i:02d}"
+    return nb
+
+
+def execute(nb: nbformat.NotebookNode) -> None:
+    NotebookClient(nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(NOTEBOOKS)}}).execute()
+    for cell in nb.cells:
+        cell.metadata.pop("execution", None)
+    nb.metadata["language_info"] = {"name": "python"}
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--no-run", action="store_true", help="write cells without executing")
+    parser.add_argument("only", nargs="*", help="chapter files to build (default: all)")
+    args = parser.parse_args(argv)
+    books = {spec["file"]: (lambda d=d: dimension_notebook(d)) for d, spec in DIMENSIONS.items()}
+    books["06-summary"] = summary_notebook
+    for name, build in books.items():
+        if args.only and name not in args.only:
+            continue
+        nb = build()
+        if not args.no_run:
+            execute(nb)
+        nbformat.write(nb, NOTEBOOKS / f"{name}.ipynb")
+        print(f"wrote notebooks/{name}.ipynb", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
