@@ -88,6 +88,7 @@ def setup() -> None:
     import warnings
 
     pd.set_option("display.max_columns", 50)
+    pd.set_option("display.max_rows", 500)
     pd.set_option("display.max_colwidth", 200)
     pd.set_option("display.width", 250)
     for category in (FutureWarning, DeprecationWarning, PendingDeprecationWarning, RuntimeWarning, UserWarning):
@@ -131,7 +132,7 @@ def header(chapter: Chapter, title: str) -> str:
     sc, rep = chapter.scenario, chapter.report
     dates = rep.sources.as_of.astype(str)
     span = f"{dates.min()} to {dates.max()}" if len(dates) else "none used"
-    return (f"## {title}\n\n**Scenario:** {_md(rep.title)} (`{sc.name}`)  \n"
+    return (f"**{title}** · **Scenario:** {_md(rep.title)} (`{sc.name}`)  \n"
             f"**Estimate as of:** {rep.as_of} · **Currency:** {rep.currency} · **tco** {__version__} · "
             f"**Catalog figures dated:** {span}")
 
@@ -510,22 +511,22 @@ def deployment_options(chapter: Chapter) -> pd.DataFrame:
             options[f"hosted API ({api})"] = {"deployment": "api", "api_model": api}
         for label, serving in options.items():
             def change(d, s, i=i, serving=serving):
-                keep = {k: v for k, v in d["models"][i].get("serving", {}).items()
-                        if k in ("utilization_target", "min_replicas", "redundancy", "regions",
-                                 "usable_memory_fraction", "max_accelerators_per_replica")}
+                kept = ["utilization_target", "min_replicas", "redundancy", "regions", "usable_memory_fraction",
+                        "max_accelerators_per_replica"] + (["billing"] if serving["deployment"] == "cloud" else [])
+                keep = {k: v for k, v in d["models"][i].get("serving", {}).items() if k in kept}
                 d["models"][i]["serving"] = {**keep, **serving} if serving["deployment"] != "api" else dict(serving)
                 d["models"][i].pop("api_alternative", None) if serving["deployment"] == "api" else None
                 return label
             what, v = variant(sc, change)
             if v is None:
-                rows.append({"model": model.name, "option": label, f"serving {sc.currency}/day": float("nan"),
-                             "note": what or ""})
+                rows.append({"model": model.name, "option": label, "kind": label.split(" (")[0],
+                             f"serving {sc.currency}/day": float("nan"), "note": what or ""})
                 continue
             try:
                 rep = evaluate(v, compare=False)
             except ScenarioError as exc:
-                rows.append({"model": model.name, "option": label, f"serving {sc.currency}/day": float("nan"),
-                             "note": exc.problems[0][1]})
+                rows.append({"model": model.name, "option": label, "kind": label.split(" (")[0],
+                             f"serving {sc.currency}/day": float("nan"), "note": exc.problems[0][1]})
                 continue
             item = rep.items[(rep.items.dimension == "compute") & (rep.items.model == model.name)
                              & rep.items["item"].isin(["inference serving", "hosted API"])]
@@ -536,8 +537,8 @@ def deployment_options(chapter: Chapter) -> pd.DataFrame:
                        for w in rep.warnings if "could not be priced" in w]
             note = "" if np.isfinite(cost) else "unpriced: " + (reasons[0] if reasons else "see warnings")
             rows.append({"model": model.name, "option": label + (" *" if current else ""),
-                         f"serving {sc.currency}/day": cost, "note": note})
-    return pd.DataFrame(rows, columns=["model", "option", f"serving {sc.currency}/day", "note"])
+                         "kind": label.split(" (")[0], f"serving {sc.currency}/day": cost, "note": note})
+    return pd.DataFrame(rows, columns=["model", "option", "kind", f"serving {sc.currency}/day", "note"])
 
 
 def _cheapest_instance(accelerator: str) -> str | None:

@@ -61,7 +61,7 @@ def options_bar(options: pd.DataFrame, currency: str):
     data = options[np.isfinite(options[col].astype(float))]
     fig, ax = plt.subplots(figsize=(8, 0.6 * max(len(data), 2) + 1.2))
     if len(data):
-        sns.barplot(data=data, x=col, y="model", hue="option", ax=ax)
+        sns.barplot(data=data, x=col, y="model", hue="kind", hue_order=["cloud", "on premises", "hosted API"], ax=ax)
         ax.legend(fontsize="small", title="")
     ax.set_xlabel(f"{currency} per day (serving)")
     ax.set_ylabel("")
@@ -82,7 +82,7 @@ def stacked_by_model(report: CostReport):
         left += values
     ax.set_xlabel(f"{report.currency} per day")
     ax.set_title(f"Cost by model and dimension: {report.name}")
-    ax.legend(fontsize="small", loc="lower right")
+    ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1.0))
     fig.tight_layout()
     return fig
 
