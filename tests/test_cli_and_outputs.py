@@ -9,7 +9,6 @@ import pytest
 
 from conftest import ROOT, SCENARIOS
 
-from tco.batch import run_reports
 from tco.scenario import json_schema
 
 
@@ -46,18 +45,3 @@ def test_catalog_command_lists_tables_with_age():
 def test_schema_file_is_current():
     committed = json.loads((SCENARIOS / "schema.json").read_text(encoding="utf-8"))
     assert committed == json.loads(json.dumps(json_schema())), "run: python -m tco schema --write"
-
-
-def test_batch_isolates_a_failing_scenario(tmp_path):
-    bad = tmp_path / "broken.yaml"
-    bad.write_text("name: broken\ntraffic: {requests_per_day: -1}\nmodels: []\n", encoding="utf-8")
-    out = tmp_path / "reports"
-    code = run_reports([str(SCENARIOS / "paper-example.yaml"), str(bad)], out)
-    assert code == 1
-    assert (out / "paper-example" / "results.json").exists()
-    assert "requests_per_day" in (out / "broken" / "error.txt").read_text()
-    summary = (out / "summary.csv").read_text()
-    assert "paper-example" in summary and "failed" in summary
-    # a re-run replaces the old report cleanly and leaves no temporary folders behind
-    assert run_reports([str(SCENARIOS / "paper-example.yaml")], out) == 0
-    assert sorted(p.name for p in out.iterdir() if p.name.startswith(".")) == []

@@ -1,4 +1,4 @@
-"""Command line: ``python -m tco evaluate | validate | catalog | report | schema``.
+"""Command line: ``python -m tco evaluate | validate | catalog | report | compare | schema``.
 
 Exit codes: 0 success; 2 a scenario or catalog is invalid (the message names the field);
 1 a scenario failed in a batch run.
@@ -80,7 +80,26 @@ def with_pd_options(fn):
 def _report(args) -> int:
     from .batch import run_reports
 
-    return run_reports(args.scenarios, Path(args.out))
+    from .batch import Timings
+
+    chapters = [c.strip() for c in args.chapters.split(",")] if args.chapters else None
+    timings = Timings()
+    status = run_reports(args.scenarios, Path(args.out), jobs=args.jobs, chapters=chapters,
+                         progress=not args.no_progress, timings=timings)
+    if args.timings:
+        print(f"timings (s, summed over workers): kernel start + imports {timings.kernel_start:.1f}, "
+              f"notebook execution {timings.execution:.1f} ({timings.notebooks} notebooks), "
+              f"HTML conversion {timings.html:.1f}, evaluate {timings.evaluate:.2f}", file=sys.stderr)
+    return status
+
+
+def _compare(args) -> int:
+    from .compare import compare
+    from .scenario import load_scenario
+
+    result = compare(load_scenario(args.a), load_scenario(args.b))
+    print(json.dumps(result.to_dict(), indent=2, ensure_ascii=False, allow_nan=False) if args.json else result.to_text())
+    return 0
 
 
 def _schema(args) -> int:
@@ -118,10 +137,22 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--as-of", type=_dt.date.fromisoformat, help="date to judge staleness on (YYYY-MM-DD)")
     p.set_defaults(func=_catalog)
 
-    p = sub.add_parser("report", help="reports for scenarios (default: every bundled one) into --out")
+    p = sub.add_parser("report", help="chapter reports (HTML) for scenarios (default: every bundled one)")
     p.add_argument("scenarios", nargs="*", help="scenario files (default: data/scenarios/*.yaml)")
     p.add_argument("--out", default="reports", help="output folder (default: reports/)")
+    p.add_argument("--jobs", type=int, default=None, help="scenarios run in parallel (default: number of cores)")
+    p.add_argument("--chapters", default=None,
+                   help="comma-separated chapters (default: all): 01-data-cost,02-storage-cost,03-compute-cost,"
+                        "04-staff-cost,05-fusion-cost,06-summary")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("--timings", action="store_true", help="print where the time went")
     p.set_defaults(func=_report)
+
+    p = sub.add_parser("compare", help="what changed between two scenarios, item by item, and why")
+    p.add_argument("a", help="scenario file a (before)")
+    p.add_argument("b", help="scenario file b (after)")
+    p.add_argument("--json", action="store_true", help="print the comparison as JSON")
+    p.set_defaults(func=_compare)
 
     p = sub.add_parser("schema", help="print the scenario JSON Schema (--write: data/scenarios/schema.json)")
     p.add_argument("--write", action="store_true")
