@@ -1,0 +1,415 @@
+"""Interactive explorer (ipywidgets): move a control, see the cost change.
+
+    from tco.explorer import Explorer
+    Explorer("data/scenarios/search-cascade.yaml").show()
+
+Every control edits a copy of the loaded scenario; on release the scenario is validated and
+evaluated by the library (nothing is computed here) and the totals, the change against the loaded
+scenario, the five-dimension chart, the per-model sizing and the warnings are redrawn. Errors
+(an SLO no fleet meets, a model that fits nowhere) are shown in the panel. "Save as scenario"
+writes the scenario on screen as YAML (never over an existing file unless "overwrite" is ticked);
+"Reset" returns to the loaded scenario.
+"""
+
+from __future__ import annotations
+
+import copy
+import html
+import math
+from pathlib import Path
+
+import ipywidgets as w
+import numpy as np
+import yaml
+
+from .batch import bundled_scenarios, safe_name, write_atomic
+from .capacity import max_peak_to_average
+from .catalog import load_catalog
+from .chapters import money, resolve_path, ChapterStop
+from .dimensions import DIMENSIONS, LABELS
+from .engine import evaluate
+from .errors import ScenarioError
+from .plots import ENGLISH, PALETTE
+from .report import CostReport
+from .scenario import load_scenario, parse_scenario
+from .units import DAYS_PER_MONTH
+
+#: A small CPU meta-model given to a scenario switched to stacking that has none.
+DEFAULT_META_MODEL = {"instance": "c7i.xlarge", "hours_per_run": 4, "runs_per_month": 4}
+PLANS = ["on_demand", "reserved_1y", "reserved_3y", "spot", "capacity_block"]
+SLIDER = {"continuous_update": False, "style": {"description_width": "150px"},
+          "layout": w.Layout(width="460px")}
+
+
+def _hex(rgb) -> str:
+    return "#%02x%02x%02x" % tuple(int(round(c * 255)) for c in rgb)
+
+
+def serving_options() -> list[tuple[str, tuple]]:
+    """Every way a model can be served: cloud GPU instances, on-premises accelerators, hosted APIs."""
+    cat = load_catalog()
+    out = []
+    types = cat.instance_types[cat.instance_types.accelerators_per_instance > 0].sort_values(["provider", "instance"])
+    for r in types.itertuples():
+        out.append((f"cloud: {r.instance} ({r.accelerators_per_instance} x {r.accelerator})", ("cloud", r.instance)))
+    for acc in sorted(cat.accelerators.index):
+        out.append((f"on premises: {acc}", ("on_prem", acc)))
+    for api in sorted(cat.api_prices.index):
+        out.append((f"hosted API: {api}", ("api", api)))
+    return out
+
+
+def bar_chart(report: CostReport) -> str:
+    """The five dimensions per day as a horizontal HTML bar chart (fast to redraw, no image)."""
+    dims = report.by_dimension()
+    top = max(float(dims.max()), 1e-12)
+    rows = []
+    for d in DIMENSIONS:
+        width = 100.0 * float(dims[d]) / top
+        rows.append(
+            f'<div style="display:flex;align-items:center;margin:2px 0">'
+            f'<div style="width:230px">{html.escape(LABELS[d])}</div>'
+            f'<div style="flex:1;background:#f0f0f0"><div class="tco-bar-{d}" style="width:{width:.2f}%;height:16px;'
+            f'background:{_hex(PALETTE[d])}"></div></div>'
+            f'<div style="width:150px;text-align:right">{money(float(dims[d]), report.currency)}</div></div>')
+    return '<div class="tco-chart">' + "".join(rows) + "</div>"
+
+
+def sizing_html(report: CostReport) -> str:
+    e = html.escape
+    head = ("<tr><th>model</th><th>serving</th><th>req/s per accelerator</th><th>replicas</th><th>accelerators</th>"
+            "<th>instances</th><th>utilisation</th><th>latency</th><th>serving/day</th></tr>")
+    rows = []
+    for m in report.models.to_dict(orient="records"):
+        if m["deployment"] == "api":
+            rows.append(f"<tr><td>{e(m['model'])}</td><td>API {e(m['api_model'])}</td><td colspan='6'></td>"
+                        f"<td>{money(m['serving_cost_per_day'])}</td></tr>")
+            continue
+        band = (f" (estimated, x{m['band_low']:g}-x{m['band_high']:g})" if str(m["throughput_basis"]).startswith("estimated")
+                else " (given)")
+        slo = f" / SLO {m['latency_slo_ms']:g} ms" if np.isfinite(m["latency_slo_ms"]) else ""
+        rows.append(
+            f"<tr><td>{e(m['model'])}</td><td>{e(m['deployment'])} {e(m['instance'])} {e(m['accelerator'])}</td>"
+            f"<td>{m['throughput_rps_per_accelerator']:,.1f}{band}</td><td>{m['replicas']:g} ({e(m['binding'])})</td>"
+            f"<td>{m['accelerators']:g}</td><td>{m['instances']:g}</td>"
+            f"<td>{m['utilisation_mean'] * 100:.1f}% mean</td><td>{m['service_time_ms']:,.1f} ms{slo}</td>"
+            f"<td>{money(m['serving_cost_per_day'])}</td></tr>")
+    return f'<table class="tco-sizing" style="border-collapse:collapse">{head}{"".join(rows)}</table>'
+
+
+def _delta(now: float, base: float, currency: str, decimals: int = 2) -> str:
+    diff = now - base
+    if abs(diff) < 10 ** (-decimals) / 2:
+        return '<span style="color:#666">no change</span>'
+    pct = f" ({diff / base * 100:+.1f}%)" if base else ""
+    color = "#b00" if diff > 0 else "#070"
+    return f'<span style="color:{color}">{diff:+,.{decimals}f} {html.escape(currency)}{pct}</span>'
+
+
+class Explorer:
+    """Widgets bound to a scenario. ``show()`` displays them; ``widget`` is the whole panel."""
+
+    def __init__(self, scenario: str | Path = "data/scenarios/search-cascade.yaml"):
+        self._busy = False
+        self.options = serving_options()
+        self.picker = w.Dropdown(description="Scenario", options=[(p.stem, str(p)) for p in bundled_scenarios()],
+                                 style=SLIDER["style"], layout=w.Layout(width="460px"))
+        self.path_text = w.Text(description="or a file", placeholder="path/to/scenario.yaml", style=SLIDER["style"],
+                                layout=w.Layout(width="460px"))
+        self.load_button = w.Button(description="Load", icon="folder-open")
+        self.load_button.on_click(lambda _: self.load(self.path_text.value.strip() or self.picker.value))
+        self.save_name = w.Text(description="Save as", style=SLIDER["style"], layout=w.Layout(width="460px"))
+        self.overwrite = w.Checkbox(description="overwrite an existing file", value=False)
+        self.save_button = w.Button(description="Save as scenario", icon="save")
+        self.save_button.on_click(lambda _: self.save())
+        self.reset_button = w.Button(description="Reset", icon="undo")
+        self.reset_button.on_click(lambda _: self.reset())
+        self.totals = w.HTML()
+        self.totals.add_class("tco-totals")
+        self.chart = w.HTML()
+        self.sizing = w.HTML()
+        self.warnings = w.HTML()
+        self.message = w.HTML()
+        self.message.add_class("tco-message")
+        self.controls = w.VBox()
+        self.widget = w.VBox([
+            w.HTML("<h3>Cost explorer / 成本探索</h3>"),
+            w.HBox([w.VBox([self.picker, self.path_text]), self.load_button]),
+            w.HBox([self.controls, w.VBox([self.totals, self.message, self.chart, self.sizing, self.warnings],
+                                          layout=w.Layout(width="100%"))]),
+            w.HBox([self.save_name, self.overwrite, self.save_button, self.reset_button]),
+        ])
+        self.load(scenario)
+
+    # -- loading and controls ------------------------------------------------------------------
+    def load(self, scenario: str | Path) -> None:
+        """Load a scenario file and rebuild the controls for it."""
+        try:
+            path = resolve_path(scenario)
+            loaded = load_scenario(path)
+            base_report = evaluate(loaded, compare=False)
+        except (ScenarioError, ChapterStop) as exc:
+            self.message.value = f'<pre style="color:#b00;white-space:pre-wrap">{html.escape(str(exc))}</pre>'
+            return
+        self.path = path
+        self.base = loaded.model_dump(mode="json", exclude_unset=True)
+        self.base_report = base_report
+        self.data = copy.deepcopy(self.base)
+        self.save_name.value = str(path.with_name(f"{loaded.name}-explored.yaml"))
+        self._build_controls()
+        self.update()
+
+    def _build_controls(self) -> None:
+        d = self.base
+        tr = d["traffic"]
+        self._busy = True
+        self.requests = w.FloatLogSlider(value=tr["requests_per_day"] or 1.0, base=10, min=2, max=11, step=0.01,
+                                         description="requests/day", readout_format=".3s", **SLIDER)
+        self.cache = w.FloatSlider(value=tr.get("cache_hit_rate", 0.0), min=0, max=0.95, step=0.01,
+                                   description="cache hit rate", **SLIDER)
+        profile = tr.get("hourly_profile", "ecommerce")
+        names = ["flat", "ecommerce"] + (["custom (from the file)"] if isinstance(profile, list) else [])
+        self.profile = w.Dropdown(options=names, value=profile if isinstance(profile, str) else names[-1],
+                                  description="traffic profile", style=SLIDER["style"])
+        self.profile.add_class("tco-profile")
+        self.peak = w.FloatSlider(value=tr.get("peak_to_average") or 0.0, min=0.0, max=3.0, step=0.05,
+                                  description="peak / average (0: profile's)", **SLIDER)
+        self.model_controls = [self._model_controls(i, m) for i, m in enumerate(d["models"])]
+        n = len(d["models"])
+        fusion = d.get("fusion", {})
+        strategies = ["single"] if n == 1 else ["ensemble", "cascade", "stacking"]
+        self.strategy = w.Dropdown(options=strategies, value=fusion.get("strategy", "single"),
+                                   description="fusion strategy", style=SLIDER["style"])
+        esc = fusion.get("escalation") or [0.2] * (n - 1)
+        self.escalation = [w.FloatSlider(value=e, min=0.01, max=1.0, step=0.01,
+                                         description=f"escalate to {d['models'][i + 1]['name']}", **SLIDER)
+                           for i, e in enumerate(esc)]
+        staff = d.get("staff", {})
+        fte = sum(r.get("fte", 0.0) for r in staff.get("roles", []))
+        self.team = w.FloatSlider(value=fte, min=0.0, max=max(4 * fte, 10.0), step=0.25,
+                                  description="team size (FTE)", disabled=not staff.get("roles"), **SLIDER)
+        self.day_rate = w.FloatText(value=staff.get("day_rate") or 0.0, description="day rate",
+                                    disabled=staff.get("day_rate") is None, style=SLIDER["style"])
+        sections = [
+            w.VBox([self.requests, self.cache, self.profile, self.peak]),
+            *[w.VBox(list(c.values())) for c in self.model_controls],
+            w.VBox([self.strategy, *self.escalation]),
+            w.VBox([self.team, self.day_rate]),
+        ]
+        acc = w.Accordion(children=sections, layout=w.Layout(width="500px"))
+        titles = ["Traffic", *[f"Model: {m['name']}" for m in d["models"]], "Fusion", "Team"]
+        for i, t in enumerate(titles):
+            acc.set_title(i, t)
+        acc.selected_index = 0
+        self.controls.children = [acc]
+        for ctrl in self._all_controls():
+            ctrl.observe(self._changed, names="value")
+        self._sync_enabled()
+        self._busy = False
+
+    def _model_controls(self, i: int, m: dict) -> dict:
+        s = m.get("serving", {})
+        dep = s.get("deployment", "cloud")
+        cat = load_catalog()
+        if dep == "cloud" and s.get("instance"):
+            key = ("cloud", s["instance"])
+        elif dep == "cloud":
+            key = ("cloud-custom", s.get("accelerator"))
+        elif dep == "on_prem":
+            key = ("on_prem", s["accelerator"])
+        else:
+            key = ("api", s["api_model"])
+        options = list(self.options)
+        if key not in [v for _, v in options]:
+            options.insert(0, (f"as in the file ({key[1]}, priced in the file)", key))
+        ctrls = {
+            "parameters": w.FloatLogSlider(value=m["parameters"], base=10, min=5, max=12.5, step=0.01,
+                                           description="parameters", readout_format=".3s", **SLIDER),
+            "precision": w.Dropdown(options=["fp32", "bf16", "fp16", "fp8", "int8", "int4"],
+                                    value=m.get("precision", "bf16"), description="precision", style=SLIDER["style"]),
+            "serving": w.Dropdown(options=options, value=key, description="serving", style=SLIDER["style"],
+                                  layout=w.Layout(width="460px")),
+            "pricing": w.Dropdown(options=PLANS, value=s.get("pricing", "on_demand"), description="cloud plan",
+                                  style=SLIDER["style"]),
+            "billing": w.Dropdown(options=["provisioned", "autoscaled"], value=s.get("billing", "provisioned"),
+                                  description="billing", style=SLIDER["style"]),
+            "utilization": w.FloatSlider(value=s.get("utilization_target", 0.7), min=0.2, max=1.0, step=0.01,
+                                         description="utilisation target", **SLIDER),
+            "slo": w.FloatText(value=m.get("latency_slo_ms") or 0.0, description="latency SLO ms (0: none)",
+                               style=SLIDER["style"]),
+        }
+        ctrls["serving"].add_class(f"tco-serving-{i}")
+        ctrls["precision"].add_class(f"tco-precision-{i}")
+        return ctrls
+
+    def _all_controls(self):
+        yield from (self.requests, self.cache, self.profile, self.peak, self.strategy, *self.escalation, self.team,
+                    self.day_rate)
+        for c in self.model_controls:
+            yield from c.values()
+
+    def _sync_enabled(self) -> None:
+        for esc in self.escalation:
+            esc.disabled = self.strategy.value != "cascade"
+        profile = self.profile.value
+        shape = self.base["traffic"]["hourly_profile"] if profile.startswith("custom") else profile
+        top = max_peak_to_average(shape)
+        self.peak.max = max(round(math.floor(top * 100) / 100, 2), 1.0)
+        self.peak.disabled = top <= 1.0
+        for c in self.model_controls:
+            kind = c["serving"].value[0]
+            c["pricing"].disabled = kind != "cloud"
+            c["billing"].disabled = not kind.startswith("cloud")
+            c["utilization"].disabled = kind == "api"
+            c["slo"].disabled = kind == "api"
+
+    def _changed(self, change) -> None:
+        if self._busy:
+            return
+        self._sync_enabled()
+        self.update()
+
+    # -- controls -> scenario -------------------------------------------------------------------
+    def scenario_data(self) -> dict:
+        """The scenario the controls describe, as plain data (what is evaluated and saved)."""
+        d = copy.deepcopy(self.base)
+        tr = d["traffic"]
+        tr["requests_per_day"] = float(self.requests.value)
+        tr["cache_hit_rate"] = float(self.cache.value)
+        if not self.profile.value.startswith("custom"):
+            tr["hourly_profile"] = self.profile.value
+        if self.peak.value >= 1.0 and not self.peak.disabled:
+            tr["peak_to_average"] = float(self.peak.value)
+        else:
+            tr.pop("peak_to_average", None)
+        for m, base_m, c in zip(d["models"], self.base["models"], self.model_controls):
+            self._apply_model(m, base_m, c)
+        f = d.setdefault("fusion", {})
+        f["strategy"] = self.strategy.value
+        if self.strategy.value == "cascade":
+            f["escalation"] = [float(e.value) for e in self.escalation]
+        else:
+            f.pop("escalation", None)
+        if self.strategy.value == "stacking":
+            f.setdefault("meta_model", dict(DEFAULT_META_MODEL))
+        else:
+            f.pop("meta_model", None)
+        staff = d.setdefault("staff", {})
+        roles = staff.get("roles", [])
+        base_fte = sum(r.get("fte", 0.0) for r in roles)
+        if roles and base_fte > 0 and not math.isclose(self.team.value, base_fte):
+            for r in roles:
+                r["fte"] = r["fte"] * float(self.team.value) / base_fte
+        if not self.day_rate.disabled:
+            staff["day_rate"] = float(self.day_rate.value)
+        return d
+
+    @staticmethod
+    def _apply_model(m: dict, base_m: dict, c: dict) -> None:
+        factor = float(c["parameters"].value) / base_m["parameters"]
+        if not math.isclose(factor, 1.0, rel_tol=1e-9):
+            m["parameters"] = float(c["parameters"].value)
+            for key in ("embedding_parameters", "artifact_gb"):
+                if key in m:
+                    m[key] = m[key] * factor
+            if "throughput_rps" in m:  # work per request grows with the parameters
+                m["throughput_rps"] = m["throughput_rps"] / factor
+        m["precision"] = c["precision"].value
+        kind, ident = c["serving"].value
+        s = m.setdefault("serving", {})
+        keep = {k: v for k, v in s.items() if k in ("min_replicas", "redundancy", "regions", "usable_memory_fraction",
+                                                    "max_accelerators_per_replica", "price_per_hour", "price_source",
+                                                    "server", "server_price", "accelerators_per_server")}
+        if kind == "api":
+            m["serving"] = {"deployment": "api", "api_model": ident}
+            m.pop("api_alternative", None) if m.get("api_alternative") == ident else None
+            m.pop("latency_slo_ms", None)
+            return
+        if kind == "cloud":
+            if (s.get("deployment", "cloud"), s.get("instance")) != ("cloud", ident):
+                keep = {k: v for k, v in keep.items() if k not in ("price_per_hour", "price_source", "server",
+                                                                   "server_price", "accelerators_per_server")}
+            m["serving"] = {**keep, "deployment": "cloud", "instance": ident, "pricing": c["pricing"].value,
+                            "billing": c["billing"].value}
+        elif kind == "cloud-custom":
+            m["serving"] = {**keep, "deployment": "cloud", "accelerator": ident, "billing": c["billing"].value}
+        else:
+            if (s.get("deployment"), s.get("accelerator")) != ("on_prem", ident):
+                keep = {k: v for k, v in keep.items() if k not in ("price_per_hour", "price_source", "server",
+                                                                   "server_price", "accelerators_per_server")}
+            m["serving"] = {**keep, "deployment": "on_prem", "accelerator": ident, "billing": "provisioned"}
+        m["serving"]["utilization_target"] = float(c["utilization"].value)
+        if c["slo"].value and c["slo"].value > 0:
+            m["latency_slo_ms"] = float(c["slo"].value)
+        else:
+            m.pop("latency_slo_ms", None)
+
+    # -- evaluation and display -----------------------------------------------------------------
+    def update(self) -> None:
+        """Evaluate the scenario on screen and redraw; an invalid one shows its message instead."""
+        data = self.scenario_data()
+        try:
+            scenario = parse_scenario(data)
+            report = evaluate(scenario, compare=False)
+        except ScenarioError as exc:
+            self.report = None
+            self.message.value = (f'<pre style="color:#b00;white-space:pre-wrap">{html.escape(str(exc))}</pre>')
+            return
+        self.scenario, self.report, self.current = scenario, report, data
+        self.message.value = ""
+        base = self.base_report
+        t, b = report.totals, base.totals
+        cur = report.currency
+        self.totals.value = (
+            f'<div style="font-size:1.1em"><b>Total</b> <span class="tco-total-day">{money(t["per_day"], cur)}</span>'
+            f' per day ({_delta(t["per_day"], b["per_day"], cur)} against the loaded scenario)<br>'
+            f'<span class="tco-total-month">{money(t["per_month"], cur, 0)}</span> per month · '
+            f'<span class="tco-total-1k">{money(t["per_1k_requests"], cur, 4)}</span> per 1,000 requests '
+            f'({_delta(t["per_1k_requests"], b["per_1k_requests"], cur, 4)})</div>')
+        self.chart.value = bar_chart(report)
+        self.sizing.value = sizing_html(report)
+        items = "".join(f"<li>{html.escape(x)}</li>" for x in report.warnings)
+        self.warnings.value = f"<details><summary>{len(report.warnings)} warning(s)</summary><ul>{items}</ul></details>"
+
+    def figures(self) -> dict:
+        """The figures on screen (for tests): totals and the five dimensions per day."""
+        if self.report is None:
+            return {}
+        return {**self.report.totals, **{f"{d}_per_day": v for d, v in self.report.by_dimension().items()}}
+
+    # -- buttons ---------------------------------------------------------------------------------
+    def reset(self) -> None:
+        """Back to the loaded scenario."""
+        self._build_controls()
+        self.message.value = ""
+        self.update()
+
+    def save(self, path: str | Path | None = None, overwrite: bool | None = None) -> Path | None:
+        """Write the scenario on screen as YAML; refuse to replace a file unless overwrite is ticked."""
+        target = Path(path or self.save_name.value).expanduser()
+        overwrite = self.overwrite.value if overwrite is None else overwrite
+        if self.report is None:
+            self.message.value = '<span style="color:#b00">Nothing saved: the scenario on screen is not valid.</span>'
+            return None
+        if target.suffix not in (".yaml", ".yml"):
+            target = target.with_suffix(".yaml")
+        if target.exists() and not overwrite:
+            self.message.value = (f'<span style="color:#b00">{html.escape(str(target))} exists; tick "overwrite an '
+                                  f'existing file" to replace it.</span>')
+            return None
+        data = copy.deepcopy(self.current)
+        data["name"] = safe_name(target.stem)
+        data["title"] = (data.get("title") or data["name"]) + " (explored)"
+        text = ("# Saved by the tco explorer from " + str(self.path.name) + "\n"
+                + yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
+        parse_scenario(yaml.safe_load(text))  # what is written must validate
+        write_atomic(target, text)
+        self.overwrite.value = False
+        self.message.value = f'<span style="color:#070">Saved {html.escape(str(target))}.</span>'
+        return target
+
+    def show(self):
+        from IPython.display import display
+
+        display(self.widget)
+        return None

@@ -1,0 +1,179 @@
+"""The explorer without a browser: set widget values, click buttons, compare with tco.evaluate."""
+
+import copy
+import subprocess
+import sys
+
+import pytest
+import yaml
+
+from conftest import ROOT, SCENARIOS
+from tco import evaluate, load_scenario
+from tco.explorer import Explorer
+from tco.scenario import parse_scenario
+
+CASCADE = SCENARIOS / "search-cascade.yaml"
+
+
+def raw(name="search-cascade"):
+    return yaml.safe_load((SCENARIOS / f"{name}.yaml").read_text(encoding="utf-8"))
+
+
+def expected(data) -> dict:
+    report = evaluate(parse_scenario(data), compare=False)
+    return {**report.totals, **{f"{d}_per_day": v for d, v in report.by_dimension().items()}}
+
+
+def assert_shows(ex, data):
+    want = expected(data)
+    got = ex.figures()
+    assert got == pytest.approx(want, rel=1e-12)
+    assert f"{want['per_day']:,.2f} CNY" in ex.totals.value
+
+
+@pytest.fixture
+def ex():
+    return Explorer(CASCADE)
+
+
+def test_loads_the_scenario_as_evaluate_does(ex):
+    assert_shows(ex, raw())
+    assert "no change" in ex.totals.value
+
+
+def test_traffic_controls(ex):
+    data = raw()
+    ex.requests.value = 8e7
+    data["traffic"]["requests_per_day"] = 8e7
+    assert_shows(ex, data)
+    assert "+" in ex.totals.value and "%" in ex.totals.value  # the change against the loaded scenario
+    ex.cache.value = 0.5
+    data["traffic"]["cache_hit_rate"] = 0.5
+    assert_shows(ex, data)
+    ex.profile.value = "flat"
+    data["traffic"]["hourly_profile"] = "flat"
+    assert_shows(ex, data)
+    assert ex.peak.disabled  # a flat profile has no peak to stretch
+
+
+def test_peak_to_average(ex):
+    ex.peak.value = 1.5
+    data = raw()
+    data["traffic"]["peak_to_average"] = 1.5
+    assert_shows(ex, data)
+
+
+def test_model_controls(ex):
+    data = raw()
+    llm = ex.model_controls[2]
+    llm["serving"].value = ("api", "qwen-plus")
+    data["models"][2]["serving"] = {"deployment": "api", "api_model": "qwen-plus"}
+    data["models"][2].pop("api_alternative")
+    data["models"][2].pop("latency_slo_ms")
+    assert_shows(ex, data)
+    small = ex.model_controls[0]
+    small["utilization"].value = 0.85
+    data["models"][0]["serving"]["utilization_target"] = 0.85
+    assert_shows(ex, data)
+    small["billing"].value = "provisioned"
+    data["models"][0]["serving"]["billing"] = "provisioned"
+    assert_shows(ex, data)
+    small["slo"].value = 0
+    data["models"][0].pop("latency_slo_ms")
+    assert_shows(ex, data)
+    small["precision"].value = "fp16"
+    data["models"][0]["precision"] = "fp16"
+    assert_shows(ex, data)
+
+
+def test_a_size_change_scales_the_model(ex):
+    data = raw()
+    big = ex.model_controls[1]
+    base = data["models"][1]["parameters"]
+    big["parameters"].value = base * 2
+    data["models"][1]["parameters"] = base * 2
+    data["models"][1]["embedding_parameters"] *= 2
+    assert ex.figures()["compute_per_day"] > expected(raw())["compute_per_day"]
+    assert_shows(ex, data)
+
+
+def test_on_premises_and_an_unpriced_plan(ex):
+    llm = ex.model_controls[2]
+    llm["serving"].value = ("on_prem", "H100-SXM")
+    assert ex.report is not None
+    assert ex.report.models.set_index("model").loc["llm-reranker-8b", "deployment"] == "on_prem"
+    llm["serving"].value = ("cloud", "g6e.xlarge")
+    llm["pricing"].value = "spot"
+    assert "could not be priced" in ex.warnings.value  # unpriced, never a silent zero
+
+
+def test_fusion_and_team(ex):
+    data = raw()
+    ex.escalation[0].value = 0.5
+    data["fusion"]["escalation"] = [0.5, 0.1]
+    assert_shows(ex, data)
+    ex.strategy.value = "ensemble"
+    data["fusion"]["strategy"] = "ensemble"
+    data["fusion"].pop("escalation")
+    assert_shows(ex, data)
+    assert all(e.disabled for e in ex.escalation)
+    fte = sum(r["fte"] for r in data["staff"]["roles"])
+    ex.team.value = fte * 2
+    for r in data["staff"]["roles"]:
+        r["fte"] *= 2
+    assert_shows(ex, data)
+    ex.day_rate.value = 2000
+    data["staff"]["day_rate"] = 2000
+    assert_shows(ex, data)
+
+
+def test_errors_show_in_the_panel(ex):
+    ex.model_controls[0]["slo"].value = 1.0  # 1 ms: no fleet meets it
+    assert ex.report is None and ex.figures() == {}
+    assert "latency_slo_ms" in ex.message.value and "SLO" in ex.message.value
+    assert "Traceback" not in ex.message.value
+    ex.model_controls[0]["slo"].value = 80.0
+    assert ex.report is not None and ex.message.value == ""
+
+
+def test_reset(ex):
+    ex.requests.value = 1e6
+    ex.strategy.value = "stacking"
+    ex.reset_button.click()
+    assert_shows(ex, raw())
+    assert ex.requests.value == pytest.approx(raw()["traffic"]["requests_per_day"])
+
+
+def test_save_reproduces_the_figures_and_never_overwrites_silently(ex, tmp_path):
+    ex.requests.value = 6e7
+    ex.strategy.value = "ensemble"
+    shown = ex.figures()
+    target = tmp_path / "my scenario.yaml"
+    ex.save_name.value = str(target)
+    ex.save_button.click()
+    assert target.exists() and "Saved" in ex.message.value
+    saved = load_scenario(target)
+    assert saved.name == "my-scenario"
+    report = evaluate(saved, compare=False)
+    assert report.totals == pytest.approx({k: shown[k] for k in report.totals}, rel=1e-12)
+    check = subprocess.run([sys.executable, "-m", "tco", "validate", str(target)], cwd=ROOT, capture_output=True,
+                           text=True)
+    assert check.returncode == 0, check.stderr
+    before = target.read_text(encoding="utf-8")
+    ex.requests.value = 1e6
+    ex.save_button.click()
+    assert "exists" in ex.message.value and target.read_text(encoding="utf-8") == before
+    ex.overwrite.value = True
+    ex.save_button.click()
+    assert target.read_text(encoding="utf-8") != before
+    assert evaluate(load_scenario(target), compare=False).per_day == pytest.approx(ex.figures()["per_day"], rel=1e-12)
+
+
+def test_load_another_scenario(ex):
+    ex.picker.value = str(SCENARIOS / "paper-example.yaml")
+    ex.load_button.click()
+    assert_shows(ex, raw("paper-example"))
+    ex.path_text.value = "no/such/file.yaml"
+    ex.load_button.click()
+    assert "not found" in ex.message.value
+    assert_shows(ex, raw("paper-example"))  # the loaded scenario stays
