@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -56,6 +57,16 @@ def server(args: list[str], tmp_path: Path):
     return subprocess.Popen(args, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
+@contextmanager
+def browser_page():
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        try:
+            yield browser.new_page(viewport={"width": 1400, "height": 1000})
+        finally:
+            browser.close()
+
+
 def change_profile_and_check(page):
     total = page.locator(".tco-total-day")
     total.wait_for(timeout=180_000)
@@ -74,9 +85,7 @@ def test_jupyterlab_runs_the_explorer_and_a_control_changes_the_total(tmp_path):
                   tmp_path)
     try:
         wait_http(f"http://127.0.0.1:{port}/api/status?token={TOKEN}")
-        with playwright.sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        with browser_page() as page:
             page.goto(f"http://127.0.0.1:{port}/lab/tree/notebooks/20-explorer.ipynb?token={TOKEN}")
             page.wait_for_function("() => window.jupyterapp && document.querySelector('.jp-Notebook')",
                                    timeout=180_000)
@@ -87,7 +96,6 @@ def test_jupyterlab_runs_the_explorer_and_a_control_changes_the_total(tmp_path):
             page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
             change_profile_and_check(page)
             page.screenshot(path=str(tmp_path / "jupyterlab.png"))
-            browser.close()
     finally:
         proc.terminate()
         proc.wait(timeout=30)
@@ -99,13 +107,10 @@ def test_voila_serves_the_explorer_without_code(tmp_path):
                    "--Voila.ip=127.0.0.1"], tmp_path)
     try:
         wait_http(f"http://127.0.0.1:{port}/")
-        with playwright.sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        with browser_page() as page:
             page.goto(f"http://127.0.0.1:{port}/")
             change_profile_and_check(page)
             assert "from tco.explorer import" not in page.content()  # no code on the page
-            browser.close()
     finally:
         proc.terminate()
         proc.wait(timeout=30)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -654,18 +653,11 @@ def results(report: CostReport, chapter: str, dimension: str | None = None) -> d
 
 def write_results(data: dict, path: str | os.PathLike) -> Path:
     """Write ``data`` as JSON to ``path`` atomically (temporary file, then rename)."""
+    from .batch import write_atomic
     from .report import _clean
 
     target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(_clean(data), fh, indent=2, ensure_ascii=False, allow_nan=False)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_atomic(target, json.dumps(_clean(data), indent=2, ensure_ascii=False, allow_nan=False))
     return target
 
 
