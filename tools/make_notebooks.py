@@ -232,6 +232,59 @@ def explorer_notebook() -> nbformat.NotebookNode:
     return notebook(cells)
 
 
+def errata_notebook() -> nbformat.NotebookNode:
+    cells = [
+        md("# The source article, checked / 原文公式勘误\n\n"
+           "The article *电商搜索推荐场景下的AI大模型模型部署成本核算模型构建* (`shared/seeds/002_*.txt`) splits the "
+           "cost of deploying large models into five dimensions: data, model storage, compute, staff and "
+           "multi-model fusion. That structure is the workbook's. Its formulas (section 4.2), its worked example "
+           "(4.3) and its sample code (5.2, 5.4) are not usable as printed. This notebook shows why, with the "
+           "article's own inputs, and sets the sound method beside them. The functions that reproduce the "
+           "article literally are in `tco.paper` and are never used to cost anything."),
+        md("## 1. Each formula as printed, its units, and what it gives\n\n"
+           "Each printed formula is evaluated literally on the example's inputs (P = 1,024 and 5,120 'MB', "
+           "1 s per query, 500 and 200 inferences/s, 100,000 queries/day, unit cost 10). A unit analysis with "
+           "`pint` carries every input with the unit the article gives it: a cost per day must come out in "
+           "CNY/day, and none does. The last column is the sound method on the same inputs "
+           "(`data/scenarios/paper-example.yaml`, which says how each article input was read)."),
+        code("from tco import paper\nimport pandas as pd\n\npd.set_option('display.max_colwidth', 120)\n"
+             "pd.set_option('display.width', 250)\npaper.errata_table()"),
+        md("What goes wrong, dimension by dimension:\n\n"
+           "- **Data / 数据成本**: model size (MB) divided by 1024³ as if it were bytes, then multiplied by a "
+           "response time and the query count. Data cost should follow the data volume acquired and kept, not "
+           "the model size times traffic. The printed 10,240,000 CNY/day is not even what the formula gives "
+           "(4.58); the printed arithmetic multiplies by 1024³ instead of dividing.\n"
+           "- **Model storage / 模型存储成本**: `S_i` is a storage need here and an inference speed in the next "
+           "formula; when the need is below the medium's capacity the cost turns negative.\n"
+           "- **Compute / 计算资源成本**: MB divided by inferences per second times seconds and queries: the "
+           "result carries MB·s²·query/day/hour, so an hourly price cannot turn it into money per day. The sound "
+           "method counts accelerator-hours from throughput, peak load and the latency objective.\n"
+           "- **Staff / 人员成本**: staff cost that grows with query count and model size. People cost "
+           "FTE × salary or person-days × day rate, growing with models and fleet size.\n"
+           "- **Fusion / 多模型融合成本**: a cost without a time unit, independent of how many models are fused "
+           "and how traffic is routed."),
+        md("## 2. The sample code (section 5.2) cannot run\n\nThe article's code is transcribed exactly in "
+           "`tco.paper.SAMPLE_CODE` and each call of its total (section 5.4) is run in an isolated namespace. "
+           "Four of the five calls fail, so the printed output `总成本： 1962012.0 元/天` cannot have come from it."),
+        code("pd.DataFrame([{'call': k, 'what it gives': v} for k, v in paper.run_sample_code().items()])"),
+        md("## 3. What survives, and what the sound method adds\n\n"
+           "**Survives:** the five dimensions and the inputs the article names (data volume and unit price, "
+           "model size, inference speed, query volume, unit prices of storage, compute and person-days, a "
+           "fusion complexity).\n\n"
+           "**Replaced:** every formula, by ones whose units check (each `tco` formula function states its units "
+           "and equation): data priced by volume and tier; storage by versions, copies and tiers; compute by "
+           "throughput, replicas for the peak and the SLO, and the price of an accelerator-hour; staff by FTE "
+           "and person-days; fusion by routing shares, combiner compute and upkeep.\n\n"
+           "**Added:** an hourly traffic profile and cache, memory fit and replica sizing, latency objectives "
+           "(Erlang C), cloud / on premises / hosted API prices with their sources and dates, fusion strategies "
+           "with their traffic shares, and warnings for anything that could not be priced.\n\n"
+           "The sound method puts the article's example at about **5,058 CNY/day** "
+           "(see `notebooks/06-summary.ipynb` run on `paper-example`), against the article's 1,962,012 "
+           "(section 5.4) or hundreds of millions (section 4.3)."),
+    ]
+    return notebook(cells)
+
+
 def notebook(cells) -> nbformat.NotebookNode:
     nb = nbformat.v4.new_notebook()
     nb.cells = cells
@@ -262,6 +315,7 @@ def main(argv=None) -> int:
     books = {spec["file"]: (lambda d=d: dimension_notebook(d)) for d, spec in DIMENSIONS.items()}
     books["06-summary"] = summary_notebook
     books["20-explorer"] = explorer_notebook
+    books["30-paper-errata"] = errata_notebook
     for name, build in books.items():
         if args.only and name not in args.only:
             continue

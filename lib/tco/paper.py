@@ -201,3 +201,66 @@ def run_sample_code() -> dict[str, str]:
         except Exception as exc:  # the point is to show how it fails
             outcome[name] = f"{exc.__class__.__name__}: {exc}"
     return outcome
+
+
+def printed_units() -> list[dict[str, str]]:
+    """Unit analysis of each printed formula with pint: its inputs carried with the units the
+    article gives them, and the unit that comes out (a cost per day would be ``CNY / day``).
+
+    >>> rows = printed_units()
+    >>> rows[0]["dimension"], rows[0]["unit out"]
+    ('data', 'CNY * megabyte * query * second / day / gigabyte')
+    """
+    import pint
+
+    ureg = pint.UnitRegistry()
+    ureg.define("CNY = [currency]")
+    ureg.define("query = [query]")
+    ureg.define("inference = [inference]")
+    ureg.define("person_day = [person_time]")
+    q = ureg.Quantity
+    P = q(1024.0, "MB")                 # "P_i, in MB"
+    T = q(1.0, "s")                     # response time per query
+    M = q(100_000.0, "query / day")     # queries per day
+    S_speed = q(500.0, "inference / s")
+    S_size = q(2.0, "GB")               # storage need and medium capacity, both "GB"
+    L = q(2.0, "person_day")
+    rows = [
+        ("data", "C_acq = C_cost × Σ P_i/1024³ × T_i × M × eff",
+         q(10.0, "CNY / GB") * P / 1024 ** 3 * T * M * 0.8),
+        ("storage", "C_store = C_cost-store × Σ P_i/1024³ × (S_i − S)",
+         q(10.0, "CNY / GB") * P / 1024 ** 3 * (S_size - S_size)),
+        ("compute", "C_calc = C_cost-cal × Σ P_i/S_i × T_i × M × eff",
+         q(100.0, "CNY / hour") * P / S_speed * T * M * 0.9),
+        ("staff", "C_hum = C_cost-hum × Σ P_i/S_i × T_i × M × L_i",
+         q(1000.0, "CNY / person_day") * P / S_speed * T * M * L),
+        ("fusion", "C_fuse = C_cost-fuse × F", q(100.0, "CNY") * 0.5),
+    ]
+    out = []
+    for dimension, formula, value in rows:
+        unit = f"{value.units:D}" if not value.dimensionless else "dimensionless"
+        ok = value.dimensionality == ureg.Quantity(1, "CNY / day").dimensionality
+        out.append({"dimension": dimension, "formula as printed": formula, "unit out": unit,
+                    "is money per day": "yes" if ok else "no"})
+    return out
+
+
+def errata_table():
+    """Per dimension: the printed formula, its printed result (4.3), the literal evaluation, the
+    unit that comes out, and the sound method's result for ``data/scenarios/paper-example.yaml``."""
+    import pandas as pd
+
+    from .engine import evaluate
+    from .scenario import repo_path
+
+    sound = evaluate(repo_path("data/scenarios/paper-example.yaml")).by_dimension()
+    literal = literal_example()
+    literal["fusion"] = fusion_cost(100, 0.5)
+    printed = dict(PRINTED_4_3, fusion=float("nan"))  # 4.3 leaves the fusion line as "10 × 1024³ × 2 × F"
+    rows = []
+    for r in printed_units():
+        d = r["dimension"]
+        rows.append({"dimension": d, "formula as printed": r["formula as printed"],
+                     "printed result (4.3), CNY/day": printed[d], "literal evaluation": literal[d],
+                     "unit that comes out": r["unit out"], "sound method, CNY/day": float(sound[d])})
+    return pd.DataFrame(rows)
