@@ -1,6 +1,5 @@
 """The explorer without a browser: set widget values, click buttons, compare with tco.evaluate."""
 
-import copy
 import subprocess
 import sys
 

@@ -21,7 +21,6 @@ import base64
 import datetime as _dt
 import html
 import io
-import json
 import os
 import re
 import shutil

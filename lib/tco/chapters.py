@@ -19,6 +19,7 @@ from pydantic import BaseModel
 from . import __version__
 from .catalog import load_catalog
 from .dimensions import DIMENSIONS, LABELS
+from .dimensions.fusion import DEFAULT_ESCALATION, DEFAULT_META_MODEL
 from .engine import evaluate
 from .errors import ScenarioError
 from .formulas import formulas_for
@@ -348,7 +349,7 @@ def _lever_cascade(d, sc):
         return None
     n = len(sc.models)
     d["fusion"]["strategy"] = "cascade"
-    d["fusion"]["escalation"] = [0.2] * (n - 1)
+    d["fusion"]["escalation"] = [DEFAULT_ESCALATION] * (n - 1)
     d["fusion"].pop("meta_model", None)
     return f"cascade instead of {sc.fusion.strategy}, escalating 20% at each stage"
 
@@ -397,7 +398,6 @@ def variant(scenario: Scenario, change: Callable[[dict, Scenario], "str | None"]
 def levers(chapter: Chapter, dimension: str) -> pd.DataFrame:
     """Each lever the scenario allows for ``dimension``: cost after it and the saving per day."""
     rep = chapter.report
-    base_dim = rep.by_dimension()[dimension]
     rows = []
     for lever in LEVERS[dimension]:
         what, sc = variant(chapter.scenario, lever)
@@ -513,8 +513,11 @@ def deployment_options(chapter: Chapter) -> pd.DataFrame:
                 kept = ["utilization_target", "min_replicas", "redundancy", "regions", "usable_memory_fraction",
                         "max_accelerators_per_replica"] + (["billing"] if serving["deployment"] == "cloud" else [])
                 keep = {k: v for k, v in d["models"][i].get("serving", {}).items() if k in kept}
-                d["models"][i]["serving"] = {**keep, **serving} if serving["deployment"] != "api" else dict(serving)
-                d["models"][i].pop("api_alternative", None) if serving["deployment"] == "api" else None
+                if serving["deployment"] == "api":
+                    d["models"][i]["serving"] = dict(serving)
+                    d["models"][i].pop("api_alternative", None)
+                else:
+                    d["models"][i]["serving"] = {**keep, **serving}
                 return label
             what, v = variant(sc, change)
             if v is None:
@@ -587,7 +590,7 @@ def strategy_comparison(chapter: Chapter) -> pd.DataFrame:
     if len(sc.models) < 2:
         return pd.DataFrame()
     n = len(sc.models)
-    escalation = sc.fusion.escalation or [0.2] * (n - 1)
+    escalation = sc.fusion.escalation or [DEFAULT_ESCALATION] * (n - 1)
     rows = []
     for strategy in ("single", "ensemble", "cascade", "stacking"):
         def change(d, s, strategy=strategy):
@@ -601,7 +604,7 @@ def strategy_comparison(chapter: Chapter) -> pd.DataFrame:
             if strategy == "cascade":
                 f["escalation"] = list(escalation)
             if strategy == "stacking" and "meta_model" not in f:
-                f["meta_model"] = {"instance": "c7i.xlarge", "hours_per_run": 4, "runs_per_month": 4}
+                f["meta_model"] = dict(DEFAULT_META_MODEL)
             elif strategy != "stacking":
                 f.pop("meta_model", None)
             return strategy

@@ -12,7 +12,7 @@ from .context import Context
 from .errors import ScenarioError
 from .dimensions import compute, data, fusion, staff, storage
 from .report import CostReport
-from .scenario import Fusion, Scenario, load_scenario, repo_path
+from .scenario import Fusion, Scenario, load_scenario, repo_path  # noqa: F401 (repo_path: doctests)
 from .sizing import Sizing, size_model
 
 #: Mean utilisation below which a self-hosted fleet is reported as mostly idle.

@@ -27,15 +27,13 @@ from .capacity import max_peak_to_average
 from .catalog import load_catalog
 from .chapters import money, resolve_path, ChapterStop
 from .dimensions import DIMENSIONS, LABELS
+from .dimensions.fusion import DEFAULT_ESCALATION, DEFAULT_META_MODEL
 from .engine import evaluate
 from .errors import ScenarioError
-from .plots import ENGLISH, PALETTE
+from .plots import PALETTE
 from .report import CostReport
 from .scenario import load_scenario, parse_scenario
-from .units import DAYS_PER_MONTH
 
-#: A small CPU meta-model given to a scenario switched to stacking that has none.
-DEFAULT_META_MODEL = {"instance": "c7i.xlarge", "hours_per_run": 4, "runs_per_month": 4}
 PLANS = ["on_demand", "reserved_1y", "reserved_3y", "spot", "capacity_block"]
 SLIDER = {"continuous_update": False, "style": {"description_width": "150px"},
           "layout": w.Layout(width="460px")}
@@ -180,7 +178,7 @@ class Explorer:
         strategies = ["single"] if n == 1 else ["ensemble", "cascade", "stacking"]
         self.strategy = w.Dropdown(options=strategies, value=fusion.get("strategy", "single"),
                                    description="fusion strategy", style=SLIDER["style"])
-        esc = fusion.get("escalation") or [0.2] * (n - 1)
+        esc = fusion.get("escalation") or [DEFAULT_ESCALATION] * (n - 1)
         self.escalation = [w.FloatSlider(value=e, min=0.01, max=1.0, step=0.01,
                                          description=f"escalate to {d['models'][i + 1]['name']}", **SLIDER)
                            for i, e in enumerate(esc)]
@@ -210,7 +208,6 @@ class Explorer:
     def _model_controls(self, i: int, m: dict) -> dict:
         s = m.get("serving", {})
         dep = s.get("deployment", "cloud")
-        cat = load_catalog()
         if dep == "cloud" and s.get("instance"):
             key = ("cloud", s["instance"])
         elif dep == "cloud":
@@ -322,7 +319,8 @@ class Explorer:
                                                     "server", "server_price", "accelerators_per_server")}
         if kind == "api":
             m["serving"] = {"deployment": "api", "api_model": ident}
-            m.pop("api_alternative", None) if m.get("api_alternative") == ident else None
+            if m.get("api_alternative") == ident:
+                m.pop("api_alternative")
             m.pop("latency_slo_ms", None)
             return
         if kind == "cloud":

@@ -103,16 +103,3 @@ def waterfall(report: CostReport):
     ax.set_title(f"From dimensions to the total: {report.name}")
     fig.tight_layout()
     return fig
-
-
-def dimension_bar(report: CostReport):
-    """The five dimensions per day."""
-    _style()
-    dims = report.by_dimension()
-    fig, ax = plt.subplots(figsize=(8, 3.2))
-    ax.barh([ENGLISH[d] for d in DIMENSIONS], dims.values, color=[PALETTE[d] for d in DIMENSIONS])
-    ax.invert_yaxis()
-    ax.set_xlabel(f"{report.currency} per day")
-    ax.set_title(f"Cost by dimension: {report.name}")
-    fig.tight_layout()
-    return fig

@@ -8,7 +8,6 @@ figure then carries it too.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 
 import numpy as np

@@ -12,6 +12,13 @@ from ..units import SECONDS_PER_HOUR
 from .staff import person_days_cost_per_day
 
 
+#: Assumptions used when a scenario is switched to a strategy it does not configure (chapters,
+#: levers, explorer): a cascade escalates this share at each stage; stacking gets a small CPU
+#: meta-model retrained weekly. Not from a source: a scenario's own values always win.
+DEFAULT_ESCALATION = 0.2
+DEFAULT_META_MODEL = {"instance": "c7i.xlarge", "hours_per_run": 4.0, "runs_per_month": 4.0}
+
+
 @vectorised
 def cascade_shares(escalation):
     r"""Traffic share of each stage of a cascade.
