@@ -107,7 +107,7 @@ def arrival_rates(requests_per_day, cache_hit_rate, weights):
     array([50., 50.])
     """
     q_eff = np.multiply(requests_per_day, np.subtract(1.0, cache_hit_rate))
-    return np.asarray(q_eff, dtype=float)[..., None] * np.asarray(weights, dtype=float) / SECONDS_PER_DAY
+    return np.divide(np.multiply(np.expand_dims(q_eff, -1), weights), SECONDS_PER_DAY)
 
 
 @vectorised

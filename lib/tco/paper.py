@@ -211,20 +211,16 @@ def printed_units() -> list[dict[str, str]]:
     >>> rows[0]["dimension"], rows[0]["unit out"]
     ('data', 'CNY * megabyte * query * second / day / gigabyte')
     """
-    import pint
+    from .dimensional import registry
 
-    ureg = pint.UnitRegistry()
-    ureg.define("CNY = [currency]")
-    ureg.define("query = [query]")
-    ureg.define("inference = [inference]")
-    ureg.define("person_day = [person_time]")
+    ureg = registry()
     q = ureg.Quantity
     P = q(1024.0, "MB")                 # "P_i, in MB"
     T = q(1.0, "s")                     # response time per query
     M = q(100_000.0, "query / day")     # queries per day
     S_speed = q(500.0, "inference / s")
     S_size = q(2.0, "GB")               # storage need and medium capacity, both "GB"
-    L = q(2.0, "person_day")
+    L = q(2.0, "person * day")
     rows = [
         ("data", "C_acq = C_cost × Σ P_i/1024³ × T_i × M × eff",
          q(10.0, "CNY / GB") * P / 1024 ** 3 * T * M * 0.8),
@@ -233,7 +229,7 @@ def printed_units() -> list[dict[str, str]]:
         ("compute", "C_calc = C_cost-cal × Σ P_i/S_i × T_i × M × eff",
          q(100.0, "CNY / hour") * P / S_speed * T * M * 0.9),
         ("staff", "C_hum = C_cost-hum × Σ P_i/S_i × T_i × M × L_i",
-         q(1000.0, "CNY / person_day") * P / S_speed * T * M * L),
+         q(1000.0, "CNY / person / day") * P / S_speed * T * M * L),
         ("fusion", "C_fuse = C_cost-fuse × F", q(100.0, "CNY") * 0.5),
     ]
     out = []

@@ -320,7 +320,7 @@ def kv_bytes_per_token_estimate(parameters, bytes_per_value):
     527
     """
     d = np.cbrt(np.multiply(parameters, 128.0 / 12.0))
-    return 2.0 * np.square(d) / 128.0 * np.asarray(bytes_per_value, dtype=float)
+    return np.multiply(2.0 * np.square(d) / 128.0, bytes_per_value)
 
 
 @vectorised

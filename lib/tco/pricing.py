@@ -6,7 +6,7 @@ from .units import vectorised
 
 import numpy as np
 
-from .units import DAYS_PER_MONTH, DAYS_PER_YEAR, HOURS_PER_YEAR
+from .units import DAYS_PER_MONTH, DAYS_PER_YEAR, HOURS_PER_YEAR, TOKENS_PER_MTOKEN
 
 
 @vectorised
@@ -90,7 +90,7 @@ def api_cost_per_day(requests_per_day, input_tokens_per_request, output_tokens_p
     """
     per_request = np.add(np.multiply(input_tokens_per_request, input_price_per_mtok),
                          np.multiply(output_tokens_per_request, output_price_per_mtok))
-    return np.multiply(requests_per_day, per_request) / 1e6
+    return np.divide(np.multiply(requests_per_day, per_request), TOKENS_PER_MTOKEN)
 
 
 @vectorised

@@ -20,6 +20,23 @@ DAYS_PER_MONTH = DAYS_PER_YEAR / 12.0
 HOURS_PER_YEAR = DAYS_PER_YEAR * HOURS_PER_DAY  # 8760
 BYTES_PER_GB = 1e9
 TERA = 1e12
+MS_PER_SECOND = 1000.0
+TOKENS_PER_MTOKEN = 1e6
+
+#: The unit each conversion constant carries, so that it equals exactly 1 (used by
+#: :mod:`tco.dimensional` to run the formulas on dimensioned inputs).
+CONSTANT_UNITS: dict[str, str] = {
+    "HOURS_PER_DAY": "hour / day",
+    "SECONDS_PER_HOUR": "second / hour",
+    "SECONDS_PER_DAY": "second / day",
+    "DAYS_PER_YEAR": "day / year",
+    "DAYS_PER_MONTH": "day / month",
+    "HOURS_PER_YEAR": "hour / year",
+    "BYTES_PER_GB": "byte / GB",
+    "TERA": "FLOP / TFLOP",
+    "MS_PER_SECOND": "millisecond / second",
+    "TOKENS_PER_MTOKEN": "token / Mtoken",
+}
 
 #: Bytes per stored value for each numeric precision a model can be served in.
 BYTES_PER_VALUE: dict[str, float] = {
@@ -47,12 +64,17 @@ PRECISIONS = tuple(BYTES_PER_VALUE)
 def scalar_or_array(value):
     """Return a Python float for a 0-d result and an ndarray otherwise ("scalar in, scalar out").
 
+    A value that carries units (a pint Quantity, used by :mod:`tco.dimensional`) is returned as
+    it is, so a unit check can follow one formula through another.
+
     >>> import numpy as np
     >>> scalar_or_array(np.float64(2.5)), scalar_or_array(np.array([1, 2]))
     (2.5, array([1., 2.]))
     """
     import numpy as np
 
+    if hasattr(value, "units") and hasattr(value, "magnitude"):
+        return value
     arr = np.asarray(value, dtype=float)
     return float(arr) if arr.ndim == 0 else arr
 

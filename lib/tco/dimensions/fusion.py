@@ -8,7 +8,7 @@ import numpy as np
 
 from ..context import Context, LineItem
 from ..pricing import per_month_to_per_day
-from ..units import SECONDS_PER_HOUR
+from ..units import MS_PER_SECOND, SECONDS_PER_HOUR
 from .staff import person_days_cost_per_day
 
 
@@ -86,7 +86,7 @@ def combiner_cost_per_day(requests_per_day, cpu_ms_per_request, price_per_instan
     >>> round(combiner_cost_per_day(3.6e7, 0.1, 0.1785, 4), 4)
     0.0446
     """
-    cpu_hours = np.multiply(requests_per_day, cpu_ms_per_request) / 1000.0 / SECONDS_PER_HOUR
+    cpu_hours = np.divide(np.multiply(requests_per_day, cpu_ms_per_request), MS_PER_SECOND * SECONDS_PER_HOUR)
     return np.multiply(cpu_hours, np.divide(price_per_instance_hour, vcpus)) * 1.0
 
 
@@ -142,7 +142,7 @@ def items(ctx: Context, sizings) -> list[LineItem]:
         price, vcpus, basis = _instance_hour(ctx, fu.combiner_instance)
         what = "routing" if fu.strategy == "cascade" else f"combiner ({fu.combiner})"
         out.append(LineItem("fusion", what, "", float(combiner_cost_per_day(q, fu.combiner_cpu_ms_per_request, price, vcpus)),
-                            q * fu.combiner_cpu_ms_per_request / 1000.0 / SECONDS_PER_HOUR, "vCPU-hours/day",
+                            q * fu.combiner_cpu_ms_per_request / MS_PER_SECOND / SECONDS_PER_HOUR, "vCPU-hours/day",
                             "requests/day × CPU ms ÷ 1000 ÷ 3600 × price/instance-hour ÷ vCPUs", basis))
     if fu.meta_model is not None:
         mm = fu.meta_model
