@@ -232,6 +232,93 @@ def explorer_notebook() -> nbformat.NotebookNode:
     return notebook(cells)
 
 
+ERRATA = {
+    "data": {
+        "title": "Data cost / 数据成本 (section 4.2.1)",
+        "says": "C_cost is a price per GB of data acquired and stored (元/GB), P_i the parameters of model i "
+                "'in MB', T_i the response time per query, M the queries per day and the efficiency a number in "
+                "[0, 1].",
+        "wrong": [
+            "The data volume is the **model's size**, not the data acquired: P_i (MB) divided by 1024³, a "
+            "bytes-to-GiB factor, so 1,024 'MB' becomes 10⁻⁶ of a unit.",
+            "It is multiplied by a response time and the query count, so data cost grows with traffic. Data "
+            "is bought, cleaned, labelled and kept in volumes that follow the logs, not the queries times the "
+            "model size.",
+            "pint finds CNY·MB·query·s/(day·GB): seconds are left over, and nothing turns it into money per day.",
+            "Section 4.3 prints 10,240,000 元/天; its own arithmetic (× 1024³ instead of ÷) gives 5.15 × 10¹⁵, "
+            "and the formula as printed gives 4.58: three different numbers for one line.",
+        ],
+        "sound": "GB per day × price per GB ÷ usable fraction for acquisition and processing, labels × price × "
+                 "(1 + relabel rate), and the steady-state volume held (GB/day × days kept × copies) × price per "
+                 "GB-month ÷ (365/12) for retention. On the example: 6 GB/day × 10 CNY/GB ÷ 0.8 = 75 CNY/day.",
+    },
+    "storage": {
+        "title": "Model storage cost / 模型存储成本 (section 4.2.2)",
+        "says": "C_cost-store is a price per GB (元/GB), S_i 'the actual storage need of model i' and S the "
+                "capacity of the storage medium (GB).",
+        "wrong": [
+            "S_i means a storage need here and an **inference speed** in the next formula (4.2.3).",
+            "(S_i − S) subtracts the medium's capacity from the need: a model smaller than its disk has a "
+            "**negative** cost (model B: 5 − 10), and a full disk costs nothing.",
+            "The price is per GB with no period, so the result has no time unit (pint: CNY·MB).",
+            "Section 4.3 prints 0; its arithmetic gives −5.4 × 10¹⁰; the formula gives −0.000238.",
+        ],
+        "sound": "Stored volume (artifact × versions kept × (1 + backups) × regions ÷ compression) × price per "
+                 "GB-month ÷ (365/12), plus serving disks, bought media depreciated over their life, and the "
+                 "transfer of each roll-out. On the example: 6 GB × 10 CNY/GB-month ÷ 30.42 = 1.97 CNY/day.",
+    },
+    "compute": {
+        "title": "Compute cost / 计算资源成本 (section 4.2.3)",
+        "says": "C_cost-cal is a price per hour of compute (元/小时), S_i the inference speed of model i, T_i the "
+                "response time per query, M the queries per day and the efficiency a number in [0, 1].",
+        "wrong": [
+            "P_i / S_i divides a size (MB) by a speed (inferences/s): the unit is MB·s/inference, not a time "
+            "the hourly price could multiply.",
+            "Multiplying by T_i and M gives MB·s²·query/day: pint shows the seconds squared; there is no "
+            "accelerator-hour anywhere.",
+            "Traffic enters as a daily total: no peak, no replicas, no latency objective, so the same formula "
+            "costs a flat day and an evening rush alike.",
+            "Section 4.3 prints 192,000,000; its arithmetic (sizes times speeds) gives 6.8 × 10¹⁷; the "
+            "formula with the unit cost 10 the printed arithmetic uses gives 24,883,200.",
+        ],
+        "sound": "Work per request (FLOPs and bytes) → throughput per accelerator (roofline or measured) → "
+                 "replicas for the peak hour at the utilisation target and for the latency SLO (Erlang C) → "
+                 "accelerator-hours per day × the price of an accelerator-hour (cloud, on premises or API). "
+                 "On the example: one replica per model (500 and 200 req/s each carry 1.2 req/s) × 24 h × "
+                 "100 CNY/h = 4,800 CNY/day.",
+    },
+    "staff": {
+        "title": "Staff cost / 人员成本 (section 4.2.4)",
+        "says": "C_cost-hum is a day rate (元/人日) and L_i the person-days model i needs.",
+        "wrong": [
+            "Staff cost is the compute formula times person-days: it grows with the **number of queries** and "
+            "the model size. Ten times the traffic does not need ten times the engineers.",
+            "Person-days multiply a price per person-day, and the result still carries MB·s²·query/day.",
+            "Section 4.3 prints 1,152,000; its arithmetic (with a 0.9 that is not in the formula) gives 1.2 × "
+            "10¹⁶; the formula gives 55,296,000.",
+        ],
+        "sound": "FTE × loaded annual cost ÷ 365 for roles, person-days per month × day rate ÷ (365/12) for "
+                 "tasks and per-model upkeep, operations engineers in proportion to the fleet, and training "
+                 "days. On the example: 2 models × 2 person-days/month × 1,000 CNY ÷ 30.42 = 131.51 CNY/day.",
+    },
+    "fusion": {
+        "title": "Multi-model fusion cost / 多模型融合成本 (section 4.2.5)",
+        "says": "C_cost-fuse is a 'unit cost of the fusion algorithm' and F its complexity in [0, 1].",
+        "wrong": [
+            "The only formula whose arithmetic is sound, but it has **no time unit** (pint: CNY) and does not "
+            "depend on how many models are fused or how traffic is routed between them.",
+            "Section 4.3 leaves it as 10 × 1024³ × 2 × F, a size factor borrowed from the other lines.",
+            "The real cost of fusion is mostly elsewhere: every model of an ensemble serves all the traffic "
+            "(its compute, storage and upkeep), a cascade only its escalated share.",
+        ],
+        "sound": "The workbook keeps C × F, read as an upkeep per day, and adds what fusion really costs: the "
+                 "traffic share of each model (ensemble: all; cascade: s_m = Π e_j), the combiner's CPU time, a "
+                 "stacking meta-model's training and integration upkeep. Its marginal cost is the whole "
+                 "scenario minus the first model alone (2,517 CNY/day on the example).",
+    },
+}
+
+
 def errata_notebook() -> nbformat.NotebookNode:
     cells = [
         md("# The source article, checked / 原文公式勘误\n\n"
@@ -239,50 +326,97 @@ def errata_notebook() -> nbformat.NotebookNode:
            "cost of deploying large models into five dimensions: data, model storage, compute, staff and "
            "multi-model fusion. That structure is the workbook's. Its formulas (section 4.2), its worked example "
            "(4.3) and its sample code (5.2, 5.4) are not usable as printed. This notebook shows why, with the "
-           "article's own inputs, and sets the sound method beside them. The functions that reproduce the "
-           "article literally are in `tco.paper` and are never used to cost anything."),
-        md("## 1. Each formula as printed, its units, and what it gives\n\n"
-           "Each printed formula is evaluated literally on the example's inputs (P = 1,024 and 5,120 'MB', "
-           "1 s per query, 500 and 200 inferences/s, 100,000 queries/day, unit cost 10). A unit analysis with "
-           "`pint` carries every input with the unit the article gives it: a cost per day must come out in "
-           "CNY/day, and none does. The last column is the sound method on the same inputs "
-           "(`data/scenarios/paper-example.yaml`, which says how each article input was read)."),
-        code("from tco import paper\nimport pandas as pd\n\npd.set_option('display.max_colwidth', 120)\n"
-             "pd.set_option('display.width', 250)\npaper.errata_table()"),
-        md("What goes wrong, dimension by dimension:\n\n"
-           "- **Data / 数据成本**: model size (MB) divided by 1024³ as if it were bytes, then multiplied by a "
-           "response time and the query count. Data cost should follow the data volume acquired and kept, not "
-           "the model size times traffic. The printed 10,240,000 CNY/day is not even what the formula gives "
-           "(4.58); the printed arithmetic multiplies by 1024³ instead of dividing.\n"
-           "- **Model storage / 模型存储成本**: `S_i` is a storage need here and an inference speed in the next "
-           "formula; when the need is below the medium's capacity the cost turns negative.\n"
-           "- **Compute / 计算资源成本**: MB divided by inferences per second times seconds and queries: the "
-           "result carries MB·s²·query/day/hour, so an hourly price cannot turn it into money per day. The sound "
-           "method counts accelerator-hours from throughput, peak load and the latency objective.\n"
-           "- **Staff / 人员成本**: staff cost that grows with query count and model size. People cost "
-           "FTE × salary or person-days × day rate, growing with models and fleet size.\n"
-           "- **Fusion / 多模型融合成本**: a cost without a time unit, independent of how many models are fused "
-           "and how traffic is routed."),
-        md("## 2. The sample code (section 5.2) cannot run\n\nThe article's code is transcribed exactly in "
-           "`tco.paper.SAMPLE_CODE` and each call of its total (section 5.4) is run in an isolated namespace. "
-           "Four of the five calls fail, so the printed output `总成本： 1962012.0 元/天` cannot have come from it."),
+           "article's own inputs, and sets the sound method beside them. Read `00-methodology` first for the "
+           "sound method itself.\n\n"
+           "The functions that reproduce the article literally are in `tco.paper` and are never used to cost "
+           "anything."),
+        md("## The example (section 4.3) / 案例\n\n"
+           "Two models, A and B, 'of 1 GB and 5 GB, in MB'; 1 s per query; 500 and 200 inferences per second; "
+           "100,000 queries per day; an SSD of 2 TB and cloud storage of 10 TB; efficiencies 0.8 (data) and 0.9 "
+           "(compute). The printed arithmetic uses a unit cost of 10 in every line. Section 5.4's code adds: "
+           "compute 100 元/hour, a day rate of 1,000 元 and 2 person-days, a fusion cost of 100 at complexity "
+           "0.5.\n\n"
+           "The sound method runs on `data/scenarios/paper-example.yaml`, which keeps every one of these inputs "
+           "and says in a comment how each was read."),
+        code("from IPython.display import Markdown, display\nimport pandas as pd\n\nfrom tco import chapters as ch, "
+             "paper\n\nch.setup()\npd.DataFrame({'input': list(paper.EXAMPLE_4_3), "
+             "'value as printed': [str(v) for v in paper.EXAMPLE_4_3.values()]})"),
+        md("## How to read each section / 阅读说明\n\n"
+           "For each dimension:\n\n"
+           "1. the formula **as printed** in section 4.2;\n"
+           "2. **four figures** side by side: the result section 4.3 prints, the arithmetic 4.3 writes down "
+           "actually carried out, the printed formula evaluated literally on the example with the **unit** that "
+           "`pint` finds when every input carries the unit the article gives it, and the sound method's result;\n"
+           "3. the sound method's formulas, each run by `pint` on dimensioned inputs "
+           "(`tco.dimensional`): a cost must come out as `[currency] / [time]`, and it does;\n"
+           "4. the sound line items on the example, with the inputs behind each;\n"
+           "5. what goes wrong in the printed formula, and what replaces it."),
+        code("def show_section(dimension):\n"
+             "    printed, figures, sound, items = paper.errata_section(dimension)\n"
+             "    display(Markdown(f'**As printed:** $$ {printed} $$'))\n"
+             "    display(figures.assign(value=[f'{v:,.6g}' for v in figures['value']]))\n"
+             "    lines = [f'- `{name}` [{row[\"documented unit\"]}] → {row[\"dimension out\"] or \"—\"}, '\n"
+             "             f'{\"unit-checked ✓\" if row[\"checked\"] == \"yes\" else row[\"checked\"]}'\n"
+             "             f'\\n\\n  $$ {row[\"equation\"]} $$' for name, row in sound.iterrows()]\n"
+             "    display(Markdown('**The sound method\\'s formulas for this dimension:**\\n\\n' + '\\n'.join(lines)))\n"
+             "    display(items)"),
+    ]
+    for i, (dimension, text) in enumerate(ERRATA.items(), start=1):
+        wrong = "\n".join(f"- {w}" for w in text["wrong"])
+        cells += [
+            md(f"## {i}. {text['title']}\n\n**What the article says.** {text['says']}"),
+            code(f'show_section("{dimension}")'),
+            md(f"**What goes wrong.**\n\n{wrong}\n\n**The sound method.** {text['sound']}"),
+        ]
+    cells += [
+        md("## 6. Summary / 汇总\n\n"
+           "Each printed formula, its printed result, its literal value, the unit it really has, and the sound "
+           "method on the same inputs. Added up, section 4.3 prints 203,392,000 元/天 plus a fusion term, section "
+           "5.4 prints 1,962,012, and the sound method gives the figure in the last line."),
+        code("table = paper.errata_table().set_index('dimension')\n"
+             "table.loc['total'] = ['', sum(paper.PRINTED_4_3.values()), table['literal evaluation'].sum(), '',\n"
+             "                      table['sound method, CNY/day'].sum()]\n"
+             "for column in ('printed result (4.3), CNY/day', 'literal evaluation', 'sound method, CNY/day'):\n"
+             "    table[column] = [f'{v:,.6g}' for v in table[column]]\n"
+             "table"),
+        code("total = paper.errata_table()['sound method, CNY/day'].sum()\n"
+             "display(Markdown(f\"Sound method: **{total:,.2f} CNY per day**; \"\n"
+             "                 f\"the article: {paper.PRINTED_5_4_TOTAL:,.0f} (section 5.4) or \"\n"
+             "                 f\"{sum(paper.PRINTED_4_3.values()):,.0f} + fusion (section 4.3).\"))"),
+        md("## 7. The sample code (section 5.2) cannot run / 示例代码无法运行\n\nThe article's code is transcribed "
+           "exactly in `tco.paper.SAMPLE_CODE` and each call of its total (section 5.4) is run in an isolated "
+           "namespace. Four of the five calls fail, so the printed output `总成本： 1962012.0 元/天` cannot have "
+           "come from it."),
+        code("print(paper.SAMPLE_CODE.strip())"),
         code("pd.DataFrame([{'call': k, 'what it gives': v} for k, v in paper.run_sample_code().items()])"),
-        md("## 3. What survives, and what the sound method adds\n\n"
+        md("- `data_cost` divides a Python list by a number (`TypeError`).\n"
+           "- `model_storage_cost` compares a number with a list (`TypeError`).\n"
+           "- `compute_resource_cost` uses a loop variable `i` outside its loop (`NameError`).\n"
+           "- `human_cost` is both a function and, inside the call, a number: the name is reused, so the call "
+           "fails (`TypeError: 'int' object is not callable`).\n"
+           "- Only `multi_model_fusion_cost` runs, giving 50.0."),
+        md("## 8. What survives, and what the sound method adds / 保留与补充\n\n"
            "**Survives:** the five dimensions and the inputs the article names (data volume and unit price, "
            "model size, inference speed, query volume, unit prices of storage, compute and person-days, a "
-           "fusion complexity).\n\n"
+           "fusion complexity). Its total formula also lists a compression cost C_comp that no section defines; "
+           "the workbook folds compression into storage (a compression ratio) and compute (precision).\n\n"
            "**Replaced:** every formula, by ones whose units check (each `tco` formula function states its units "
-           "and equation): data priced by volume and tier; storage by versions, copies and tiers; compute by "
-           "throughput, replicas for the peak and the SLO, and the price of an accelerator-hour; staff by FTE "
-           "and person-days; fusion by routing shares, combiner compute and upkeep.\n\n"
+           "and equation, and `tests/test_units.py` runs all of them through `pint`): data priced by volume and "
+           "tier; storage by versions, copies and tiers; compute by throughput, replicas for the peak and the "
+           "SLO, and the price of an accelerator-hour; staff by FTE and person-days; fusion by routing shares, "
+           "combiner compute and upkeep.\n\n"
            "**Added:** an hourly traffic profile and cache, memory fit and replica sizing, latency objectives "
            "(Erlang C), cloud / on premises / hosted API prices with their sources and dates, fusion strategies "
-           "with their traffic shares, and warnings for anything that could not be priced.\n\n"
-           "The sound method puts the article's example at about **5,058 CNY/day** "
-           "(see `notebooks/06-summary.ipynb` run on `paper-example`), against the article's 1,962,012 "
-           "(section 5.4) or hundreds of millions (section 4.3)."),
+           "with their traffic shares, and warnings for anything that could not be priced. Run "
+           "`notebooks/06-summary.ipynb` on `paper-example` for the full report of the example."),
     ]
     return notebook(cells)
+
+
+def methodology_notebook() -> nbformat.NotebookNode:
+    from methodology_notebook import cells
+
+    return notebook(cells(md, code))
 
 
 def notebook(cells) -> nbformat.NotebookNode:
@@ -316,6 +450,7 @@ def main(argv=None) -> int:
     books["06-summary"] = summary_notebook
     books["20-explorer"] = explorer_notebook
     books["30-paper-errata"] = errata_notebook
+    books["00-methodology"] = methodology_notebook
     for name, build in books.items():
         if args.only and name not in args.only:
             continue

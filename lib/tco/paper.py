@@ -13,6 +13,8 @@ storage need" (4.2.2); S storage medium capacity [GB]; L_i person-days; F fusion
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 #: The article's worked example (section 4.3), as printed.
@@ -32,6 +34,33 @@ EXAMPLE_4_3 = {
 #: The results the article prints for its example (section 4.3) and its code (section 5.4). [CNY/day]
 PRINTED_4_3 = {"data": 10_240_000.0, "storage": 0.0, "compute": 192_000_000.0, "staff": 1_152_000.0}
 PRINTED_5_4_TOTAL = 1_962_012.0
+
+#: The arithmetic section 4.3 prints for each line (before its "= result"), as written: it
+#: multiplies by 1024³ where 4.2 divides, adds speeds where 4.2 divides sizes by them, and puts
+#: 0.9 into the staff line. The fusion line is left with F; the example's F = 0.5 is from 5.4.
+PRINTED_ARITHMETIC_4_3 = {
+    "data": "10 × 1024³ × (1 + 5) × 1 × 100000 × 0.8",
+    "storage": "10 × 1024³ × (2 − 2) + 10 × 1024³ × (5 − 10)",
+    "compute": "10 × 1024³ × (500 + 200) × 1 × 100000 × 0.9",
+    "staff": "10 × 1024³ × (1 + 5) × 1 × 100000 × 0.9 × 2",
+    "fusion": "10 × 1024³ × 2 × F",
+}
+
+
+def printed_arithmetic() -> dict[str, float]:
+    """Section 4.3's printed arithmetic, actually carried out (F = 0.5 for the fusion line).
+
+    >>> round(printed_arithmetic()["data"] / 1e15, 4)
+    5.1540
+    """
+    g = 1024.0 ** 3
+    return {
+        "data": 10 * g * (1 + 5) * 1 * 100_000 * 0.8,
+        "storage": 10 * g * (2 - 2) + 10 * g * (5 - 10),
+        "compute": 10 * g * (500 + 200) * 1 * 100_000 * 0.9,
+        "staff": 10 * g * (1 + 5) * 1 * 100_000 * 0.9 * 2,
+        "fusion": 10 * g * 2 * 0.5,
+    }
 
 
 def data_cost(unit_cost, parameters_mb, response_time_s, queries_per_day, efficiency):
@@ -241,17 +270,74 @@ def printed_units() -> list[dict[str, str]]:
     return out
 
 
+DIMENSIONS = ("data", "storage", "compute", "staff", "fusion")
+PRINTED_FUNCTIONS = {"data": data_cost, "storage": storage_cost, "compute": compute_cost,
+                     "staff": staff_cost, "fusion": fusion_cost}
+
+
+@functools.lru_cache(maxsize=1)
+def _sound_report():
+    from .engine import evaluate
+    from .scenario import repo_path
+
+    return evaluate(repo_path("data/scenarios/paper-example.yaml"))
+
+
+def _literal() -> dict[str, float]:
+    literal = literal_example()
+    literal["fusion"] = fusion_cost(100, 0.5)
+    return literal
+
+
+def errata_section(dimension: str):
+    """Everything the errata notebook shows for one dimension.
+
+    Returns ``(printed_latex, figures, sound_formulas, sound_items)``:
+
+    - the formula as printed (LaTeX, from the docstring of the literal implementation);
+    - ``figures``: the article's printed result, the literal evaluation with the unit pint finds,
+      and the sound method's result on ``paper-example``, side by side;
+    - ``sound_formulas``: the library functions behind the sound figure, each with the dimension
+      that comes out when run on dimensioned inputs (:func:`tco.dimensional.check_all`);
+    - ``sound_items``: the sound method's line items for the dimension, with how each was computed.
+
+    >>> eq, figures, sound, items = errata_section("storage")
+    >>> figures["value"].round(6).tolist()
+    [0.0, -53687091200.0, -0.000238, 1.972603]
+    """
+    import pandas as pd
+
+    from . import dimensional, formulas
+
+    if dimension not in DIMENSIONS:
+        raise ValueError(f"dimension must be one of {', '.join(DIMENSIONS)}, not {dimension!r}")
+    report = _sound_report()
+    units = {r["dimension"]: r for r in printed_units()}[dimension]
+    printed = dict(PRINTED_4_3, fusion=float("nan")).get(dimension)
+    figures = pd.DataFrame([
+        {"figure": "printed in the article (section 4.3)", "value": printed,
+         "unit": "元/天 (CNY/day)" if dimension != "fusion" else "not evaluated in 4.3"},
+        {"figure": f"4.3's own arithmetic, carried out: {PRINTED_ARITHMETIC_4_3[dimension]}",
+         "value": printed_arithmetic()[dimension], "unit": "元/天 as printed" + (", F = 0.5" if dimension == "fusion" else "")},
+        {"figure": "printed formula, evaluated literally", "value": _literal()[dimension], "unit": units["unit out"]},
+        {"figure": "sound method, paper-example", "value": float(report.by_dimension()[dimension]),
+         "unit": f"{report.currency}/day"},
+    ]).set_index("figure")
+    functions = list(dict.fromkeys(f for fs in formulas.FORMULAS[dimension].values() for f in fs))
+    checks = dimensional.check_all(functions)
+    checks.insert(0, "equation", [formulas.latex(f)[0] if formulas.latex(f) else "" for f in functions])
+    items = report.items[report.items["dimension"] == dimension][["item", "model", "cost_per_day", "formula", "note"]]
+    return formulas.latex(PRINTED_FUNCTIONS[dimension])[0], figures, checks, items.reset_index(drop=True)
+
+
 def errata_table():
     """Per dimension: the printed formula, its printed result (4.3), the literal evaluation, the
     unit that comes out, and the sound method's result for ``data/scenarios/paper-example.yaml``."""
     import pandas as pd
 
-    from .engine import evaluate
-    from .scenario import repo_path
 
-    sound = evaluate(repo_path("data/scenarios/paper-example.yaml")).by_dimension()
-    literal = literal_example()
-    literal["fusion"] = fusion_cost(100, 0.5)
+    sound = _sound_report().by_dimension()
+    literal = _literal()
     printed = dict(PRINTED_4_3, fusion=float("nan"))  # 4.3 leaves the fusion line as "10 × 1024³ × 2 × F"
     rows = []
     for r in printed_units():
