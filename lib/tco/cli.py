@@ -1,4 +1,5 @@
-"""Command line: ``python -m tco evaluate | validate | catalog | report | compare | schema``.
+"""Command line: ``python -m tco evaluate | validate | catalog | report | compare | schema |
+check-measurements``.
 
 Exit codes: 0 success; 2 a scenario or catalog is invalid (the message names the field);
 1 a scenario failed in a batch run.
@@ -102,6 +103,19 @@ def _compare(args) -> int:
     return 0
 
 
+def _check_measurements(args) -> int:
+    from .validation import check, to_text
+
+    table = check(args.file)
+    if args.json:
+        rows = [{k: (None if isinstance(v, float) and v != v else v) for k, v in row.items()}
+                for row in table.to_dict(orient="records")]
+        print(json.dumps(rows, indent=2, ensure_ascii=False, allow_nan=False))
+    else:
+        print(to_text(table))
+    return 0
+
+
 def _schema(args) -> int:
     from .scenario import json_schema, repo_path
 
@@ -153,6 +167,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("b", help="scenario file b (after)")
     p.add_argument("--json", action="store_true", help="print the comparison as JSON")
     p.set_defaults(func=_compare)
+
+    p = sub.add_parser("check-measurements",
+                       help="predict every row of a measurement CSV (data/validation/ format) and compare")
+    p.add_argument("file", help="measurement CSV: the public set in data/validation/ or your own")
+    p.add_argument("--json", action="store_true", help="print the rows as JSON")
+    p.set_defaults(func=_check_measurements)
 
     p = sub.add_parser("schema", help="print the scenario JSON Schema (--write: data/scenarios/schema.json)")
     p.add_argument("--write", action="store_true")

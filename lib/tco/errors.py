@@ -16,6 +16,8 @@ class ScenarioError(ValueError):
       - traffic.requests_per_day: must be >= 0, got -5
     """
 
+    what = "Scenario"
+
     def __init__(self, problems: list[tuple[str, str]], source: str | None = None):
         self.problems = list(problems)
         self.source = source
@@ -23,10 +25,21 @@ class ScenarioError(ValueError):
 
     def _text(self) -> str:
         where = f" {self.source}" if self.source else ""
-        lines = [f"Scenario{where} is not valid:"]
+        lines = [f"{self.what}{where} is not valid:"]
         for path, message in self.problems:
             lines.append(f"  - {path}: {message}" if path else f"  - {message}")
         return "\n".join(lines)
+
+
+class MeasurementError(ScenarioError):
+    """A measurement file (``data/validation/`` format) that cannot be read: rows and columns named.
+
+    >>> print(MeasurementError([("line 3.mode", "'x' is not one of training, offline, server")], "m.csv"))
+    Measurement file m.csv is not valid:
+      - line 3.mode: 'x' is not one of training, offline, server
+    """
+
+    what = "Measurement file"
 
 
 class CatalogError(ValueError):

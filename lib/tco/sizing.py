@@ -164,6 +164,35 @@ def _api_price(ctx: Context, api_model: str):
     return p_in, p_out
 
 
+def roofline_throughput(model, accelerator, mfu: float, mbu: float, replica_size: float = 1.0,
+                        kv_bytes_per_token: float = 0.0) -> float:
+    """Requests per second one accelerator of a ``replica_size``-wide replica serves (roofline).
+
+    Composes the formula functions of :mod:`tco.performance` for one model of the scenario schema
+    (``model``) on one catalog accelerator row: prefill FLOPs and embedding bytes per request, then,
+    for generative models, decode steps of ``decode_batch`` sequences per accelerator. The replica's
+    accelerators share the weights (tensor parallel), so each reads W/g per decode step. NaN when
+    the accelerator has no peak for the model's precision.
+    """
+    peak = float(accelerator[PEAK_COLUMN[model.precision]]) * TERA
+    if not (np.isfinite(peak) and peak > 0):
+        return float("nan")
+    k, t, o = model.items_per_request, model.input_tokens_per_item, model.output_tokens
+    n_flops = model.parameters - model.embedding_parameters
+    emb_bpv = BYTES_PER_VALUE[model.embedding_precision or model.precision]
+    f_pre = performance.prefill_flops(n_flops, k, t)
+    b_emb = performance.embedding_bytes(k, model.embedding_lookups_per_item, model.embedding_dim, emb_bpv,
+                                        model.embedding_cache_hit_rate)
+    t_pre = performance.prefill_time(f_pre, b_emb, peak, accelerator["bandwidth_gb_s"], mfu, mbu)
+    t_dec = 0.0
+    if o > 0:
+        weights = performance.weight_bytes(model.parameters, BYTES_PER_VALUE[model.precision])
+        step = performance.decode_step_time(n_flops, weights / replica_size, kv_bytes_per_token * (k * t + o / 2.0),
+                                            model.decode_batch, peak, accelerator["bandwidth_gb_s"], mfu, mbu)
+        t_dec = performance.decode_time(o, step, model.decode_batch)
+    return float(performance.throughput(t_pre, t_dec))
+
+
 def size_model(model, index: int, share, arrival_rates_h, ctx: Context, *, quiet: bool = False) -> Sizing:
     """Size ``model`` (the ``index``-th of the scenario) for hourly total arrival rates.
 
@@ -225,22 +254,14 @@ def size_model(model, index: int, share, arrival_rates_h, ctx: Context, *, quiet
             f"or choose an accelerator with more memory"))])
     sz.replica_size = g
 
-    peak = float(acc[PEAK_COLUMN[model.precision]]) * TERA
-    if np.isfinite(peak) and peak > 0:
-        f_pre = performance.prefill_flops(n_flops, k, t)
-        b_emb = performance.embedding_bytes(k, model.embedding_lookups_per_item, model.embedding_dim, emb_bpv,
-                                            model.embedding_cache_hit_rate)
-        t_pre = performance.prefill_time(f_pre, b_emb, peak, acc.bandwidth_gb_s, mfu, mbu)
-        if o > 0:
-            step = performance.decode_step_time(n_flops, weights, kv_token * (k * t + o / 2.0), model.decode_batch,
-                                                peak, acc.bandwidth_gb_s, mfu, mbu)
-            t_dec = performance.decode_time(o, step, model.decode_batch)
-        else:
-            step, t_dec = 0.0, 0.0
-        mu_est = float(performance.throughput(t_pre, t_dec))
+    mu_est = roofline_throughput(model, acc, mfu, mbu, g, kv_token)
     if model.throughput_rps is not None:
         mu, sz.throughput_basis = float(model.throughput_rps), f"given ({model.throughput_source})"
     else:
+        if not np.isfinite(mu_est):
+            raise ScenarioError([(f"models[{index}].throughput_rps", (
+                f"{rate.accelerator} has no {model.precision} peak in the catalog, so the throughput of "
+                f"'{model.name}' cannot be estimated; give a measured throughput_rps or another precision"))])
         mu, sz.throughput_basis = mu_est, "estimated (roofline)"
         sz.band = (float(eff.band_low), float(eff.band_high))
         if not quiet and eff.band_high / eff.band_low > 10:
