@@ -164,6 +164,21 @@ def _api_price(ctx: Context, api_model: str):
     return p_in, p_out
 
 
+def model_memory(model) -> tuple[float, float, float, float]:
+    """Bytes a model needs in accelerator memory: ``(weights, embedding tables, KV bytes per token,
+    KV cache)``; the KV cache holds ``decode_batch`` full contexts (generative models only), with
+    the per-token size given or estimated from the parameter count."""
+    bpv = BYTES_PER_VALUE[model.precision]
+    weights = float(performance.weight_bytes(model.parameters, bpv))
+    tables = model.embedding_rows * model.embedding_dim * BYTES_PER_VALUE[model.embedding_precision or model.precision]
+    if model.kind != "generative":
+        return weights, tables, 0.0, 0.0
+    kv_token = model.kv_bytes_per_token or float(
+        performance.kv_bytes_per_token_estimate(model.parameters - model.embedding_parameters, bpv))
+    context = model.items_per_request * model.input_tokens_per_item + model.output_tokens
+    return weights, tables, kv_token, model.decode_batch * context * kv_token
+
+
 def roofline_throughput(model, accelerator, mfu: float, mbu: float, replica_size: float = 1.0,
                         kv_bytes_per_token: float = 0.0) -> float:
     """Requests per second one accelerator of a ``replica_size``-wide replica serves (roofline).
@@ -205,10 +220,7 @@ def size_model(model, index: int, share, arrival_rates_h, ctx: Context, *, quiet
     k, t, o = model.items_per_request, model.input_tokens_per_item, model.output_tokens
     sz = Sizing(model.name, model.kind, model.serving.deployment, share, requests_per_day,
                 peak_rps=lam_h.max(axis=-1), input_tokens_per_request=k * t, output_tokens=o)
-    bpv = BYTES_PER_VALUE[model.precision]
-    emb_bpv = BYTES_PER_VALUE[model.embedding_precision or model.precision]
-    weights = performance.weight_bytes(model.parameters, bpv)
-    tables = model.embedding_rows * model.embedding_dim * emb_bpv
+    weights, tables, kv_token, kv_mem = model_memory(model)
     sz.weights_gb = weights / BYTES_PER_GB
     sz.embedding_tables_gb = tables / BYTES_PER_GB
     sz.artifact_gb = model.artifact_gb or (weights + tables) / BYTES_PER_GB
@@ -233,14 +245,8 @@ def size_model(model, index: int, share, arrival_rates_h, ctx: Context, *, quiet
     eff = cat.row("efficiency", model.kind)
     mfu = model.mfu or float(eff.mfu)
     mbu = model.mbu or float(eff.mbu)
-    n_flops = model.parameters - model.embedding_parameters
-
-    kv_token = 0.0
-    if model.kind == "generative":
-        kv_token = model.kv_bytes_per_token or float(performance.kv_bytes_per_token_estimate(n_flops, bpv))
-        if model.kv_bytes_per_token is None:
-            sz.notes.append(f"KV cache estimated at {kv_token / 1e3:.0f} kB/token from the parameter count")
-    kv_mem = model.decode_batch * (k * t + o) * kv_token if model.kind == "generative" else 0.0
+    if model.kind == "generative" and model.kv_bytes_per_token is None:
+        sz.notes.append(f"KV cache estimated at {kv_token / 1e3:.0f} kB/token from the parameter count")
     sz.kv_cache_gb = kv_mem / BYTES_PER_GB
     sz.memory_needed_gb = (weights + tables + kv_mem) / BYTES_PER_GB
     g = float(performance.replica_size(sz.memory_needed_gb, acc.memory_gb, s.usable_memory_fraction))

@@ -32,7 +32,7 @@ import numpy as np
 from . import performance
 from .catalog import Catalog, load_catalog
 from .errors import MeasurementError
-from .units import BYTES_PER_GB, BYTES_PER_VALUE, TERA
+from .units import BYTES_PER_GB, TERA
 
 MODES = ("training", "offline", "server")
 METRICS = ("accelerator_hours", "samples_per_s", "tokens_per_s")
@@ -129,7 +129,7 @@ def predict_row(row: dict, catalog: Catalog) -> Prediction:
     """Predict one measurement row; a row that cannot be predicted gets NaN and the reason."""
     from pydantic import ValidationError
 
-    from .sizing import roofline_throughput
+    from .sizing import model_memory, roofline_throughput
 
     base = dict(id=row["id"], benchmark=row.get("benchmark", ""), mode=row["mode"], metric=row["metric"],
                 accelerator=row["accelerator"], accelerators=float(row["accelerators"]),
@@ -173,15 +173,8 @@ def predict_row(row: dict, catalog: Catalog) -> Prediction:
         return cannot("tokens_per_s needs output_tokens (generated tokens per sample)")
     eff = catalog.row("efficiency", model.kind)
     mfu, mbu = float(model.mfu or eff["mfu"]), float(model.mbu or eff["mbu"])
-    bpv = BYTES_PER_VALUE[model.precision]
-    non_embedding = model.parameters - model.embedding_parameters
-    kv_token = 0.0
-    if model.kind == "generative":
-        kv_token = float(model.kv_bytes_per_token or performance.kv_bytes_per_token_estimate(non_embedding, bpv))
-    context = model.items_per_request * model.input_tokens_per_item + model.output_tokens
-    memory_gb = (performance.weight_bytes(model.parameters, bpv)
-                 + model.embedding_rows * model.embedding_dim * BYTES_PER_VALUE[model.embedding_precision or model.precision]
-                 + model.decode_batch * context * kv_token) / BYTES_PER_GB
+    weights, tables, kv_token, kv_cache = model_memory(model)
+    memory_gb = (weights + tables + kv_cache) / BYTES_PER_GB
     usable = float(row.get("usable_memory_fraction") or 0.9)
     g = float(performance.replica_size(memory_gb, acc["memory_gb"], usable))
     if g > n:
