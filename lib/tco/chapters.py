@@ -433,10 +433,7 @@ def sizing_table(report: CostReport) -> pd.DataFrame:
                          "basis": "", "replica": "", "replicas": "", "accelerators": "", "instances": "",
                          "utilisation (mean / peak)": "", "latency": ""})
             continue
-        if m["throughput_basis"].startswith("estimated"):
-            basis = f"estimated (roofline), typically within x{m['band_low']:g}-x{m['band_high']:g} of measured"
-        else:
-            basis = m["throughput_basis"]
+        basis = m["throughput_basis"]
         slo = m["latency_slo_ms"]
         latency = f"{m['service_time_ms']:,.1f} ms per request"
         if np.isfinite(slo):

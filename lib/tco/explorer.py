@@ -83,8 +83,7 @@ def sizing_html(report: CostReport) -> str:
             rows.append(f"<tr><td>{e(m['model'])}</td><td>API {e(m['api_model'])}</td><td colspan='6'></td>"
                         f"<td>{money(m['serving_cost_per_day'])}</td></tr>")
             continue
-        band = (f" (estimated, x{m['band_low']:g}-x{m['band_high']:g})" if str(m["throughput_basis"]).startswith("estimated")
-                else " (given)")
+        band = f"<br><small>{e(m['throughput_basis'])}</small>"
         slo = f" / SLO {m['latency_slo_ms']:g} ms" if np.isfinite(m["latency_slo_ms"]) else ""
         rows.append(
             f"<tr><td>{e(m['model'])}</td><td>{e(m['deployment'])} {e(m['instance'])} {e(m['accelerator'])}</td>"

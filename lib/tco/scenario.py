@@ -224,7 +224,7 @@ class Model(_Base):
         1.0, ge=0, description="Input tokens per item (or sequence length per item), t. [tokens]"
     )
     output_tokens: Num = Field(0.0, ge=0, description="Tokens generated per request, o. [tokens]")
-    decode_batch: Int = Field(16, ge=1, description="Sequences decoded together, b (generative). [1]")
+    decode_batch: Int = Field(16, ge=1, description="Sequences a replica decodes together, b (generative; its KV cache must fit the replica). [1]")
     kv_bytes_per_token: Optional[Num] = Field(
         None, gt=0, description="KV-cache bytes per token of context (generative). Default: "
         "estimated from the parameter count (see performance.kv_bytes_per_token_estimate). [bytes]",

@@ -185,9 +185,10 @@ def roofline_throughput(model, accelerator, mfu: float, mbu: float, replica_size
 
     Composes the formula functions of :mod:`tco.performance` for one model of the scenario schema
     (``model``) on one catalog accelerator row: prefill FLOPs and embedding bytes per request, then,
-    for generative models, decode steps of ``decode_batch`` sequences per accelerator. The replica's
-    accelerators share the weights (tensor parallel), so each reads W/g per decode step. NaN when
-    the accelerator has no peak for the model's precision.
+    for generative models, decode steps of the replica's ``decode_batch`` sequences. The replica's
+    ``g`` accelerators split the work tensor-parallel: each holds and reads W/g of the weights and
+    the KV cache of b/g sequences per step, and does 2N·b/g FLOPs. NaN when the accelerator has no
+    peak for the model's precision.
     """
     peak = float(accelerator[PEAK_COLUMN[model.precision]]) * TERA
     if not (np.isfinite(peak) and peak > 0):
@@ -202,10 +203,45 @@ def roofline_throughput(model, accelerator, mfu: float, mbu: float, replica_size
     t_dec = 0.0
     if o > 0:
         weights = performance.weight_bytes(model.parameters, BYTES_PER_VALUE[model.precision])
+        batch = model.decode_batch / replica_size  # sequences per accelerator
         step = performance.decode_step_time(n_flops, weights / replica_size, kv_bytes_per_token * (k * t + o / 2.0),
-                                            model.decode_batch, peak, accelerator["bandwidth_gb_s"], mfu, mbu)
-        t_dec = performance.decode_time(o, step, model.decode_batch)
+                                            batch, peak, accelerator["bandwidth_gb_s"], mfu, mbu)
+        t_dec = performance.decode_time(o, step, batch)
     return float(performance.throughput(t_pre, t_dec))
+
+
+#: An efficiency factor so large that its roofline term takes no time (to ask "what if only the other bound").
+FREE = 1e9
+
+
+def roofline_regime(model, accelerator, mfu: float, mbu: float, replica_size: float = 1.0,
+                    kv_bytes_per_token: float = 0.0) -> str:
+    """Which roofline term binds a model's throughput: ``"compute"`` when making memory free
+    changes the estimate by under 5%, else ``"memory"``."""
+    args = (model, accelerator, mfu)
+    both = roofline_throughput(*args, mbu, replica_size, kv_bytes_per_token)
+    compute_only = roofline_throughput(*args, FREE, replica_size, kv_bytes_per_token)
+    return "compute" if np.isclose(compute_only, both, rtol=0.05) else "memory"
+
+
+#: Regimes no published measurement validates, per workload class (notebooks/40-validation.ipynb):
+#: every recommendation-model figure there is compute-bound, so an estimate bound by embedding
+#: gathers has no stated error band.
+UNVALIDATED_REGIMES = {"recsys": ("memory",)}
+
+
+def estimate_basis(band_low: float, band_high: float, kind: str = "", regime: str = "compute") -> str:
+    """How a roofline estimate is labelled wherever it is shown: with the error band the validation
+    against published measurements states for its workload class (notebooks/40-validation.ipynb),
+    or, in a regime no measurement validates, with that warning.
+
+    >>> estimate_basis(0.8, 1.25)
+    'estimated (roofline), typically within x0.8-x1.25 of measured'
+    """
+    if regime in UNVALIDATED_REGIMES.get(kind, ()):
+        return ("estimated (roofline), bound by embedding gathers: no published measurement validates this "
+                "regime; give a measured throughput_rps")
+    return f"estimated (roofline), typically within x{band_low:g}-x{band_high:g} of measured"
 
 
 def size_model(model, index: int, share, arrival_rates_h, ctx: Context, *, quiet: bool = False) -> Sizing:
@@ -262,15 +298,18 @@ def size_model(model, index: int, share, arrival_rates_h, ctx: Context, *, quiet
 
     mu_est = roofline_throughput(model, acc, mfu, mbu, g, kv_token)
     if model.throughput_rps is not None:
-        mu, sz.throughput_basis = float(model.throughput_rps), f"given ({model.throughput_source})"
+        mu, sz.throughput_basis = float(model.throughput_rps), f"measured ({model.throughput_source})"
     else:
         if not np.isfinite(mu_est):
             raise ScenarioError([(f"models[{index}].throughput_rps", (
                 f"{rate.accelerator} has no {model.precision} peak in the catalog, so the throughput of "
                 f"'{model.name}' cannot be estimated; give a measured throughput_rps or another precision"))])
-        mu, sz.throughput_basis = mu_est, "estimated (roofline)"
         sz.band = (float(eff.band_low), float(eff.band_high))
-        if not quiet and eff.band_high / eff.band_low > 10:
+        regime = roofline_regime(model, acc, mfu, mbu, g, kv_token)
+        mu, sz.throughput_basis = mu_est, estimate_basis(*sz.band, model.kind, regime)
+        if not quiet and regime in UNVALIDATED_REGIMES.get(model.kind, ()):
+            ctx.warn("estimate", f"{model.name}: {sz.throughput_basis}", model.name)
+        elif not quiet and eff.band_high / eff.band_low > 10:
             ctx.warn("estimate", f"{model.name}: the roofline throughput for '{model.kind}' models is typically "
                      f"within x{eff.band_low:g}-x{eff.band_high:g} of measured; give a measured throughput_rps",
                      model.name)
@@ -284,8 +323,8 @@ def size_model(model, index: int, share, arrival_rates_h, ctx: Context, *, quiet
         slots = max(1.0, float(round(mu_rep * model.service_time_ms / 1000.0)))
         sz.service_time_basis = "measured"
     elif model.kind == "generative":
-        slots = float(model.decode_batch * g)
-        sz.service_time_basis = "estimated: decode_batch in flight per accelerator at the throughput (Little's law)"
+        slots = float(model.decode_batch)
+        sz.service_time_basis = "estimated: decode_batch in flight per replica at the throughput (Little's law)"
     else:
         slots = 1.0
         sz.service_time_basis = "1 / replica throughput"

@@ -46,6 +46,10 @@ MODEL_FIELDS = ("kind", "parameters", "embedding_parameters", "precision", "item
 OPTIONAL = MODEL_FIELDS + ("benchmark", "system", "training_tokens", "training_method", "mfu_train",
                            "utilization_target", "usable_memory_fraction", "assumption", "notes")
 DEFAULT_UTILIZATION_TARGET = 0.7  # the schema's default rho_max (tco.scenario.Serving)
+#: The measurements the catalog's efficiency factors are derived from (notebooks/40-validation.ipynb)
+CALIBRATION_FILES = ("data/validation/llama2-training.csv", "data/validation/mlperf-inference-v4.0-h100.csv")
+#: Held out: other accelerators and MLPerf rounds, predicted with those factors unchanged
+HOLDOUT_FILES = ("data/validation/mlperf-inference-transfer.csv",)
 
 
 @dataclass
@@ -54,6 +58,7 @@ class Prediction:
 
     id: str
     benchmark: str
+    kind: str
     mode: str
     metric: str
     accelerator: str
@@ -66,11 +71,18 @@ class Prediction:
     reason: str
     source: str
     as_of: str
+    band_low: float
+    band_high: float
 
     @property
     def ratio(self) -> float:
         """predicted / published (NaN when the row could not be predicted)."""
         return self.predicted / self.published if math.isfinite(self.predicted) else float("nan")
+
+    @property
+    def in_band(self) -> bool:
+        """Whether the ratio lies inside the error band the workbook states for such estimates."""
+        return bool(self.band_low <= self.ratio <= self.band_high)
 
 
 def read_measurements(path: str | Path) -> list[dict]:
@@ -125,80 +137,193 @@ def _model(row: dict):
     return Model.model_validate({"name": row["id"], **fields})
 
 
-def predict_row(row: dict, catalog: Catalog) -> Prediction:
-    """Predict one measurement row; a row that cannot be predicted gets NaN and the reason."""
+@dataclass
+class _Setup:
+    """What a row's prediction needs once its workload and hardware are read: ``value(mfu, mbu)``."""
+
+    base: dict
+    mfu: float = float("nan")
+    mbu: float = float("nan")
+    value: object = None  # callable (mfu, mbu) -> predicted figure
+    regime: str = ""
+    band: tuple = (float("nan"), float("nan"))
+    reason: str = ""
+
+
+def _setup(row: dict, catalog: Catalog) -> _Setup:
+    """Read one measurement row: the catalog factors, and a function predicting it for any factors."""
     from pydantic import ValidationError
 
-    from .sizing import model_memory, roofline_throughput
+    from .sizing import model_memory, roofline_regime, roofline_throughput
 
-    base = dict(id=row["id"], benchmark=row.get("benchmark", ""), mode=row["mode"], metric=row["metric"],
+    base = dict(id=row["id"], benchmark=row.get("benchmark", ""),
+                kind="training" if row["mode"] == "training" else row["kind"], mode=row["mode"], metric=row["metric"],
                 accelerator=row["accelerator"], accelerators=float(row["accelerators"]),
                 published=float(row["published"]), source=row["source"], as_of=row["as_of"])
-
-    def cannot(reason: str) -> Prediction:
-        return Prediction(**base, predicted=float("nan"), mfu=float("nan"), mbu=float("nan"), regime="",
-                          reason=reason)
-
     try:
         model = _model(row)
     except ValidationError as exc:
         first = exc.errors()[0]
-        return cannot(f"{'.'.join(str(p) for p in first['loc'])}: {first['msg']}")
+        return _Setup(base, reason=f"{'.'.join(str(p) for p in first['loc'])}: {first['msg']}")
     try:
         acc = catalog.row("accelerators", row["accelerator"])
     except KeyError:
-        return cannot(f"accelerator '{row['accelerator']}' is not in the catalog")
+        return _Setup(base, reason=f"accelerator '{row['accelerator']}' is not in the catalog")
     n = base["accelerators"]
 
     if row["mode"] == "training":
         if row["metric"] != "accelerator_hours":
-            return cannot("training rows are predicted as accelerator_hours")
+            return _Setup(base, reason="training rows are predicted as accelerator_hours")
         if not row.get("training_tokens"):
-            return cannot("training_tokens is empty")
+            return _Setup(base, reason="training_tokens is empty")
         method = row.get("training_method") or "full"
         if method not in performance.TRAINING_FLOPS_FACTOR:
-            return cannot(f"training_method '{method}' is not one of {', '.join(performance.TRAINING_FLOPS_FACTOR)}")
-        mfu = float(row.get("mfu_train") or catalog.row("efficiency", "training")["mfu"])
+            return _Setup(base, reason=f"training_method '{method}' is not one of "
+                                       f"{', '.join(performance.TRAINING_FLOPS_FACTOR)}")
+        eff = catalog.row("efficiency", "training")
         peak = float(acc["bf16_tflops"])
         if not math.isfinite(peak):
-            return cannot(f"{row['accelerator']} has no bf16 peak in the catalog")
+            return _Setup(base, reason=f"{row['accelerator']} has no bf16 peak in the catalog")
         flops = performance.training_flops(model.parameters - model.embedding_parameters,
                                            float(row["training_tokens"]), performance.TRAINING_FLOPS_FACTOR[method])
-        hours = performance.accelerator_hours(flops, peak * TERA, mfu)
-        return Prediction(**base, predicted=float(hours), mfu=mfu, mbu=float("nan"), regime="compute", reason="")
+        return _Setup(base, mfu=float(row.get("mfu_train") or eff["mfu"]), regime="compute",
+                      value=lambda mfu, mbu: float(performance.accelerator_hours(flops, peak * TERA, mfu)),
+                      band=(float(eff["band_low"]), float(eff["band_high"])))
 
     if row["metric"] == "accelerator_hours":
-        return cannot("accelerator_hours is a training metric")
+        return _Setup(base, reason="accelerator_hours is a training metric")
     if row["metric"] == "tokens_per_s" and model.output_tokens <= 0:
-        return cannot("tokens_per_s needs output_tokens (generated tokens per sample)")
+        return _Setup(base, reason="tokens_per_s needs output_tokens (generated tokens per sample)")
     eff = catalog.row("efficiency", model.kind)
-    mfu, mbu = float(model.mfu or eff["mfu"]), float(model.mbu or eff["mbu"])
     weights, tables, kv_token, kv_cache = model_memory(model)
     memory_gb = (weights + tables + kv_cache) / BYTES_PER_GB
     usable = float(row.get("usable_memory_fraction") or 0.9)
     g = float(performance.replica_size(memory_gb, acc["memory_gb"], usable))
     if g > n:
-        return cannot(f"needs {memory_gb:,.0f} GB, a replica of {g:g} x {row['accelerator']}, more than the "
-                      f"{n:g} accelerators measured")
-    mu = roofline_throughput(model, acc, mfu, mbu, g, kv_token)
-    if not math.isfinite(mu):
-        return cannot(f"{row['accelerator']} has no {model.precision} peak in the catalog")
-    regime = _regime(model, acc, mfu, mbu, g, kv_token)
-    value = mu * n
+        return _Setup(base, reason=f"needs {memory_gb:,.0f} GB, a replica of {g:g} x {row['accelerator']}, more "
+                                   f"than the {n:g} accelerators measured")
+    scale = n * (model.output_tokens if row["metric"] == "tokens_per_s" else 1.0)
+    low, high = float(eff["band_low"]), float(eff["band_high"])
     if row["mode"] == "server":
-        value *= float(row.get("utilization_target") or DEFAULT_UTILIZATION_TARGET)
-    if row["metric"] == "tokens_per_s":
-        value *= model.output_tokens
-    return Prediction(**base, predicted=float(value), mfu=mfu, mbu=mbu, regime=regime, reason="")
+        rho = float(row.get("utilization_target") or DEFAULT_UTILIZATION_TARGET)
+        scale *= rho
+        low *= rho  # a server figure may sit anywhere between the planning ceiling and the offline capacity
+
+    def value(mfu, mbu):
+        return roofline_throughput(model, acc, mfu, mbu, g, kv_token) * scale
+
+    mfu, mbu = float(model.mfu or eff["mfu"]), float(model.mbu or eff["mbu"])
+    if not math.isfinite(value(mfu, mbu)):
+        return _Setup(base, reason=f"{row['accelerator']} has no {model.precision} peak in the catalog")
+    regime = roofline_regime(model, acc, mfu, mbu, g, kv_token)
+    return _Setup(base, mfu=mfu, mbu=mbu, value=value, regime=regime, band=(low, high))
 
 
-def _regime(model, acc, mfu, mbu, g, kv_token) -> str:
-    """Which roofline term binds: 'compute' or 'memory' (the larger share of the time per request)."""
-    from .sizing import roofline_throughput
+def predict_row(row: dict, catalog: Catalog) -> Prediction:
+    """Predict one measurement row; a row that cannot be predicted gets NaN and the reason."""
+    st = _setup(row, catalog)
+    if st.value is None:
+        return Prediction(**st.base, predicted=float("nan"), mfu=float("nan"), mbu=float("nan"), regime="",
+                          reason=st.reason, band_low=float("nan"), band_high=float("nan"))
+    return Prediction(**st.base, predicted=float(st.value(st.mfu, st.mbu)), mfu=st.mfu, mbu=st.mbu,
+                      regime=st.regime, reason="", band_low=st.band[0], band_high=st.band[1])
 
-    compute_only = roofline_throughput(model, acc, mfu, 1e9, g, kv_token)  # memory made free
-    total = roofline_throughput(model, acc, mfu, mbu, g, kv_token)
-    return "compute" if np.isclose(compute_only, total, rtol=0.05) else "memory"
+
+def implied_factors(row: dict, catalog: Catalog) -> dict:
+    """The efficiency factors at which the roofline reproduces a row's published figure exactly.
+
+    ``mfu``: the compute efficiency that matches, holding the catalog's ``mbu`` (NaN when no
+    ``mfu`` <= 1 reaches the figure: then memory binds). ``mbu_min``: the smallest bandwidth
+    efficiency consistent with the figure, the one at which memory traffic alone (compute made
+    free) takes exactly the measured time; a lower ``mbu`` could not have produced it (NaN when the
+    row moves no bytes the roofline counts). Server rows are skipped: they measure an operating
+    point, not a capacity.
+
+    >>> from tco.scenario import repo_path
+    >>> rows = read_measurements(repo_path("data/validation/llama2-training.csv"))
+    >>> round(implied_factors(rows[0], load_catalog())["mfu"], 3)  # 0.40 x 176,522.4 / 184,320
+    0.383
+    """
+    from scipy.optimize import brentq
+
+    from .sizing import FREE
+
+    st = _setup(row, catalog)
+    out = {"id": row["id"], "mode": row["mode"], "kind": st.base["kind"], "mfu": float("nan"),
+           "mbu_min": float("nan")}
+    if st.value is None or row["mode"] == "server":
+        return out
+    target = st.base["published"]
+    if row["mode"] == "training":  # hours fall as mfu rises
+        out["mfu"] = brentq(lambda m: st.value(m, st.mbu) - target, 1e-4, 10.0, xtol=1e-12)
+        return out
+    if st.value(1.0, st.mbu) >= target:
+        out["mfu"] = brentq(lambda m: st.value(m, st.mbu) - target, 1e-6, 1.0, xtol=1e-12)
+    if st.value(FREE, 1.0) >= target and st.value(FREE, 1e-6) < target:
+        out["mbu_min"] = brentq(lambda b: st.value(FREE, b) - target, 1e-6, 1.0, xtol=1e-12)
+    return out
+
+
+def calibration(paths=CALIBRATION_FILES, catalog: Catalog | None = None):
+    """Implied factors of every offline and training row of the measurement files (a DataFrame)."""
+    import pandas as pd
+
+    from .scenario import repo_path
+
+    catalog = catalog or load_catalog()
+    rows = [r for path in paths for r in read_measurements(repo_path(path))]
+    return pd.DataFrame([implied_factors(r, catalog) for r in rows if r["mode"] != "server"])
+
+
+def derived_defaults(calibrated, decimals: int = 2):
+    """Per workload class: the geometric mean of the implied ``mfu`` (rounded), its spread and rows.
+
+    The geometric mean because the factor divides a time: it is the value whose ratios predicted /
+    published are balanced around 1 on a log scale. ``mbu_at_least`` is the largest lower bound on
+    ``mbu`` any row of the class implies.
+
+    >>> import pandas as pd
+    >>> frame = pd.DataFrame({"kind": ["training"] * 3, "mfu": [0.383, 0.372, 0.427], "mbu_min": [float("nan")] * 3})
+    >>> derived_defaults(frame)[["kind", "rows", "mfu_low", "mfu_high", "mfu"]].to_dict("records")
+    [{'kind': 'training', 'rows': 3, 'mfu_low': 0.372, 'mfu_high': 0.427, 'mfu': 0.39}]
+    """
+    import pandas as pd
+
+    out = []
+    for kind, group in calibrated.groupby("kind", sort=False):
+        mfu, mbu = group["mfu"].dropna(), group["mbu_min"].dropna()
+        out.append({"kind": kind, "rows": int(len(mfu)),
+                    "mfu_geomean": float(np.exp(np.log(mfu).mean())) if len(mfu) else float("nan"),
+                    "mfu_low": float(mfu.min()) if len(mfu) else float("nan"),
+                    "mfu_high": float(mfu.max()) if len(mfu) else float("nan"),
+                    "mbu_at_least": float(mbu.max()) if len(mbu) else float("nan")})
+    frame = pd.DataFrame(out)
+    frame["mfu"] = frame["mfu_geomean"].round(decimals)
+    return frame
+
+
+def derived_bands(checked, step: float = 0.05, target: tuple = (0.8, 1.25)):
+    """The error band to state per workload class: the range of predicted / published over the
+    class's offline and training rows, rounded outward to ``step`` and never narrower than
+    ``target`` (a handful of rows cannot support a narrower claim).
+
+    ``checked`` is :func:`check`'s table with a ``kind`` column (``training`` for training rows).
+
+    >>> import pandas as pd
+    >>> frame = pd.DataFrame({"kind": ["generative"] * 2, "mode": ["offline"] * 2, "ratio": [0.727, 1.008]})
+    >>> derived_bands(frame).to_dict("records")
+    [{'kind': 'generative', 'rows': 2, 'ratio_low': 0.727, 'ratio_high': 1.008, 'band_low': 0.7, 'band_high': 1.25}]
+    """
+    import pandas as pd
+
+    out = []
+    rows = checked[checked["mode"] != "server"].dropna(subset=["ratio"])
+    for kind, group in rows.groupby("kind", sort=False):
+        low, high = float(group["ratio"].min()), float(group["ratio"].max())
+        out.append({"kind": kind, "rows": int(len(group)), "ratio_low": low, "ratio_high": high,
+                    "band_low": round(min(target[0], math.floor(low / step + 1e-9) * step), 2),
+                    "band_high": round(max(target[1], math.ceil(high / step - 1e-9) * step), 2)})
+    return pd.DataFrame(out)
 
 
 def check(path: str | Path, catalog: Catalog | None = None):
@@ -213,10 +338,22 @@ def check(path: str | Path, catalog: Catalog | None = None):
 
     catalog = catalog or load_catalog()
     rows = [predict_row(r, catalog) for r in read_measurements(path)]
-    frame = pd.DataFrame([{**vars(p), "ratio": p.ratio} for p in rows])
-    order = ["id", "benchmark", "mode", "metric", "accelerator", "accelerators", "predicted", "published", "ratio",
-             "regime", "mfu", "mbu", "reason", "source", "as_of"]
+    frame = pd.DataFrame([{**vars(p), "ratio": p.ratio, "in_band": p.in_band} for p in rows])
+    order = ["id", "benchmark", "kind", "mode", "metric", "accelerator", "accelerators", "predicted", "published", "ratio",
+             "band_low", "band_high", "in_band", "regime", "mfu", "mbu", "reason", "source", "as_of"]
     return frame[order]
+
+
+def check_all(catalog: Catalog | None = None):
+    """:func:`check` of the calibration files and of the held-out files, with a ``set`` column."""
+    import pandas as pd
+
+    from .scenario import repo_path
+
+    catalog = catalog or load_catalog()
+    frames = [check(repo_path(p), catalog).assign(set=name, file=Path(p).name)
+              for name, files in (("calibration", CALIBRATION_FILES), ("held out", HOLDOUT_FILES)) for p in files]
+    return pd.concat(frames, ignore_index=True)
 
 
 def to_text(frame) -> str:
