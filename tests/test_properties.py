@@ -525,7 +525,7 @@ FORMULAS = {
     "fusion.algorithm_upkeep_per_day": (fusion_dim.algorithm_upkeep_per_day, args_of(st.floats(0, 1e6), st.floats(0, 1))),
 }
 #: Formula functions whose output carries an extra axis, tested separately below.
-SHAPED = {"capacity.arrival_rates", "capacity.hourly_weights", "fusion.cascade_shares"}
+SHAPED = {"capacity.arrival_rates", "capacity.hourly_weights", "fusion.cascade_shares", "performance.cached_lookup_share"}
 #: Module functions that are not elementwise formulas of numbers.
 NOT_FORMULAS = {"capacity.max_peak_to_average", "data.items", "storage.items", "staff.items", "fusion.items",
                 "fusion.traffic_shares"}
@@ -608,6 +608,37 @@ def test_cascade_shares_scalar_and_array_agree(rows):
         np.testing.assert_allclose(vector[i], single, rtol=1e-12, atol=0)
         assert single[0] == 1.0 and np.all(np.diff(single) <= 0)  # each stage sees no more than the one before
         np.testing.assert_allclose(single[1:], np.cumprod(esc), rtol=1e-12)
+
+
+@FORMULA
+@given(st.integers(1, 8).flatmap(lambda m: st.tuples(
+    st.lists(st.lists(st.integers(1, 10**7).map(float), min_size=m, max_size=m), min_size=1, max_size=5),
+    st.lists(st.integers(1, 100).map(float), min_size=m, max_size=m),
+    st.lists(st.floats(0, 1e10), min_size=1, max_size=5))))
+def test_cached_lookup_share_scalar_and_array_agree(args):
+    tables, lookups, caches = args
+    grid = performance.cached_lookup_share(np.array(tables)[:, None, :], lookups, 128.0, np.array(caches)[None, :])
+    assert grid.shape == (len(tables), len(caches))
+    for i, rows in enumerate(tables):
+        shares = [performance.cached_lookup_share(rows, lookups, 128.0, c) for c in caches]
+        assert all(isinstance(x, float) for x in shares)
+        np.testing.assert_allclose(grid[i], shares, rtol=1e-12, atol=0)
+        assert all(0.0 <= x <= 1.0 for x in shares)
+        ordered = [performance.cached_lookup_share(rows, lookups, 128.0, c) for c in sorted(caches)]
+        assert all(a <= b for a, b in zip(ordered, ordered[1:]))  # more cache never caches fewer lookups
+
+
+def test_cached_lookup_share_dlrm_v2():
+    """DLRM-v2's 26 tables (facts.md 6d3): with 16 MB of cache for INT8 rows (128 bytes) the 18
+    smallest tables (15.5 MB) stay whole and take 44 of the 214 lookups per pair; the next table
+    (405,282 rows, 51.9 MB) does not fit."""
+    rows = [40000000, 39060, 17295, 7424, 20265, 3, 7122, 1543, 63, 40000000, 3067956, 405282, 10, 2209, 11938,
+            155, 4, 976, 14, 40000000, 40000000, 40000000, 590152, 12973, 108, 36]
+    hot = [3, 2, 1, 2, 6, 1, 1, 1, 1, 7, 3, 8, 1, 6, 9, 5, 1, 1, 1, 12, 100, 27, 10, 3, 1, 1]
+    assert performance.cached_lookup_share(rows, hot, 128, 16e6) == pytest.approx(44 / 214)
+    assert performance.cached_lookup_share(rows, hot, 128, 15.4e6) == pytest.approx(42 / 214)  # 39,060-row table out
+    assert performance.cached_lookup_share(rows, hot, 128, 0) == 0.0
+    assert performance.cached_lookup_share(rows, hot, 128, 204_184_588 * 128) == 1.0
 
 
 # ---------------------------------------------------------------------------------------------

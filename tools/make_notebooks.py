@@ -419,6 +419,12 @@ def methodology_notebook() -> nbformat.NotebookNode:
     return notebook(cells(md, code))
 
 
+def validation_notebook() -> nbformat.NotebookNode:
+    from validation_notebook import cells
+
+    return notebook(cells(md, code))
+
+
 def notebook(cells) -> nbformat.NotebookNode:
     nb = nbformat.v4.new_notebook()
     nb.cells = cells
@@ -439,6 +445,7 @@ def execute(nb: nbformat.NotebookNode) -> None:
             cell.outputs = []  # a live widget: its random model id would only add noise to diffs
             cell.execution_count = None
     nb.metadata["language_info"] = {"name": "python"}
+    nb.metadata.pop("widgets", None)  # saved widget state: random model ids, rebuilt live by Jupyter and Voila
 
 
 def main(argv=None) -> int:
@@ -451,6 +458,7 @@ def main(argv=None) -> int:
     books["20-explorer"] = explorer_notebook
     books["30-paper-errata"] = errata_notebook
     books["00-methodology"] = methodology_notebook
+    books["40-validation"] = validation_notebook
     for name, build in books.items():
         if args.only and name not in args.only:
             continue

@@ -218,6 +218,8 @@ EXEMPT = {
     "erlang_c": "dimensionless queueing (offered load in erlang) through scipy.special, which strips units",
     "wait_exceeds_probability": "a probability computed through erlang_c (see there)",
     "replicas_for_slo": "a bisection on erlang_c (see there); its inputs combine as λ·s = erlang",
+    "cached_lookup_share": "a count of lookups selected by comparing rows × bytes with bytes along a table axis "
+                           "(sorted, so the sample values of the check do not apply); the result is a share [1]",
 }
 
 MODULES = (performance, capacity, pricing, data, storage, staff, fusion)

@@ -122,6 +122,53 @@ def embedding_bytes(items_per_request, lookups_per_item, embedding_dim, bytes_pe
 
 
 @vectorised
+def cached_lookup_share(rows_per_table, lookups_per_table, row_bytes, cache_bytes):
+    r"""Share of embedding lookups that fall in tables small enough to stay whole in on-chip cache.
+
+    Parameters
+    ----------
+    rows_per_table : array_like
+        Rows of each embedding table, tables on the last axis, R_j. [1]
+    lookups_per_table : array_like
+        Rows read from each table per item (multi-hot size), l_j. [1]
+    row_bytes : array_like
+        Bytes of one row (dimension × bytes per value), s. [bytes]
+    cache_bytes : array_like
+        On-chip memory that can hold tables (e.g. part of the L2 cache), C. [bytes]
+
+    Returns
+    -------
+    numpy.ndarray or float
+        A lower bound on the embedding cache hit rate ``h`` of :func:`embedding_bytes`: hot rows of
+        the large tables may be cached too. [1]
+
+    Notes
+    -----
+    Tables are kept whole, smallest first, while they fit:
+
+    .. math:: h \ge \frac{\sum_{j \in S} l_j}{\sum_j l_j}, \quad
+              S = \{\text{smallest tables with } s \sum_{j \in S} R_j \le C\}
+
+    Leading axes of ``rows_per_table`` and ``lookups_per_table`` broadcast with ``row_bytes`` and
+    ``cache_bytes``; the table axis is reduced.
+
+    Examples
+    --------
+    Three tables of 10, 1,000 and 10⁶ rows of 128 bytes, read 1, 2 and 7 times per item; 1 MB of
+    cache holds the two small ones (129 kB), so 3 of 10 lookups never reach memory:
+
+    >>> cached_lookup_share([10, 1000, 1e6], [1, 2, 7], 128, 1e6)
+    0.3
+    """
+    rows = np.atleast_1d(np.asarray(rows_per_table, dtype=float))
+    lookups = np.broadcast_to(np.asarray(lookups_per_table, dtype=float), rows.shape)
+    order = np.argsort(rows, axis=-1, kind="stable")
+    rows, lookups = np.take_along_axis(rows, order, -1), np.take_along_axis(lookups, order, -1)
+    fits = np.cumsum(rows, axis=-1) * np.expand_dims(row_bytes, -1) <= np.expand_dims(cache_bytes, -1)
+    return np.sum(lookups * fits, axis=-1) / np.sum(lookups, axis=-1)
+
+
+@vectorised
 def prefill_time(flops, memory_bytes, peak_flops, memory_bandwidth, mfu, mbu):
     r"""Roofline time of the compute-or-memory bound part of a request on one accelerator.
 

@@ -103,3 +103,37 @@ def waterfall(report: CostReport):
     ax.set_title(f"From dimensions to the total: {report.name}")
     fig.tight_layout()
     return fig
+
+
+def validation_ratios(checked: pd.DataFrame):
+    """Predicted / published per measurement (log scale), each against the band stated for its class.
+
+    ``checked`` is :func:`tco.validation.check_all`'s table: one row per measurement with ``ratio``,
+    ``band_low``, ``band_high``, ``kind``, ``mode`` and ``set``.
+    """
+    _style()
+    rows = checked.dropna(subset=["ratio"]).reset_index(drop=True)
+    kinds = list(dict.fromkeys(rows["kind"]))
+    colours = dict(zip(kinds, sns.color_palette("colorblind", len(kinds))))
+    fig, ax = plt.subplots(figsize=(8.5, 0.32 * len(rows) + 1.6))
+    for i, r in rows.iterrows():
+        ax.plot([r.band_low, r.band_high], [i, i], color=colours[r.kind], alpha=0.25, linewidth=7,
+                solid_capstyle="butt")
+        held_out = r.set != "calibration"
+        ax.plot(r.ratio, i, marker="D" if r.mode == "server" else "o", markersize=7, linestyle="none",
+                markerfacecolor="white" if held_out else colours[r.kind], markeredgecolor=colours[r.kind])
+    ax.axvline(1.0, color="0.3", linewidth=1)
+    ax.set_xscale("log")
+    ax.set_xticks([0.5, 0.7, 0.8, 1.0, 1.25, 1.5, 2.0])
+    ax.get_xaxis().set_major_formatter(plt.FuncFormatter(lambda v, _: f"{v:g}"))
+    ax.get_xaxis().set_minor_formatter(plt.NullFormatter())
+    ax.set_yticks(range(len(rows)))
+    ax.set_yticklabels(rows["id"])
+    ax.invert_yaxis()
+    ax.set_xlabel("predicted / published (log scale)\nbar: stated band; filled: calibration, hollow: held out; "
+                  "diamond: server")
+    ax.set_title("Workbook estimates against published measurements")
+    handles = [plt.Line2D([], [], color=colours[k], linewidth=7, alpha=0.4, label=k) for k in kinds]
+    ax.legend(handles=handles, loc="lower right", fontsize="small")
+    fig.tight_layout()
+    return fig

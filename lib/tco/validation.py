@@ -356,6 +356,38 @@ def check_all(catalog: Catalog | None = None):
     return pd.concat(frames, ignore_index=True)
 
 
+def measurement(row_id: str, files=CALIBRATION_FILES + HOLDOUT_FILES) -> dict:
+    """The row of the public measurement files with this id (KeyError naming the ids if none)."""
+    from .scenario import repo_path
+
+    rows = {r["id"]: r for path in files for r in read_measurements(repo_path(path))}
+    if row_id not in rows:
+        raise KeyError(f"no measurement '{row_id}'; ids: {', '.join(rows)}")
+    return rows[row_id]
+
+
+def vary(row_id: str, column: str, values, catalog: Catalog | None = None):
+    """Predict one measurement again with one of its inputs set to each of ``values`` (a DataFrame).
+
+    For the sensitivity of a prediction to an assumption (an input length nobody published, a
+    batch size) or a what-if (another embedding precision, a cache hit rate).
+
+    >>> table = vary("llama2-7b-pretraining", "training_tokens", [1e12, 2e12])
+    >>> [round(r, 3) for r in table["ratio"]]  # hours scale with the tokens
+    [0.491, 0.982]
+    """
+    import pandas as pd
+
+    catalog = catalog or load_catalog()
+    row = measurement(row_id)
+    out = []
+    for value in values:
+        p = predict_row({**row, column: str(value)}, catalog)
+        out.append({column: value, "predicted": p.predicted, "published": p.published, "ratio": p.ratio,
+                    "regime": p.regime, "why not": p.reason})
+    return pd.DataFrame(out)
+
+
 def to_text(frame) -> str:
     """A plain-text table of :func:`check`'s result."""
     lines = [f"{'id':34} {'metric':18} {'predicted':>14} {'published':>14} {'ratio':>7}  regime / why not"]
