@@ -390,12 +390,14 @@ def vary(row_id: str, column: str, values, catalog: Catalog | None = None):
 
 def to_text(frame) -> str:
     """A plain-text table of :func:`check`'s result."""
-    lines = [f"{'id':34} {'metric':18} {'predicted':>14} {'published':>14} {'ratio':>7}  regime / why not"]
+    lines = [f"{'id':34} {'metric':18} {'predicted':>14} {'published':>14} {'ratio':>7}  "
+             f"{'stated band':18} regime / why not"]
     for r in frame.itertuples():
         if math.isfinite(r.predicted):
+            band = f"{'in' if r.in_band else 'OUTSIDE'} x{r.band_low:.2g}-x{r.band_high:.3g}"
             lines.append(f"{r.id[:34]:34} {r.metric:18} {r.predicted:14,.1f} {r.published:14,.1f} "
-                         f"{r.ratio:7.3f}  {r.regime}")
+                         f"{r.ratio:7.3f}  {band:18} {r.regime}")
         else:
-            lines.append(f"{r.id[:34]:34} {r.metric:18} {'-':>14} {r.published:14,.1f} {'-':>7}  "
+            lines.append(f"{r.id[:34]:34} {r.metric:18} {'-':>14} {r.published:14,.1f} {'-':>7}  {'':18} "
                          f"cannot predict: {r.reason}")
     return "\n".join(lines)
