@@ -50,14 +50,18 @@ def hourly_weights(profile, peak_to_average=None):
     >>> hourly_weights("flat")[:3]
     array([1., 1., 1.])
     """
-    w = PROFILES[profile] if isinstance(profile, str) else np.asarray(profile, dtype=float)
-    w = w / w.mean()
+    if isinstance(profile, str):
+        w = PROFILES[profile]
+    else:  # 24 weights; any of them may be an array of samples (hours on the last axis)
+        w = np.stack(np.broadcast_arrays(*[np.asarray(v, dtype=float) for v in profile]), axis=-1)
+    w = w / w.mean(axis=-1, keepdims=True)
     if peak_to_average is None:
         return w
     p = np.asarray(peak_to_average, dtype=float)[..., None]
-    top = w.max()
-    if top <= 1.0 + 1e-12:
-        return np.broadcast_to(w, p.shape[:-1] + (24,)).copy() if np.all(p == 1) else _flat_error()
+    top = w.max(axis=-1, keepdims=True)
+    if np.all(top <= 1.0 + 1e-12):
+        return np.broadcast_to(w, np.broadcast_shapes(w.shape, p.shape[:-1] + (24,))).copy() if np.all(p == 1) \
+            else _flat_error()
     return 1.0 + (w - 1.0) * (p - 1.0) / (top - 1.0)
 
 
@@ -228,7 +232,7 @@ def replicas_for_load(arrival_rate, replica_throughput, utilization_target):
 
 
 @vectorised
-def replicas_for_slo(arrival_rate, service_time, slots, latency_slo, percentile):
+def replicas_for_slo(arrival_rate, service_time, slots, latency_slo, percentile, at_least=0.0):
     r"""Fewest replicas whose latency at ``percentile`` stays within ``latency_slo``.
 
     Parameters
@@ -243,6 +247,9 @@ def replicas_for_slo(arrival_rate, service_time, slots, latency_slo, percentile)
         [s]
     percentile : array_like
         p, e.g. 0.99. [1]
+    at_least : array_like, default 0
+        Replicas the fleet has anyway (e.g. for load); the search starts there, so the result is
+        the fewest r at or above it. [replicas]
 
     Returns
     -------
@@ -251,7 +258,7 @@ def replicas_for_slo(arrival_rate, service_time, slots, latency_slo, percentile)
 
     Notes
     -----
-    The fewest r with
+    The fewest r (at or above ``at_least``) with
 
     .. math:: C(r \cdot slots, \lambda s) \, e^{-(r \cdot slots / s - \lambda)(SLO - s)} \le 1 - p
 
@@ -265,33 +272,40 @@ def replicas_for_slo(arrival_rate, service_time, slots, latency_slo, percentile)
     >>> replicas_for_slo(20.0, 0.05, 1, 0.1, 0.99)
     4.0
     """
-    lam, s, k, slo, p = np.broadcast_arrays(*(np.asarray(x, dtype=float) for x in
-                                              (arrival_rate, service_time, slots, latency_slo, percentile)))
+    lam, s, k, slo, p, floor = np.broadcast_arrays(*(np.asarray(x, dtype=float) for x in (
+        arrival_rate, service_time, slots, latency_slo, percentile, at_least)))
     if np.any(s >= slo):
         raise ValueError("service time is not below the latency SLO")
+    shape = lam.shape
+    lam, s, k, p, floor = (x.ravel() for x in (lam, s, k, p, floor))
     target = 1.0 - p
-    wait = slo - s
+    wait = slo.ravel() - s
 
-    def fails(r):
-        return wait_exceeds_probability(r, k, s, lam, wait) > target
+    def fails(i, r):  # only the elements ``i`` still undecided are evaluated
+        return wait_exceeds_probability(r, k[i], s[i], lam[i], wait[i]) > target[i]
 
-    # Every r at or below the stability bound A / slots fails; search upwards from there with
-    # growing steps (the SLO rarely needs much beyond stability), then bisect the last step.
-    lo = np.floor(lam * s / k)  # fails (c <= A), or 0
+    # Every r at or below the stability bound A / slots fails; search upwards from there (or from
+    # at_least) with growing steps (the SLO rarely needs much beyond stability), then bisect the
+    # last step. lo is never returned: it failed, or lies below the range searched.
+    lo = np.maximum(np.floor(lam * s / k), np.ceil(floor) - 1.0)
     step = np.ones_like(lam)
     hi = lo + step
+    i = np.arange(lam.size)
     for _ in range(80):
-        bad = fails(hi)
-        if not np.any(bad):
+        if not i.size:
             break
-        lo = np.where(bad, hi, lo)
-        step = np.where(bad, step * 2.0, step)
-        hi = np.where(bad, lo + step, hi)
-    while np.any(hi - lo > 1):
-        mid = np.floor((lo + hi) / 2.0)
-        bad = fails(mid)
-        lo = np.where(bad, mid, lo)
-        hi = np.where(bad, hi, mid)
+        i = i[fails(i, hi[i])]
+        lo[i] = hi[i]
+        step[i] *= 2.0
+        hi[i] = lo[i] + step[i]
+    i = np.flatnonzero(hi - lo > 1)
+    while i.size:
+        mid = np.floor((lo[i] + hi[i]) / 2.0)
+        bad = fails(i, mid)
+        lo[i[bad]] = mid[bad]
+        hi[i[~bad]] = mid[~bad]
+        i = i[hi[i] - lo[i] > 1]
+    hi = hi.reshape(shape)
     return hi if hi.ndim else float(hi)
 
 

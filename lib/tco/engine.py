@@ -108,6 +108,22 @@ def _source_rows(ctx: Context) -> list[dict]:
     return rows
 
 
+def cost(scenario: Scenario, ctx: Context) -> tuple[np.ndarray, list[Sizing], list]:
+    """The costing itself: hourly arrival rates, the sizing of every model and the line items.
+
+    Every figure broadcasts: a scenario whose inputs hold arrays of samples (shape ``(n,)``, see
+    :mod:`tco.uncertainty`) gives line items whose costs are arrays of ``n`` samples, in one pass.
+    """
+    rates = hourly_arrival_rates(scenario)
+    try:
+        sizings = _size_all(scenario, ctx, rates)
+    except ScenarioError as exc:  # sizing errors (SLO, memory) name the file too
+        if exc.source is None and scenario.source is not None:
+            raise ScenarioError(exc.problems, source=scenario.source) from None
+        raise
+    return rates, sizings, _line_items(ctx, sizings)
+
+
 def evaluate(scenario: Scenario | str | Path | dict, catalog: Catalog | None = None, *,
              compare: bool = True) -> CostReport:
     """Evaluate a scenario: size every model, cost the five dimensions, total and check.
@@ -136,14 +152,7 @@ def evaluate(scenario: Scenario | str | Path | dict, catalog: Catalog | None = N
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario, catalog)
     ctx = Context(scenario, catalog)
-    rates = hourly_arrival_rates(scenario)
-    try:
-        sizings = _size_all(scenario, ctx, rates)
-    except ScenarioError as exc:  # sizing errors (SLO, memory) name the file too
-        if exc.source is None and scenario.source is not None:
-            raise ScenarioError(exc.problems, source=scenario.source) from None
-        raise
-    items = _line_items(ctx, sizings)
+    rates, sizings, items = cost(scenario, ctx)
 
     alone_total = None
     alternatives: list[dict] = []

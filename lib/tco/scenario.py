@@ -478,10 +478,16 @@ class Scenario(_Base):
     on_prem: OnPremSite = Field(default_factory=OnPremSite)
     assumptions: list[str] = Field(default_factory=list, description="Assumptions and their sources, free text.")
     _source: Optional[str] = PrivateAttr(default=None)  # the file it was read from, for messages
+    _ranges: dict = PrivateAttr(default_factory=dict)  # uncertain inputs by field path (tco.ranges)
 
     @property
     def source(self) -> Optional[str]:
         return self._source
+
+    @property
+    def ranges(self) -> dict:
+        """The inputs written as ranges, by field path (:class:`tco.ranges.Range`); empty if none."""
+        return self._ranges
 
     @field_validator("name")
     @classmethod
@@ -755,14 +761,29 @@ def parse_scenario(data: Any, catalog=None, source: str | None = None) -> Scenar
         got = "an empty file" if data is None else f"a {type(data).__name__}"
         raise ScenarioError([("", f"a scenario must be a mapping of keys (name, traffic, models, ...), got {got}")],
                             source=source)
+    from .ranges import extract, substitute
+
+    data, ranges, problems = extract(data)  # ranges -> point values; the ranges are kept aside
+    if problems:
+        raise ScenarioError(problems, source=source)
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:
         raise ScenarioError(_pydantic_problems(exc), source=source) from None
     problems = check_references(scenario, catalog or load_catalog())
+    for end, label in ((0, "low"), (1, "high")):  # each end of every range must be a valid value too
+        ends = {path: r.ends[end] for path, r in ranges.items()}
+        try:
+            Scenario.model_validate(substitute(data, ends))
+        except ValidationError as exc:
+            for path, msg in _pydantic_problems(exc):
+                where = (f"the {label} end of its range ({ends[path]:g})" if path in ends
+                         else f"every range at its {label} end")
+                problems.append((path, f"with {where}: {msg}"))
     if problems:
         raise ScenarioError(problems, source=source)
     scenario._source = source
+    scenario._ranges = ranges
     return scenario
 
 
@@ -787,9 +808,56 @@ def scenario_to_dict(scenario: Scenario) -> dict:
 
 def json_schema() -> dict:
     """JSON Schema of a scenario file, for editors (written to data/scenarios/schema.json)."""
-    schema = Scenario.model_json_schema()
+    schema = _allow_ranges(Scenario.model_json_schema())
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["title"] = "AI deployment cost scenario (tco)"
+    return schema
+
+
+RANGE_SCHEMA = {
+    "description": "An uncertain number (tco.ranges): {low, high} uniform, {low, mode, high} triangular, or "
+                   "{p5, p95, dist: lognormal}. Reports use the mode, midpoint or median; Monte Carlo samples it.",
+    "oneOf": [
+        {"type": "object", "properties": {"low": {"type": "number"}, "high": {"type": "number"},
+                                          "dist": {"const": "uniform"}},
+         "required": ["low", "high"], "additionalProperties": False},
+        {"type": "object", "properties": {"low": {"type": "number"}, "mode": {"type": "number"},
+                                          "high": {"type": "number"}, "dist": {"const": "triangular"}},
+         "required": ["low", "mode", "high"], "additionalProperties": False},
+        {"type": "object", "properties": {"p5": {"type": "number", "exclusiveMinimum": 0},
+                                          "p95": {"type": "number", "exclusiveMinimum": 0},
+                                          "dist": {"const": "lognormal"}},
+         "required": ["p5", "p95", "dist"], "additionalProperties": False},
+    ],
+}
+
+
+def _allow_ranges(schema: dict) -> dict:
+    """Let every number of the JSON Schema be written as a range too (see tco.ranges)."""
+    ref = {"$ref": "#/$defs/Range"}
+
+    def numeric(node) -> bool:
+        return isinstance(node, dict) and node.get("type") in ("number", "integer")
+
+    def walk(node):
+        if isinstance(node, dict):
+            if numeric(node):
+                keep = {k: v for k, v in node.items() if k in ("description", "default", "title")}
+                bare = {k: v for k, v in node.items() if k not in keep}
+                return {**keep, "anyOf": [bare, ref]}
+            out = {k: walk(v) for k, v in node.items()}
+            if "anyOf" in node and any(numeric(a) for a in node["anyOf"]):
+                out["anyOf"] = [walk_inner(a) for a in node["anyOf"]] + [ref]
+            return out
+        if isinstance(node, list):
+            return [walk(v) for v in node]
+        return node
+
+    def walk_inner(node):  # a number inside anyOf stays a number (the Range is added beside it)
+        return node if numeric(node) else walk(node)
+
+    schema = walk(schema)
+    schema.setdefault("$defs", {})["Range"] = RANGE_SCHEMA
     return schema
 
 

@@ -15,7 +15,9 @@ import numpy as np
 from . import capacity, performance, pricing
 from .context import Context
 from .errors import ScenarioError
-from .units import BYTES_PER_GB, BYTES_PER_VALUE, DAYS_PER_MONTH, HOURS_PER_DAY, PEAK_COLUMN, SECONDS_PER_DAY, TERA
+from .units import (BYTES_PER_GB, BYTES_PER_VALUE, DAYS_PER_MONTH, HOURS_PER_DAY, MS_PER_SECOND, PEAK_COLUMN,
+                    SECONDS_PER_DAY, TERA, fmt, per_hour)
+from .units import scalar_or_array as num
 
 
 @dataclass
@@ -35,7 +37,7 @@ class HourlyRate:
 
 def _onprem_value(ctx: Context, override, parameter: str, region: str = "global") -> float:
     if override is not None:
-        return float(override)
+        return num(override)
     return ctx.use(ctx.catalog.onprem_value(parameter, region))
 
 
@@ -50,7 +52,7 @@ def hardware_rate(hw, ctx: Context, what: str, model: str) -> HourlyRate:
             per, acc = 1, hw.accelerator
         if hw.price_per_hour is not None:
             src = f" ({hw.price_source})" if hw.price_source else ""
-            return HourlyRate(float(hw.price_per_hour), per, acc, f"price_per_hour given in the scenario{src}")
+            return HourlyRate(num(hw.price_per_hour), per, acc, f"price_per_hour given in the scenario{src}")
         price = cat.instance_price(hw.instance, hw.pricing)
         if price is None:
             plans = ", ".join(cat.instance_plans(hw.instance)) or "none"
@@ -64,13 +66,14 @@ def hardware_rate(hw, ctx: Context, what: str, model: str) -> HourlyRate:
     acc = hw.accelerator
     site = ctx.scenario.on_prem
     server = cat.server_for(acc, hw.server)
-    per = int(hw.accelerators_per_server or (server.accelerators_per_server if server is not None else 8))
+    per = hw.accelerators_per_server if hw.accelerators_per_server is not None else (
+        int(server.accelerators_per_server) if server is not None else 8)
     if hw.price_per_hour is not None:
         src = f" ({hw.price_source})" if hw.price_source else ""
-        return HourlyRate(float(hw.price_per_hour) * per, per, acc, f"price_per_hour given in the scenario{src}")
+        return HourlyRate(num(hw.price_per_hour) * per, per, acc, f"price_per_hour given in the scenario{src}")
     reason = ""
     if hw.server_price is not None:
-        capex = float(hw.server_price) / per
+        capex = num(hw.server_price) / per
         basis = "server_price given in the scenario"
     elif server is not None and np.isfinite(server.price):
         capex = ctx.use(cat.server_price(server)) / float(server.accelerators_per_server)
@@ -93,7 +96,7 @@ def hardware_rate(hw, ctx: Context, what: str, model: str) -> HourlyRate:
                  "on_prem.hosting_per_accelerator_month. Totals include depreciation, energy and support only.")
         hosting = 0.0
     else:
-        hosting = float(site.hosting_per_accelerator_month) / (DAYS_PER_MONTH * HOURS_PER_DAY)
+        hosting = num(site.hosting_per_accelerator_month) / (DAYS_PER_MONTH * HOURS_PER_DAY)
     rate = pricing.onprem_accelerator_hour_cost(
         capex,
         _onprem_value(ctx, site.useful_life_years, "useful_life_years"),
@@ -104,7 +107,7 @@ def hardware_rate(hw, ctx: Context, what: str, model: str) -> HourlyRate:
         _onprem_value(ctx, site.maintenance_rate, "maintenance_rate"),
         hosting,
     )
-    return HourlyRate(float(rate) * per, per, acc, basis, reason)
+    return HourlyRate(num(rate) * per, per, acc, basis, reason)
 
 
 @dataclass
@@ -169,11 +172,11 @@ def model_memory(model) -> tuple[float, float, float, float]:
     KV cache)``; the KV cache holds ``decode_batch`` full contexts (generative models only), with
     the per-token size given or estimated from the parameter count."""
     bpv = BYTES_PER_VALUE[model.precision]
-    weights = float(performance.weight_bytes(model.parameters, bpv))
+    weights = num(performance.weight_bytes(model.parameters, bpv))
     tables = model.embedding_rows * model.embedding_dim * BYTES_PER_VALUE[model.embedding_precision or model.precision]
     if model.kind != "generative":
         return weights, tables, 0.0, 0.0
-    kv_token = model.kv_bytes_per_token or float(
+    kv_token = model.kv_bytes_per_token if model.kv_bytes_per_token is not None else num(
         performance.kv_bytes_per_token_estimate(model.parameters - model.embedding_parameters, bpv))
     context = model.items_per_request * model.input_tokens_per_item + model.output_tokens
     return weights, tables, kv_token, model.decode_batch * context * kv_token
@@ -201,13 +204,13 @@ def roofline_throughput(model, accelerator, mfu: float, mbu: float, replica_size
                                         model.embedding_cache_hit_rate)
     t_pre = performance.prefill_time(f_pre, b_emb, peak, accelerator["bandwidth_gb_s"], mfu, mbu)
     t_dec = 0.0
-    if o > 0:
+    if np.any(np.asarray(o) > 0):
         weights = performance.weight_bytes(model.parameters, BYTES_PER_VALUE[model.precision])
         batch = model.decode_batch / replica_size  # sequences per accelerator
         step = performance.decode_step_time(n_flops, weights / replica_size, kv_bytes_per_token * (k * t + o / 2.0),
                                             batch, peak, accelerator["bandwidth_gb_s"], mfu, mbu)
         t_dec = performance.decode_time(o, step, batch)
-    return float(performance.throughput(t_pre, t_dec))
+    return num(performance.throughput(t_pre, t_dec))
 
 
 #: An efficiency factor so large that its roofline term takes no time (to ask "what if only the other bound").
@@ -221,7 +224,7 @@ def roofline_regime(model, accelerator, mfu: float, mbu: float, replica_size: fl
     args = (model, accelerator, mfu)
     both = roofline_throughput(*args, mbu, replica_size, kv_bytes_per_token)
     compute_only = roofline_throughput(*args, FREE, replica_size, kv_bytes_per_token)
-    return "compute" if np.isclose(compute_only, both, rtol=0.05) else "memory"
+    return "compute" if np.all(np.isclose(compute_only, both, rtol=0.05)) else "memory"
 
 
 #: Regimes no published measurement validates, per workload class (notebooks/40-validation.ipynb):
@@ -251,7 +254,7 @@ def size_model(model, index: int, share, arrival_rates_h, ctx: Context, *, quiet
     ``arrival_rates_h`` has the 24 hours on its last axis [requests/s].
     """
     cat = ctx.catalog
-    lam_h = np.asarray(arrival_rates_h, dtype=float) * share  # requests/s reaching this model
+    lam_h = np.asarray(arrival_rates_h, dtype=float) * per_hour(share)  # requests/s reaching this model
     requests_per_day = lam_h.mean(axis=-1) * SECONDS_PER_DAY
     k, t, o = model.items_per_request, model.input_tokens_per_item, model.output_tokens
     sz = Sizing(model.name, model.kind, model.serving.deployment, share, requests_per_day,
@@ -259,7 +262,7 @@ def size_model(model, index: int, share, arrival_rates_h, ctx: Context, *, quiet
     weights, tables, kv_token, kv_mem = model_memory(model)
     sz.weights_gb = weights / BYTES_PER_GB
     sz.embedding_tables_gb = tables / BYTES_PER_GB
-    sz.artifact_gb = model.artifact_gb or (weights + tables) / BYTES_PER_GB
+    sz.artifact_gb = model.artifact_gb if model.artifact_gb is not None else (weights + tables) / BYTES_PER_GB
 
     api_model = model.serving.api_model if model.serving.deployment == "api" else model.api_alternative
     if api_model:
@@ -275,32 +278,33 @@ def size_model(model, index: int, share, arrival_rates_h, ctx: Context, *, quiet
     s = model.serving
     rate = hardware_rate(s, ctx, "serving", model.name)
     sz.rate, sz.accelerator = rate, rate.accelerator
-    sz.instance = s.instance or ("" if s.deployment == "cloud" else f"server of {rate.accelerators_per_instance}")
+    sz.instance = s.instance or ("" if s.deployment == "cloud" else f"server of {fmt(rate.accelerators_per_instance)}")
     sz.accelerators_per_instance = rate.accelerators_per_instance
     acc = cat.row("accelerators", rate.accelerator)
     eff = cat.row("efficiency", model.kind)
-    mfu = model.mfu or float(eff.mfu)
-    mbu = model.mbu or float(eff.mbu)
+    mfu = model.mfu if model.mfu is not None else float(eff.mfu)
+    mbu = model.mbu if model.mbu is not None else float(eff.mbu)
     if model.kind == "generative" and model.kv_bytes_per_token is None:
-        sz.notes.append(f"KV cache estimated at {kv_token / 1e3:.0f} kB/token from the parameter count")
+        sz.notes.append(f"KV cache estimated at {fmt(kv_token / 1e3, '.0f')} kB/token from the parameter count")
     sz.kv_cache_gb = kv_mem / BYTES_PER_GB
     sz.memory_needed_gb = (weights + tables + kv_mem) / BYTES_PER_GB
-    g = float(performance.replica_size(sz.memory_needed_gb, acc.memory_gb, s.usable_memory_fraction))
-    if g > s.max_accelerators_per_replica:
+    g = num(performance.replica_size(sz.memory_needed_gb, acc.memory_gb, s.usable_memory_fraction))
+    if np.any(g > s.max_accelerators_per_replica):
         usable = acc.memory_gb * s.usable_memory_fraction * s.max_accelerators_per_replica
         raise ScenarioError([(f"models[{index}]", (
-            f"model '{model.name}' needs {sz.memory_needed_gb:,.1f} GB (weights {sz.weights_gb:,.1f}, embedding "
-            f"tables {sz.embedding_tables_gb:,.1f}, KV cache {sz.kv_cache_gb:,.1f}) but a replica of at most "
-            f"{s.max_accelerators_per_replica} x {rate.accelerator} holds {usable:,.1f} GB usable; raise "
-            f"serving.max_accelerators_per_replica (now {s.max_accelerators_per_replica}), lower the precision, "
+            f"model '{model.name}' needs {fmt(sz.memory_needed_gb, ',.1f')} GB (weights {fmt(sz.weights_gb, ',.1f')}, "
+            f"embedding tables {fmt(sz.embedding_tables_gb, ',.1f')}, KV cache {fmt(sz.kv_cache_gb, ',.1f')}) but a "
+            f"replica of at most {fmt(s.max_accelerators_per_replica)} x {rate.accelerator} holds {fmt(usable, ',.1f')} "
+            f"GB usable; raise serving.max_accelerators_per_replica (now {fmt(s.max_accelerators_per_replica)}), "
+            f"lower the precision, "
             f"or choose an accelerator with more memory"))])
     sz.replica_size = g
 
     mu_est = roofline_throughput(model, acc, mfu, mbu, g, kv_token)
     if model.throughput_rps is not None:
-        mu, sz.throughput_basis = float(model.throughput_rps), f"measured ({model.throughput_source})"
+        mu, sz.throughput_basis = num(model.throughput_rps), f"measured ({model.throughput_source})"
     else:
-        if not np.isfinite(mu_est):
+        if not np.all(np.isfinite(mu_est)):
             raise ScenarioError([(f"models[{index}].throughput_rps", (
                 f"{rate.accelerator} has no {model.precision} peak in the catalog, so the throughput of "
                 f"'{model.name}' cannot be estimated; give a measured throughput_rps or another precision"))])
@@ -320,34 +324,39 @@ def size_model(model, index: int, share, arrival_rates_h, ctx: Context, *, quiet
     # Requests in flight per replica (slots) and the time each spends (service), tied by Little's law
     # to the replica's throughput: slots = mu_rep * service, so load and latency sizing agree.
     if model.service_time_ms is not None:
-        slots = max(1.0, float(round(mu_rep * model.service_time_ms / 1000.0)))
+        slots = np.maximum(1.0, np.round(mu_rep * model.service_time_ms / MS_PER_SECOND)) * 1.0
         sz.service_time_basis = "measured"
     elif model.kind == "generative":
-        slots = float(model.decode_batch)
+        slots = num(model.decode_batch)
         sz.service_time_basis = "estimated: decode_batch in flight per replica at the throughput (Little's law)"
     else:
         slots = 1.0
         sz.service_time_basis = "1 / replica throughput"
     service = slots / mu_rep
-    sz.service_time_ms = service * 1000.0
+    sz.service_time_ms = service * MS_PER_SECOND
     sz.slots = slots
 
-    lam_region = lam_h / s.regions
-    r_min = float(s.min_replicas)
+    lam_region = lam_h / per_hour(s.regions)
+    r_min = num(s.min_replicas)
 
-    def replicas(lam):
-        load = capacity.replicas_for_load(lam, mu_rep, s.utilization_target)
+    def replicas(lam, hourly=False):
+        # per-sample figures meet hourly arrival rates on an hour axis
+        h = per_hour if hourly else (lambda x: x)
+        load = capacity.replicas_for_load(lam, h(mu_rep), h(s.utilization_target))
         if model.latency_slo_ms is not None:
-            slo = model.latency_slo_ms / 1000.0
-            if service >= slo:
+            slo = model.latency_slo_ms / MS_PER_SECOND
+            if np.any(service >= slo):
                 raise ScenarioError([(f"models[{index}].latency_slo_ms", (
-                    f"model '{model.name}' takes {service * 1000:,.1f} ms per request ({sz.service_time_basis}) "
-                    f"on {rate.accelerator}, so no fleet meets a {model.latency_slo_ms:g} ms SLO; raise the SLO, "
-                    f"choose a faster accelerator, lower the precision or shorten the work per request"))])
-            slo_r = capacity.replicas_for_slo(lam, service, slots, slo, model.latency_percentile)
+                    f"model '{model.name}' takes {fmt(service * MS_PER_SECOND, ',.1f')} ms per request "
+                    f"({sz.service_time_basis}) on {rate.accelerator}, so no fleet meets a {fmt(model.latency_slo_ms)} "
+                    f"ms SLO; raise the SLO, choose a faster accelerator, lower the precision or shorten the work per "
+                    f"request"))])
+            # hour by hour only the larger of the two counts matters: search from the load count up
+            floor = np.maximum(load, h(r_min)) if hourly else 0.0
+            slo_r = capacity.replicas_for_slo(lam, h(service), h(slots), h(slo), h(model.latency_percentile), floor)
         else:
             slo_r = np.zeros_like(load)
-        return load, slo_r, np.maximum(np.maximum(load, slo_r), r_min) + s.redundancy
+        return load, slo_r, np.maximum(np.maximum(load, slo_r), h(r_min)) + h(s.redundancy)
 
     peak_region = lam_region.max(axis=-1)
     r_load, r_slo, r_peak = replicas(peak_region)
@@ -358,8 +367,8 @@ def size_model(model, index: int, share, arrival_rates_h, ctx: Context, *, quiet
         sz.binding = str(sz.binding)
     per = rate.accelerators_per_instance
     if s.billing == "autoscaled":
-        _, _, r_h = replicas(lam_region)
-        inst_h = capacity.instances_needed(r_h, g, per)
+        _, _, r_h = replicas(lam_region, hourly=True)
+        inst_h = capacity.instances_needed(r_h, per_hour(g), per_hour(per))
         sz.hourly_replicas = r_h * s.regions
         sz.instance_hours_per_day = inst_h.sum(axis=-1) * s.regions
         sz.replicas = r_h.max(axis=-1) * s.regions
@@ -388,10 +397,10 @@ def _size_training(model, sz: Sizing, ctx: Context) -> None:
     rate = hardware_rate(tr, ctx, "training", model.name)
     acc = ctx.catalog.row("accelerators", rate.accelerator)
     peak = float(acc.bf16_tflops) if np.isfinite(acc.bf16_tflops) else float(acc[PEAK_COLUMN[model.precision]])
-    mfu = tr.mfu_train or float(ctx.catalog.row("efficiency", "training").mfu)
+    mfu = tr.mfu_train if tr.mfu_train is not None else float(ctx.catalog.row("efficiency", "training").mfu)
     flops = performance.training_flops(model.parameters - model.embedding_parameters, tr.tokens_per_run,
                                        performance.TRAINING_FLOPS_FACTOR[tr.method])
     sz.training_rate = rate
-    sz.training_flops_per_run = float(flops)
-    sz.training_accelerator_hours_per_run = float(performance.accelerator_hours(flops, peak * TERA, mfu))
+    sz.training_flops_per_run = num(flops)
+    sz.training_accelerator_hours_per_run = num(performance.accelerator_hours(flops, peak * TERA, mfu))
     sz.training_cost_per_run = sz.training_accelerator_hours_per_run * rate.price_per_accelerator_hour

@@ -79,6 +79,35 @@ def scalar_or_array(value):
     return float(arr) if arr.ndim == 0 else arr
 
 
+def fmt(value, spec: str = "g") -> str:
+    """Format a figure for a note or message: the value, or 'low-high' for an array of samples.
+
+    >>> fmt(2.5, ",.1f"), fmt([3.0, 1.0, 2.0], "g"), fmt([4.0, 4.0])
+    ('2.5', '1-3', '4')
+    """
+    import numpy as np
+
+    arr = np.asarray(value, dtype=float)
+    if arr.size == 1:
+        return format(float(arr.reshape(-1)[0]), spec)
+    low, high = float(np.nanmin(arr)), float(np.nanmax(arr))
+    return format(low, spec) if low == high else f"{format(low, spec)}-{format(high, spec)}"
+
+
+def nonzero(value) -> bool:
+    """Whether an optional input is set and not zero (for any sample, when it is an array)."""
+    import numpy as np
+
+    return value is not None and bool(np.any(np.asarray(value) != 0))
+
+
+def per_hour(value):
+    """Give a per-sample figure (shape (n,)) an hour axis to meet hourly arrays (n, 24); scalars pass."""
+    import numpy as np
+
+    return np.expand_dims(value, -1) if np.ndim(value) > 0 else value
+
+
 def vectorised(func):
     """Decorator for formula functions: numpy broadcasting inside, scalar in gives a float out."""
     import functools

@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from ..context import Context, LineItem
+from ..units import fmt, nonzero
+from ..units import scalar_or_array as num
 from ..pricing import per_month_to_per_day
 from ..units import HOURS_PER_DAY
 
@@ -17,34 +19,34 @@ def items(ctx: Context, sizings) -> list[LineItem]:
     out: list[LineItem] = []
     for model, sz in zip(ctx.scenario.models, sizings):
         if sz.deployment == "api":
-            out.append(LineItem("compute", "hosted API", sz.name, float(sz.serving_cost_per_day),
-                                float(sz.requests_per_day), "requests/day",
+            out.append(LineItem("compute", "hosted API", sz.name, num(sz.serving_cost_per_day),
+                                num(sz.requests_per_day), "requests/day",
                                 "requests/day × (input tokens × price_in + output tokens × price_out) ÷ 10^6",
                                 f"{sz.api_model}"))
         else:
             rate = sz.rate
-            cost = float(sz.serving_cost_per_day) if np.isfinite(rate.price_per_instance_hour) else float("nan")
+            cost = num(sz.serving_cost_per_day) if np.all(np.isfinite(rate.price_per_instance_hour)) else float("nan")
             where = sz.instance if sz.deployment == "cloud" else f"on-premises {sz.accelerator} servers"
             out.append(LineItem(
-                "compute", "inference serving", sz.name, cost, float(sz.accelerator_hours_per_day),
+                "compute", "inference serving", sz.name, cost, num(sz.accelerator_hours_per_day),
                 "accelerator-hours/day",
                 "instance-hours/day × price/instance-hour; instances from replicas = max(load, SLO, min) + redundancy",
-                f"{where}; {float(np.max(sz.instances)):g} × {sz.accelerators_per_instance} {sz.accelerator}; "
-                f"{rate.basis}; {float(rate.price_per_instance_hour):,.2f} {cur}/instance-hour"))
+                f"{where}; {fmt(num(sz.instances), 'g')} × {sz.accelerators_per_instance} {sz.accelerator}; "
+                f"{rate.basis}; {fmt(num(rate.price_per_instance_hour), ',.2f')} {cur}/instance-hour"))
         if sz.training_rate is not None:
             tr = model.training
             rate = sz.training_rate
             hours = sz.training_accelerator_hours_per_run * tr.runs_per_month
             out.append(LineItem(
                 "compute", "training and refresh", sz.name,
-                float(per_month_to_per_day(sz.training_cost_per_run * tr.runs_per_month)),
-                float(per_month_to_per_day(hours)), "accelerator-hours/day",
+                num(per_month_to_per_day(sz.training_cost_per_run * tr.runs_per_month)),
+                num(per_month_to_per_day(hours)), "accelerator-hours/day",
                 "c·N·D ÷ (peak × mfu_train × 3600) × price/accelerator-hour × runs/month ÷ (365/12)",
-                f"{sz.training_accelerator_hours_per_run:,.1f} {rate.accelerator}-hours per run, "
-                f"{tr.runs_per_month:g} runs/month, {rate.price_per_accelerator_hour:,.2f} {cur}/accelerator-hour; {rate.basis}"))
+                f"{fmt(sz.training_accelerator_hours_per_run, ',.1f')} {rate.accelerator}-hours per run, "
+                f"{fmt(tr.runs_per_month, 'g')} runs/month, {fmt(rate.price_per_accelerator_hour, ',.2f')} {cur}/accelerator-hour; {rate.basis}"))
     for fleet in ctx.scenario.compute.cpu:
         if fleet.price_per_hour is not None:
-            price, basis = float(fleet.price_per_hour), "scenario price"
+            price, basis = num(fleet.price_per_hour), "scenario price"
         else:
             p = ctx.catalog.instance_price(fleet.instance, fleet.pricing)
             if p is None:
@@ -77,11 +79,11 @@ def api_comparison(scenario, sizings, arrival_rates_h, size) -> list[dict]:
         break_even = float("nan")
         if api_cheaper[0] and not api_cheaper.all():
             first = int(np.argmin(api_cheaper))  # first traffic level where self-hosting wins
-            break_even = float(total_q[first])
+            break_even = num(total_q[first])
         rows.append({
-            "model": sz.name, "api_model": sz.api_model, "traffic_share": float(sz.traffic_share),
-            "self_hosted_per_day": float(sz.serving_cost_per_day),
-            "api_per_day": float(sz.api_cost_per_day),
+            "model": sz.name, "api_model": sz.api_model, "traffic_share": num(sz.traffic_share),
+            "self_hosted_per_day": num(sz.serving_cost_per_day),
+            "api_per_day": num(sz.api_cost_per_day),
             "cheaper": "hosted API" if sz.api_cost_per_day < sz.serving_cost_per_day else "self-hosted",
             "break_even_requests_per_day": break_even,
             "api_cheaper_everywhere": bool(api_cheaper.all()),

@@ -7,6 +7,8 @@ from ..units import vectorised
 import numpy as np
 
 from ..context import Context, LineItem
+from ..units import fmt, nonzero
+from ..units import scalar_or_array as num
 from ..pricing import per_month_to_per_day, stored_cost_per_day
 
 
@@ -106,32 +108,32 @@ def items(ctx: Context, sizings=None) -> list[LineItem]:
     out: list[LineItem] = []
     for src in d.sources:
         cost = volume_cost_per_day(src.gb_per_day, src.price_per_gb, src.usable_fraction)
-        out.append(LineItem("data", f"acquisition: {src.name}", "", float(cost), src.gb_per_day, "GB/day",
+        out.append(LineItem("data", f"acquisition: {src.name}", "", num(cost), src.gb_per_day, "GB/day",
                             "GB/day × price/GB ÷ usable_fraction",
-                            f"{src.price_per_gb:g} {cur}/GB, usable {src.usable_fraction:g}"))
-        if src.licence_fee_per_month:
-            out.append(LineItem("data", f"licence: {src.name}", "", float(per_month_to_per_day(src.licence_fee_per_month)),
+                            f"{fmt(src.price_per_gb, 'g')} {cur}/GB, usable {fmt(src.usable_fraction, 'g')}"))
+        if nonzero(src.licence_fee_per_month):
+            out.append(LineItem("data", f"licence: {src.name}", "", num(per_month_to_per_day(src.licence_fee_per_month)),
                                 src.licence_fee_per_month, f"{cur}/month", "licence fee/month ÷ (365/12)"))
     for step in d.processing:
-        out.append(LineItem("data", f"processing: {step.name}", "", float(volume_cost_per_day(step.gb_per_day, step.price_per_gb)),
-                            step.gb_per_day, "GB/day", "GB/day × price/GB", f"{step.price_per_gb:g} {cur}/GB"))
+        out.append(LineItem("data", f"processing: {step.name}", "", num(volume_cost_per_day(step.gb_per_day, step.price_per_gb)),
+                            step.gb_per_day, "GB/day", "GB/day × price/GB", f"{fmt(step.price_per_gb, 'g')} {cur}/GB"))
     lab = d.labelling
     if lab is not None:
         if lab.price_per_label is not None:
-            price, note = lab.price_per_label, f"{lab.price_per_label:g} {cur}/label"
+            price, note = lab.price_per_label, f"{fmt(lab.price_per_label, 'g')} {cur}/label"
         else:
             p = ctx.catalog.labelling_price(lab.task)
-            price, note = ctx.use(p), f"catalog task {lab.task} ({p.value:g} {p.currency}/label, {p.as_of})"
-        out.append(LineItem("data", "labelling", "", float(labelling_cost_per_day(lab.labels_per_day, price, lab.relabel_rate)),
+            price, note = ctx.use(p), f"catalog task {lab.task} ({fmt(p.value, 'g')} {p.currency}/label, {p.as_of})"
+        out.append(LineItem("data", "labelling", "", num(labelling_cost_per_day(lab.labels_per_day, price, lab.relabel_rate)),
                             lab.labels_per_day * (1 + lab.relabel_rate), "labels/day",
                             "labels/day × price/label × (1 + relabel_rate)", note))
     for r in d.retention:
         gb = retained_gb(r.gb_per_day, r.days, r.replication)
         if r.price_per_gb_month is not None:
-            price, note = r.price_per_gb_month, f"{r.price_per_gb_month:g} {cur}/GB-month"
+            price, note = r.price_per_gb_month, f"{fmt(r.price_per_gb_month, 'g')} {cur}/GB-month"
         else:
             p = ctx.catalog.storage_price(r.tier)
-            price, note = ctx.use(p), f"{r.tier} ({p.value:g} {p.currency}/GB-month, {p.as_of})"
-        out.append(LineItem("data", f"retention: {r.name}", "", float(stored_cost_per_day(gb, price)), float(gb), "GB held",
+            price, note = ctx.use(p), f"{r.tier} ({fmt(p.value, 'g')} {p.currency}/GB-month, {p.as_of})"
+        out.append(LineItem("data", f"retention: {r.name}", "", num(stored_cost_per_day(gb, price)), num(gb), "GB held",
                             "GB/day × days × replication × price/GB-month ÷ (365/12)", note))
     return out

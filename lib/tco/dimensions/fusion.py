@@ -7,6 +7,8 @@ from ..units import vectorised
 import numpy as np
 
 from ..context import Context, LineItem
+from ..units import fmt, nonzero
+from ..units import scalar_or_array as num
 from ..pricing import per_month_to_per_day
 from ..units import MS_PER_SECOND, SECONDS_PER_HOUR
 from .staff import person_days_cost_per_day
@@ -50,8 +52,10 @@ def traffic_shares(scenario) -> list[float]:
     """Share of non-cached requests reaching each model, after its own traffic_share and routing."""
     own = [m.traffic_share for m in scenario.models]
     if scenario.fusion.strategy == "cascade":
-        routed = cascade_shares(scenario.fusion.escalation)
-        return [float(own[0] * r * (own[i] if i else 1.0)) for i, r in enumerate(routed)]
+        # stages on the last axis, samples (if any) before it
+        routed = cascade_shares(np.stack(np.broadcast_arrays(*scenario.fusion.escalation), axis=-1))
+        routed = np.moveaxis(routed, -1, 0)
+        return [num(own[0] * r * (own[i] if i else 1.0)) for i, r in enumerate(routed)]
     return own
 
 
@@ -123,7 +127,7 @@ def algorithm_upkeep_per_day(algorithm_cost_per_day, complexity):
 
 def _instance_hour(ctx: Context, instance: str):
     p = ctx.catalog.instance_price(instance, "on_demand")
-    vcpus = float(ctx.catalog.row("instance_types", instance)["vcpus"])
+    vcpus = num(ctx.catalog.row("instance_types", instance)["vcpus"])
     if p is None:
         return ctx.unpriced(f"instance {instance}", "no on_demand price in the catalog"), vcpus, "unpriced"
     return ctx.use(p), vcpus, f"{instance} on_demand ({p.as_of})"
@@ -134,30 +138,30 @@ def items(ctx: Context, sizings) -> list[LineItem]:
     fu = sc.fusion
     out: list[LineItem] = []
     if fu.strategy == "single":
-        if fu.algorithm_cost_per_day and fu.complexity:
+        if nonzero(fu.algorithm_cost_per_day) and nonzero(fu.complexity):
             out.append(_algorithm_item(ctx))
         return out
-    q = float(sizings[0].requests_per_day)
-    if fu.combiner_cpu_ms_per_request > 0:
+    q = num(sizings[0].requests_per_day)
+    if nonzero(fu.combiner_cpu_ms_per_request):
         price, vcpus, basis = _instance_hour(ctx, fu.combiner_instance)
         what = "routing" if fu.strategy == "cascade" else f"combiner ({fu.combiner})"
-        out.append(LineItem("fusion", what, "", float(combiner_cost_per_day(q, fu.combiner_cpu_ms_per_request, price, vcpus)),
+        out.append(LineItem("fusion", what, "", num(combiner_cost_per_day(q, fu.combiner_cpu_ms_per_request, price, vcpus)),
                             q * fu.combiner_cpu_ms_per_request / MS_PER_SECOND / SECONDS_PER_HOUR, "vCPU-hours/day",
                             "requests/day × CPU ms ÷ 1000 ÷ 3600 × price/instance-hour ÷ vCPUs", basis))
     if fu.meta_model is not None:
         mm = fu.meta_model
         price, _, basis = _instance_hour(ctx, mm.instance)
         hours = mm.hours_per_run * mm.runs_per_month
-        out.append(LineItem("fusion", "meta-model training", "", float(per_month_to_per_day(hours * price)),
-                            float(per_month_to_per_day(hours)), "instance-hours/day",
+        out.append(LineItem("fusion", "meta-model training", "", num(per_month_to_per_day(hours * price)),
+                            num(per_month_to_per_day(hours)), "instance-hours/day",
                             "hours/run × runs/month × price/instance-hour ÷ (365/12)", basis))
-    if fu.integration_person_days_per_model_per_month > 0:
+    if nonzero(fu.integration_person_days_per_model_per_month):
         n = len(sc.models)
         days = fu.integration_person_days_per_model_per_month * n
-        out.append(LineItem("fusion", "integration upkeep", "", float(person_days_cost_per_day(days, sc.staff.day_rate)),
+        out.append(LineItem("fusion", "integration upkeep", "", num(person_days_cost_per_day(days, sc.staff.day_rate)),
                             days, "person-days/month", "person-days/model/month × models × day rate ÷ (365/12)",
-                            f"{n} models, {sc.staff.day_rate:,.0f} {ctx.currency}/person-day"))
-    if fu.algorithm_cost_per_day and fu.complexity:
+                            f"{n} models, {fmt(sc.staff.day_rate, ',.0f')} {ctx.currency}/person-day"))
+    if nonzero(fu.algorithm_cost_per_day) and nonzero(fu.complexity):
         out.append(_algorithm_item(ctx))
     return out
 
@@ -167,4 +171,4 @@ def _algorithm_item(ctx: Context) -> LineItem:
     return LineItem("fusion", "fusion algorithm upkeep", "", algorithm_upkeep_per_day(fu.algorithm_cost_per_day, fu.complexity),
                     fu.complexity,
                     "complexity (0-1)", "fusion algorithm cost/day × complexity (the articles' C_fuse = C × F, per day)",
-                    f"{fu.algorithm_cost_per_day:g} {ctx.currency}/day × {fu.complexity:g}")
+                    f"{fmt(fu.algorithm_cost_per_day, 'g')} {ctx.currency}/day × {fmt(fu.complexity, 'g')}")

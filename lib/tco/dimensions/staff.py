@@ -11,6 +11,8 @@ from ..units import vectorised
 import numpy as np
 
 from ..context import Context, LineItem
+from ..units import fmt, nonzero
+from ..units import scalar_or_array as num
 from ..pricing import per_month_to_per_day, per_year_to_per_day
 
 
@@ -107,9 +109,9 @@ def operations_fte(nodes, nodes_per_engineer, automation_factor=0.0):
 
 def _annual(ctx: Context, annual_cost, rate):
     if annual_cost is not None:
-        return float(annual_cost), f"{annual_cost:,.0f} {ctx.currency}/year"
+        return num(annual_cost), f"{fmt(annual_cost, ',.0f')} {ctx.currency}/year"
     p = ctx.catalog.staff_rate(rate)
-    return ctx.use(p), f"catalog {rate} ({p.value:,.0f} {p.currency}/year, {p.as_of})"
+    return ctx.use(p), f"catalog {rate} ({fmt(p.value, ',.0f')} {p.currency}/year, {p.as_of})"
 
 
 def items(ctx: Context, sizings) -> list[LineItem]:
@@ -121,31 +123,31 @@ def items(ctx: Context, sizings) -> list[LineItem]:
     for role in st.roles:
         annual, note = _annual(ctx, role.annual_cost, role.rate)
         headcount += role.fte
-        out.append(LineItem("staff", f"role: {role.role}", "", float(fte_cost_per_day(role.fte, annual)), role.fte, "FTE",
+        out.append(LineItem("staff", f"role: {role.role}", "", num(fte_cost_per_day(role.fte, annual)), role.fte, "FTE",
                             "FTE × loaded annual cost ÷ 365", note))
     for task in st.tasks:
         rate = task.day_rate if task.day_rate is not None else st.day_rate
-        out.append(LineItem("staff", f"task: {task.task}", "", float(person_days_cost_per_day(task.person_days_per_month, rate)),
+        out.append(LineItem("staff", f"task: {task.task}", "", num(person_days_cost_per_day(task.person_days_per_month, rate)),
                             task.person_days_per_month, "person-days/month", "person-days/month × day rate ÷ (365/12)",
-                            f"{rate:,.0f} {cur}/person-day"))
-    if st.upkeep_person_days_per_model_per_month > 0:
+                            f"{fmt(rate, ',.0f')} {cur}/person-day"))
+    if nonzero(st.upkeep_person_days_per_model_per_month):
         for sz in sizings:
             out.append(LineItem("staff", "model upkeep", sz.name,
-                                float(person_days_cost_per_day(st.upkeep_person_days_per_model_per_month, st.day_rate, auto)),
+                                num(person_days_cost_per_day(st.upkeep_person_days_per_model_per_month, st.day_rate, auto)),
                                 st.upkeep_person_days_per_model_per_month, "person-days/month",
                                 "person-days/model/month × day rate × (1 − automation) ÷ (365/12)",
-                                f"{st.day_rate:,.0f} {cur}/person-day, automation {auto:g}"))
+                                f"{fmt(st.day_rate, ',.0f')} {cur}/person-day, automation {fmt(auto, 'g')}"))
     if st.operations is not None:
-        nodes = sum(float(np.max(sz.instances)) for sz in sizings if sz.deployment != "api")
-        fte = float(operations_fte(nodes, st.operations.nodes_per_engineer, auto))
+        nodes = sum(num(sz.instances) for sz in sizings if sz.deployment != "api")
+        fte = num(operations_fte(nodes, st.operations.nodes_per_engineer, auto))
         annual, note = _annual(ctx, st.operations.annual_cost, st.operations.rate)
         headcount += fte
-        out.append(LineItem("staff", "operations", "", float(fte_cost_per_day(fte, annual)), fte, "FTE",
+        out.append(LineItem("staff", "operations", "", num(fte_cost_per_day(fte, annual)), fte, "FTE",
                             "nodes ÷ nodes per engineer × (1 − automation) × loaded annual cost ÷ 365",
-                            f"{nodes:g} nodes, {st.operations.nodes_per_engineer:g} per engineer; {note}"))
-    if st.training_days_per_person_per_year > 0:
+                            f"{fmt(nodes, 'g')} nodes, {fmt(st.operations.nodes_per_engineer, 'g')} per engineer; {note}"))
+    if nonzero(st.training_days_per_person_per_year):
         days = headcount * st.training_days_per_person_per_year
-        out.append(LineItem("staff", "training", "", float(per_year_to_per_day(days * st.day_rate)), days,
+        out.append(LineItem("staff", "training", "", num(per_year_to_per_day(days * st.day_rate)), days,
                             "person-days/year", "headcount × training days/year × day rate ÷ 365",
-                            f"{headcount:g} FTE × {st.training_days_per_person_per_year:g} days"))
+                            f"{fmt(headcount, 'g')} FTE × {fmt(st.training_days_per_person_per_year, 'g')} days"))
     return out

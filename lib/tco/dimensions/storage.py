@@ -7,6 +7,8 @@ from ..units import vectorised
 import numpy as np
 
 from ..context import Context, LineItem
+from ..units import fmt, nonzero
+from ..units import scalar_or_array as num
 from ..pricing import per_month_to_per_day, stored_cost_per_day
 from ..units import DAYS_PER_YEAR, HOURS_PER_DAY
 
@@ -114,9 +116,9 @@ def transfer_cost_per_day(artifact_gb, deployments_per_month, copies, price_per_
 
 def _tier_price(ctx: Context, tier: str | None, override, unit: str):
     if override is not None:
-        return float(override), f"{override:g} {ctx.currency}/{unit} (scenario)"
+        return num(override), f"{fmt(override, 'g')} {ctx.currency}/{unit} (scenario)"
     p = ctx.catalog.storage_price(tier)
-    return ctx.use(p), f"{tier} ({p.value:g} {p.currency}/{unit}, {p.as_of})"
+    return ctx.use(p), f"{tier} ({fmt(p.value, 'g')} {p.currency}/{unit}, {p.as_of})"
 
 
 def items(ctx: Context, sizings) -> list[LineItem]:
@@ -128,9 +130,9 @@ def items(ctx: Context, sizings) -> list[LineItem]:
         if sz.deployment == "api":  # the provider stores hosted models
             continue
         gb = registry_gb(sz.artifact_gb, st.versions_kept, st.backups, st.regions, st.compression_ratio)
-        out.append(LineItem("storage", "model registry", sz.name, float(stored_cost_per_day(gb, reg_price)), float(gb),
+        out.append(LineItem("storage", "model registry", sz.name, num(stored_cost_per_day(gb, reg_price)), num(gb),
                             "GB held", "artifact GB × versions × (1 + backups) × regions ÷ compression × price/GB-month ÷ (365/12)",
-                            f"{sz.artifact_gb:,.2f} GB artifact; {reg_note}"))
+                            f"{fmt(sz.artifact_gb, ',.2f')} GB artifact; {reg_note}"))
     hosted = [sz for sz in sizings if sz.deployment != "api"]
     if st.serving_disk_tier is not None:
         price, note = _tier_price(ctx, st.serving_disk_tier, None, "GB-month")
@@ -139,28 +141,28 @@ def items(ctx: Context, sizings) -> list[LineItem]:
                 continue
             instances = np.asarray(sz.instance_hours_per_day) / HOURS_PER_DAY  # time-averaged
             gb = instances * sz.artifact_gb / st.compression_ratio
-            out.append(LineItem("storage", "serving disks", sz.name, float(stored_cost_per_day(gb, price)), float(gb),
+            out.append(LineItem("storage", "serving disks", sz.name, num(stored_cost_per_day(gb, price)), num(gb),
                                 "GB held", "instances × artifact GB × disk price/GB-month ÷ (365/12)", note))
     onprem = [sz for sz in hosted if sz.deployment == "on_prem"]
     if onprem:
-        total = sum(float(sz.instances) * sz.artifact_gb / st.compression_ratio for sz in onprem)
+        total = sum(num(sz.instances) * sz.artifact_gb / st.compression_ratio for sz in onprem)
         media = st.on_prem_media
         if media is None:
             cost = ctx.unpriced("on-premises model copies (disks)", "storage.on_prem_media is not given "
                                 "(capacity_gb, price, life_years of the disks)")
             note = "give storage.on_prem_media"
         else:
-            cost = float(media_cost_per_day(total, media.capacity_gb, media.price, media.life_years))
-            note = f"{media.capacity_gb:g} GB media at {media.price:g} {cur}, {media.life_years:g} years"
+            cost = num(media_cost_per_day(total, media.capacity_gb, media.price, media.life_years))
+            note = f"{fmt(media.capacity_gb, 'g')} GB media at {fmt(media.price, 'g')} {cur}, {fmt(media.life_years, 'g')} years"
         out.append(LineItem("storage", "on-premises media", "", cost, total, "GB held",
                             "ceil(total GB ÷ medium capacity) × medium price ÷ (life × 365)", note))
     if st.transfer_tier is not None or st.transfer_price_per_gb is not None:
         price, note = _tier_price(ctx, st.transfer_tier, st.transfer_price_per_gb, "GB")
         for sz in hosted:
-            copies = float(np.max(sz.instances))
+            copies = num(sz.instances)
             gb = sz.artifact_gb * st.deployments_per_month * copies
             out.append(LineItem("storage", "distribution transfer", sz.name,
-                                float(transfer_cost_per_day(sz.artifact_gb, st.deployments_per_month, copies, price)),
-                                float(per_month_to_per_day(gb)), "GB/day",
+                                num(transfer_cost_per_day(sz.artifact_gb, st.deployments_per_month, copies, price)),
+                                num(per_month_to_per_day(gb)), "GB/day",
                                 "artifact GB × deployments/month × instances × price/GB ÷ (365/12)", note))
     return out

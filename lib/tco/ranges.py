@@ -1,0 +1,241 @@
+"""Ranges in scenario files: any numeric input may be a distribution instead of a number.
+
+Three forms are accepted wherever the schema takes a number::
+
+    cache_hit_rate: {low: 0.2, mode: 0.3, high: 0.45}     # triangular; point value: the mode
+    price_per_hour: {low: 2.0, high: 3.0}                 # uniform; point value: the midpoint
+    requests_per_day: {p5: 2.0e+7, p95: 6.0e+7, dist: lognormal}   # point value: the median
+
+Everything that is not a Monte Carlo run (the report, the chapters, the explorer) uses the point
+value, so a scenario without ranges, or with ranges, costs the same there. :func:`extract` takes
+the ranges out of a mapping read from YAML before the schema validates it, and records each under
+the path of its field (``models[0].serving.price_per_hour``), the same notation error messages
+use. :mod:`tco.uncertainty` samples them.
+"""
+
+from __future__ import annotations
+
+import math
+import typing
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+#: z-score of the 95th percentile of a standard normal distribution
+Z95 = 1.6448536269514722
+FORMS = ("{low, high} (uniform)", "{low, mode, high} (triangular)", "{p5, p95, dist: lognormal}")
+DISTS = ("uniform", "triangular", "lognormal")
+KEYS = {"low", "mode", "high", "p5", "p95", "dist"}
+
+
+@dataclass(frozen=True)
+class Range:
+    """One uncertain input: its distribution, parameters and the point value used elsewhere.
+
+    ``integer`` inputs (counts) are rounded after sampling; ``lower`` / ``upper`` are the
+    schema's bounds for the field, which lognormal samples are clipped to.
+    """
+
+    path: str
+    dist: str
+    low: float = math.nan
+    mode: float = math.nan
+    high: float = math.nan
+    p5: float = math.nan
+    p95: float = math.nan
+    integer: bool = False
+    lower: float = -math.inf
+    upper: float = math.inf
+
+    @property
+    def point(self) -> float:
+        """The value used when the input is not sampled: mode, midpoint or median."""
+        value = {"triangular": self.mode, "uniform": (self.low + self.high) / 2.0,
+                 "lognormal": math.sqrt(self.p5 * self.p95)}[self.dist]
+        return float(round(value)) if self.integer else float(value)
+
+    @property
+    def ends(self) -> tuple[float, float]:
+        """The low and high ends shown in a tornado chart (p5 and p95 for a lognormal range)."""
+        low, high = (self.p5, self.p95) if self.dist == "lognormal" else (self.low, self.high)
+        return (float(round(low)), float(round(high))) if self.integer else (float(low), float(high))
+
+    def ppf(self, q):
+        """Values at quantiles ``q`` in [0, 1] (inverse distribution function), vectorised.
+
+        >>> Range("x", "triangular", low=0.0, mode=0.0, high=1.0).ppf([0.0, 0.75, 1.0])
+        array([0. , 0.5, 1. ])
+        >>> round(float(Range("x", "lognormal", p5=1.0, p95=100.0).ppf(0.95)), 9)
+        100.0
+        """
+        q = np.clip(np.asarray(q, dtype=float), 0.0, 1.0)
+        if self.dist == "uniform":
+            x = self.low + q * (self.high - self.low)
+        elif self.dist == "triangular":
+            a, c, b = self.low, self.mode, self.high
+            cut = (c - a) / (b - a)
+            x = np.where(q < cut, a + np.sqrt(q * (b - a) * (c - a)), b - np.sqrt((1.0 - q) * (b - a) * (b - c)))
+        else:
+            from scipy.special import ndtri
+
+            mu = 0.5 * (math.log(self.p5) + math.log(self.p95))
+            sigma = (math.log(self.p95) - math.log(self.p5)) / (2.0 * Z95)
+            with np.errstate(over="ignore"):
+                x = np.exp(mu + sigma * ndtri(q))
+            x = np.clip(x, self.lower, self.upper)
+        return np.rint(x) if self.integer else x
+
+    def describe(self) -> str:
+        """The range as written, for tables: e.g. 'triangular 0.2 / 0.3 / 0.45'."""
+        if self.dist == "lognormal":
+            return f"lognormal, p5 {self.p5:,.6g} / p95 {self.p95:,.6g}"
+        if self.dist == "triangular":
+            return f"triangular {self.low:,.6g} / {self.mode:,.6g} / {self.high:,.6g}"
+        return f"uniform {self.low:,.6g} to {self.high:,.6g}"
+
+
+def is_range(value: Any) -> bool:
+    """Whether a value read from YAML is written as a range (a mapping of range keys)."""
+    return isinstance(value, dict) and bool(value) and set(value) <= KEYS and bool(set(value) & {"low", "p5"})
+
+
+def _number(value) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise ValueError
+    return float(value)
+
+
+def parse(path: str, spec: dict) -> Range:
+    """Check one range written in a scenario; raises ValueError with a readable message."""
+    keys = set(spec)
+    dist = spec.get("dist")
+    if dist is not None and dist not in DISTS:
+        raise ValueError(f"range dist '{dist}' is not one of {', '.join(DISTS)}")
+    try:
+        values = {k: _number(spec[k]) for k in keys - {"dist"}}
+    except ValueError:
+        bad = {k: spec[k] for k in keys - {"dist"}}
+        raise ValueError(f"range values must be finite numbers, got {bad}") from None
+    if keys - {"dist"} == {"low", "high"} and dist in (None, "uniform"):
+        r = Range(path, "uniform", low=values["low"], high=values["high"])
+        if not r.low < r.high:
+            raise ValueError(f"range low ({r.low:g}) must be below high ({r.high:g})")
+    elif keys - {"dist"} == {"low", "mode", "high"} and dist in (None, "triangular"):
+        r = Range(path, "triangular", low=values["low"], mode=values["mode"], high=values["high"])
+        if not (r.low <= r.mode <= r.high and r.low < r.high):
+            raise ValueError(f"range needs low <= mode <= high and low < high, got {r.low:g} / {r.mode:g} / {r.high:g}")
+    elif keys - {"dist"} == {"p5", "p95"} and dist == "lognormal":
+        r = Range(path, "lognormal", p5=values["p5"], p95=values["p95"])
+        if not 0 < r.p5 < r.p95:
+            raise ValueError(f"lognormal range needs 0 < p5 < p95, got p5 {r.p5:g}, p95 {r.p95:g}")
+    else:
+        raise ValueError(f"a range is one of {'; '.join(FORMS)}; got keys {', '.join(sorted(keys))}")
+    return r
+
+
+def _join(path: str, key) -> str:
+    return f"{path}[{key}]" if isinstance(key, int) else (f"{path}.{key}" if path else str(key))
+
+
+def extract(data: Any) -> tuple[Any, dict[str, Range], list[tuple[str, str]]]:
+    """Split a mapping read from YAML into point values and ranges.
+
+    Returns the mapping with every range replaced by its point value, the ranges by field path,
+    and the problems found (``(path, message)``) in ranges that are not well formed.
+
+    >>> point, ranges, problems = extract({"traffic": {"requests_per_day": {"low": 1, "high": 3}}})
+    >>> point, list(ranges), problems
+    ({'traffic': {'requests_per_day': 2.0}}, ['traffic.requests_per_day'], [])
+    """
+    ranges: dict[str, Range] = {}
+    problems: list[tuple[str, str]] = []
+
+    def walk(value, path):
+        if is_range(value):
+            try:
+                r = _with_field_facts(parse(path, value))
+            except ValueError as exc:
+                problems.append((path, str(exc)))
+                return value
+            ranges[path] = r
+            return r.point
+        if isinstance(value, dict):
+            return {k: walk(v, _join(path, k)) for k, v in value.items()}
+        if isinstance(value, list):
+            return [walk(v, _join(path, i)) for i, v in enumerate(value)]
+        return value
+
+    return walk(data, ""), ranges, problems
+
+
+def substitute(data: Any, values: dict[str, Any]) -> Any:
+    """A copy of a mapping with the values at the given field paths replaced."""
+
+    def walk(value, path):
+        if path in values:
+            return values[path]
+        if isinstance(value, dict):
+            return {k: walk(v, _join(path, k)) for k, v in value.items()}
+        if isinstance(value, list):
+            return [walk(v, _join(path, i)) for i, v in enumerate(value)]
+        return value
+
+    return walk(data, "")
+
+
+# --- what the schema says of a field: integer or not, and its bounds ---------------------------
+def _tokens(path: str) -> list:
+    out: list = []
+    for part in path.replace("]", "").split("."):
+        name, *indices = part.split("[")
+        if name:
+            out.append(name)
+        out += [int(i) for i in indices]
+    return out
+
+
+def _unwrap(annotation):
+    """The model class, list or leaf type inside Optional/Union/Annotated."""
+    origin = typing.get_origin(annotation)
+    if origin is typing.Annotated:
+        return _unwrap(typing.get_args(annotation)[0])
+    if origin is typing.Union or str(origin) == "types.UnionType":
+        options = [a for a in typing.get_args(annotation) if a is not type(None)
+                   and typing.get_origin(a) is not typing.Literal]
+        return _unwrap(options[0]) if options else annotation
+    return annotation
+
+
+def _field_facts(path: str) -> tuple[bool, float, float]:
+    """(integer, lower, upper) for a scenario field path; (False, -inf, inf) when unknown."""
+    from pydantic import BaseModel
+
+    from .scenario import Scenario
+
+    current: Any = Scenario
+    metadata: list = []
+    leaf: Any = None
+    for token in _tokens(path):
+        current = _unwrap(current)
+        if isinstance(token, int):
+            if typing.get_origin(current) is not list:
+                return False, -math.inf, math.inf
+            current = typing.get_args(current)[0]
+            leaf = current
+            continue
+        if not (isinstance(current, type) and issubclass(current, BaseModel)) or token not in current.model_fields:
+            return False, -math.inf, math.inf
+        info = current.model_fields[token]
+        current, leaf, metadata = info.annotation, info.annotation, list(info.metadata)
+    base = _unwrap(leaf)
+    lower, upper = -math.inf, math.inf
+    for m in metadata:
+        lower = max(lower, float(getattr(m, "ge", getattr(m, "gt", -math.inf))))
+        upper = min(upper, float(getattr(m, "le", getattr(m, "lt", math.inf))))
+    return base is int, lower, upper
+
+
+def _with_field_facts(r: Range) -> Range:
+    integer, lower, upper = _field_facts(r.path)
+    return Range(r.path, r.dist, r.low, r.mode, r.high, r.p5, r.p95, integer, lower, upper)

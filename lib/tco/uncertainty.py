@@ -1,0 +1,270 @@
+"""Uncertainty and sensitivity: ranges in, cost distributions and the inputs that drive them out.
+
+A scenario's inputs written as ranges (:mod:`tco.ranges`) are sampled together, and all samples
+are costed in one pass: the inputs become arrays of ``n`` values and flow through the same
+vectorised engine (:func:`tco.engine.cost`) as a single scenario, so every line item comes out as
+``n`` samples. No Python loop runs over the samples.
+
+- :func:`monte_carlo`: Latin hypercube samples (seeded, reproducible), P5 / P50 / P95 of the total,
+  each dimension and the cost per 1,000 requests.
+- :func:`tornado`: one input at a time at the low and the high end of its range, the others at
+  their point values.
+- :func:`sobol`: Sobol first-order and total indices of the daily total (SALib, Saltelli sampling):
+  the share of the total's variance each input explains alone and with its interactions.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from .catalog import Catalog, load_catalog
+from .context import Context
+from .dimensions import DIMENSIONS
+from .units import DAYS_PER_MONTH, DAYS_PER_YEAR
+
+DEFAULT_SAMPLES = 10_000
+DEFAULT_SEED = 2026
+SOBOL_BASE_SAMPLES = 1024  # Saltelli base sample N (a power of 2); N x (inputs + 2) costings
+PERCENTILES = (5, 50, 95)
+
+
+# --- placing arrays of samples in a scenario ---------------------------------------------------
+def _tokens(path: str) -> list:
+    from .ranges import _tokens as tokens
+
+    return tokens(path)
+
+
+def _set(obj, tokens: list, value):
+    """A copy of ``obj`` (a pydantic model or a list) with ``value`` at ``tokens``, copied along the path."""
+    head, rest = tokens[0], tokens[1:]
+    if isinstance(head, int):
+        out = list(obj)
+        out[head] = _set(obj[head], rest, value) if rest else value
+        return out
+    child = getattr(obj, head)
+    return obj.model_copy(update={head: _set(child, rest, value) if rest else value})
+
+
+def with_values(scenario, values: dict[str, np.ndarray]):
+    """The scenario with the inputs at the given field paths replaced by arrays of samples.
+
+    The copy is not validated again (the ends of every range were, when the file was read), so
+    it may hold arrays where the schema holds numbers; :func:`tco.engine.cost` broadcasts them.
+    """
+    out = scenario
+    for path, value in values.items():
+        out = _set(out, _tokens(path), value)
+    return out
+
+
+@dataclass
+class Costs:
+    """Costs of ``n`` samples: the daily total, each dimension and the cost per 1,000 requests."""
+
+    n: int
+    per_day: np.ndarray
+    by_dimension: dict[str, np.ndarray]
+    per_1k_requests: np.ndarray
+    unpriced: list[str] = field(default_factory=list)
+
+
+def costs(scenario, values: dict[str, np.ndarray], catalog: Catalog | None = None) -> Costs:
+    """Cost every sample at once: ``values`` maps field paths to arrays of the same length ``n``.
+
+    Unpriced items (NaN) are left out of the totals, as in the report, and listed in ``unpriced``.
+    """
+    from .engine import cost
+
+    catalog = catalog or load_catalog()
+    n = len(next(iter(values.values()))) if values else 1
+    sampled = with_values(scenario, values)
+    _, _, items = cost(sampled, Context(sampled, catalog))
+    by_dimension = {d: np.zeros(n) for d in DIMENSIONS}
+    unpriced = []
+    for it in items:
+        if it.priced:
+            by_dimension[it.dimension] = by_dimension[it.dimension] + np.broadcast_to(it.cost_per_day, (n,))
+        else:
+            unpriced.append(f"{it.dimension}: {it.item}" + (f" [{it.model}]" if it.model else ""))
+    per_day = sum(by_dimension.values())
+    requests = np.broadcast_to(np.asarray(sampled.traffic.requests_per_day, dtype=float), (n,))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        per_1k = np.where(requests > 0, per_day / requests * 1000.0, np.nan)
+    return Costs(n, per_day, by_dimension, per_1k, unpriced)
+
+
+# --- sampling -------------------------------------------------------------------------------------
+def draw(scenario, samples: int = DEFAULT_SAMPLES, seed: int = DEFAULT_SEED) -> dict[str, np.ndarray]:
+    """Latin hypercube samples of every ranged input: field path -> array of ``samples`` values.
+
+    >>> from tco import load_scenario
+    >>> from tco.scenario import repo_path
+    >>> s = load_scenario(repo_path("data/scenarios/paper-example.yaml"))
+    >>> draw(s, 4)  # no ranges, nothing to sample
+    {}
+    """
+    from scipy.stats import qmc
+
+    ranges = scenario.ranges
+    if not ranges:
+        return {}
+    u = qmc.LatinHypercube(d=len(ranges), seed=seed).random(samples)
+    return {path: r.ppf(u[:, j]) for j, (path, r) in enumerate(ranges.items())}
+
+
+def label(scenario, path: str) -> str:
+    """A readable name for a field path: ``models[2].serving.price_per_hour`` -> ``llm-reranker-8b:
+    serving.price_per_hour``."""
+    match = re.match(r"models\[(\d+)\]\.(.*)", path)
+    if match and int(match.group(1)) < len(scenario.models):
+        return f"{scenario.models[int(match.group(1))].name}: {match.group(2)}"
+    return path
+
+
+@dataclass
+class MonteCarlo:
+    """The result of :func:`monte_carlo`: the samples drawn, their costs and the point estimate."""
+
+    scenario: object
+    samples: int
+    seed: int
+    inputs: dict[str, np.ndarray]
+    costs: Costs
+    point_per_day: float
+    point_by_dimension: dict[str, float]
+    point_per_1k_requests: float
+
+    def percentiles(self) -> pd.DataFrame:
+        """P5 / P50 / P95 (and mean, point estimate) of the total per day, month and year, of each
+        dimension per day, and of the cost per 1,000 requests."""
+        c = self.costs
+        rows = [("total per day", c.per_day, self.point_per_day),
+                ("total per month", c.per_day * DAYS_PER_MONTH, self.point_per_day * DAYS_PER_MONTH),
+                ("total per year", c.per_day * DAYS_PER_YEAR, self.point_per_day * DAYS_PER_YEAR)]
+        rows += [(f"{d} per day", c.by_dimension[d], self.point_by_dimension[d]) for d in DIMENSIONS]
+        rows.append(("per 1,000 requests", c.per_1k_requests, self.point_per_1k_requests))
+        out = []
+        for name, values, point in rows:
+            p = np.percentile(np.broadcast_to(values, (c.n,)), PERCENTILES)
+            out.append({"figure": name, "P5": p[0], "P50": p[1], "P95": p[2], "mean": float(np.mean(values)),
+                        "point estimate": point})
+        return pd.DataFrame(out).set_index("figure")
+
+    def to_dict(self) -> dict:
+        table = self.percentiles()
+        return {"samples": self.samples, "seed": self.seed, "inputs": list(self.inputs),
+                "percentiles": {k: {c: float(v) for c, v in row.items()} for k, row in table.iterrows()}}
+
+    def to_text(self) -> str:
+        cur = self.scenario.currency
+        table = self.percentiles()
+        lines = [f"Monte Carlo: {self.samples:,} samples (seed {self.seed}) of {len(self.inputs)} uncertain "
+                 f"input(s); money in {cur}",
+                 f"  {'figure':24} {'P5':>16} {'P50':>16} {'P95':>16} {'point estimate':>16}"]
+        for name, row in table.iterrows():
+            digits = 4 if name == "per 1,000 requests" else 2
+            lines.append(f"  {name:24} " + " ".join(f"{row[c]:16,.{digits}f}" for c in
+                                                    ("P5", "P50", "P95", "point estimate")))
+        if self.costs.unpriced:
+            lines.append(f"  left out of the totals (unpriced): {', '.join(dict.fromkeys(self.costs.unpriced))}")
+        return "\n".join(lines)
+
+
+def monte_carlo(scenario, samples: int = DEFAULT_SAMPLES, seed: int = DEFAULT_SEED,
+                catalog: Catalog | None = None) -> MonteCarlo:
+    """Sample every ranged input together and cost all samples in one vectorised pass.
+
+    A scenario without ranges gives ``samples`` identical costs (zero spread).
+
+    >>> from tco import load_scenario
+    >>> from tco.scenario import repo_path
+    >>> mc = monte_carlo(load_scenario(repo_path("data/scenarios/paper-example.yaml")), samples=100)
+    >>> p = mc.percentiles().loc["total per day"]
+    >>> bool(p["P5"] == p["P50"] == p["P95"] == p["point estimate"])
+    True
+    """
+    if samples < 1:
+        raise ValueError(f"samples must be at least 1, got {samples}")
+    catalog = catalog or load_catalog()
+    inputs = draw(scenario, samples, seed)
+    result = costs(scenario, inputs, catalog)
+    if not inputs:  # nothing uncertain: one costing stands for every sample
+        result = Costs(samples, np.full(samples, result.per_day[0]),
+                       {d: np.full(samples, v[0]) for d, v in result.by_dimension.items()},
+                       np.full(samples, result.per_1k_requests[0]), result.unpriced)
+    point = costs(scenario, {}, catalog)
+    return MonteCarlo(scenario, samples, seed, inputs, result, float(point.per_day[0]),
+                      {d: float(v[0]) for d, v in point.by_dimension.items()}, float(point.per_1k_requests[0]))
+
+
+# --- sensitivity ----------------------------------------------------------------------------------
+def tornado(scenario, catalog: Catalog | None = None) -> pd.DataFrame:
+    """One input at a time at each end of its range (others at their point values): the daily total
+    at the low and the high end, and the swing between them, largest first. One vectorised pass."""
+    ranges = scenario.ranges
+    columns = ["input", "range", "low", "high", "total at low", "total at high", "swing"]
+    if not ranges:
+        return pd.DataFrame(columns=columns)
+    d = len(ranges)
+    values = {p: np.full(2 * d, r.point) for p, r in ranges.items()}
+    for j, (p, r) in enumerate(ranges.items()):
+        values[p][2 * j], values[p][2 * j + 1] = r.ends
+    total = costs(scenario, values, catalog).per_day
+    rows = [{"input": label(scenario, p), "range": r.describe(), "low": r.ends[0], "high": r.ends[1],
+             "total at low": float(total[2 * j]), "total at high": float(total[2 * j + 1]),
+             "swing": float(abs(total[2 * j + 1] - total[2 * j]))} for j, (p, r) in enumerate(ranges.items())]
+    return pd.DataFrame(rows, columns=columns).sort_values("swing", ascending=False, kind="stable") \
+        .reset_index(drop=True)
+
+
+def sobol(scenario, base_samples: int = SOBOL_BASE_SAMPLES, seed: int = DEFAULT_SEED,
+          catalog: Catalog | None = None) -> pd.DataFrame:
+    """Sobol first-order (S1) and total (ST) indices of the daily total, with 95% confidence
+    half-widths, largest ST first (SALib: Saltelli sampling and Sobol analysis).
+
+    S1 is the share of the total's variance an input explains alone; ST adds its interactions
+    with the others. An input with ST near 0 can be fixed at its point value.
+    """
+    from SALib.analyze import sobol as sobol_analyze
+    from SALib.sample import sobol as sobol_sample
+
+    ranges = scenario.ranges
+    columns = ["input", "S1", "S1 conf", "ST", "ST conf"]
+    if not ranges:
+        return pd.DataFrame(columns=columns)
+    paths = list(ranges)
+    problem = {"num_vars": len(paths), "names": paths, "bounds": [[0.0, 1.0]] * len(paths)}
+    u = sobol_sample.sample(problem, base_samples, calc_second_order=False, scramble=True, seed=seed)
+    values = {p: ranges[p].ppf(u[:, j]) for j, p in enumerate(paths)}
+    y = costs(scenario, values, catalog).per_day
+    if np.ptp(y) == 0:  # the total does not move: nothing to apportion
+        return pd.DataFrame([{"input": label(scenario, p), "S1": 0.0, "S1 conf": 0.0, "ST": 0.0, "ST conf": 0.0}
+                             for p in paths], columns=columns)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        res = sobol_analyze.analyze(problem, y, calc_second_order=False, print_to_console=False, seed=seed)
+    frame = pd.DataFrame({"input": [label(scenario, p) for p in paths], "S1": res["S1"], "S1 conf": res["S1_conf"],
+                          "ST": res["ST"], "ST conf": res["ST_conf"]})
+    return frame.sort_values("ST", ascending=False, kind="stable").reset_index(drop=True)
+
+
+def drivers_sentence(mc: MonteCarlo, sobol_table: pd.DataFrame, currency: str = "") -> str:
+    """One paragraph for a manager: the likely range of the cost and the assumptions to refine first."""
+    p = mc.percentiles().loc["total per day"]
+    cur = f" {currency}" if currency else ""
+    text = (f"The daily cost is likely between {p['P5']:,.0f} and {p['P95']:,.0f}{cur} (P5-P95; median "
+            f"{p['P50']:,.0f}, point estimate {p['point estimate']:,.0f}).")
+    if sobol_table.empty or not np.isfinite(sobol_table["ST"]).any() or sobol_table["ST"].max() <= 0:
+        return text + " No uncertain input moves it."
+    top = sobol_table[sobol_table["ST"] >= 0.05].head(3)
+    if top.empty:
+        top = sobol_table.head(1)
+    named = [f"{r.input} ({r.ST:.0%} of the variance)" for r in top.itertuples()]
+    listed = named[0] if len(named) == 1 else ", ".join(named[:-1]) + " and " + named[-1]
+    rest = sobol_table["ST"].iloc[len(top):]
+    tail = (f" The other {len(rest)} input(s) explain at most {rest.max():.0%} each." if len(rest) else "")
+    return text + f" Refine first: {listed}." + tail
