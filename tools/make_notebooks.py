@@ -189,10 +189,12 @@ def summary_notebook() -> nbformat.NotebookNode:
         md("# Summary / 总结\n\nWhat the scenario costs per day, month, year and per 1,000 requests, where the money "
            "goes, and what to check first. The chapters give each dimension in detail.\n\nRun it for any "
            "scenario: `papermill notebooks/06-summary.ipynb out.ipynb -p scenario data/scenarios/NAME.yaml`."),
-        code(PARAMETERS, ["parameters"]),
-        code('TITLE = "Summary / 总结"\n' + OPEN),
-        md("### Totals / 总成本"),
-        code("ch.totals_table(report)"),
+        code(PARAMETERS + '\nsamples: int = 10000  # Monte Carlo samples of the inputs written as ranges\n'
+             'seed: int = 2026  # random seed of the samples (same seed, same figures)', ["parameters"]),
+        code('TITLE = "Summary / 总结"\n' + OPEN + "\nuncertain = ch.uncertainty(chapter, samples, seed)  # None without ranges"),
+        md("### Totals / 总成本\n\nWith ranges in the scenario, the P5 / P50 / P95 rows give the likely range "
+           "(section *Uncertainty* below); the point estimate uses the mode, midpoint or median of each range."),
+        code("ch.totals_table(report, uncertain)"),
         md("### By dimension / 按维度"),
         code("ch.dimension_overview(report)"),
         code("ch.show(plots.waterfall(report))"),
@@ -206,10 +208,33 @@ def summary_notebook() -> nbformat.NotebookNode:
              'model alone ({ch.money(report.first_model_alone_per_day, report.currency)} per day)."))\n'
              'if len(report.alternatives):\n'
              '    display(ch.break_even_table(report))'),
+        md("### Uncertainty / 不确定性\n\n"
+           "Inputs written as ranges (`{low, mode, high}`, `{low, high}`, `{p5, p95, dist: lognormal}`) are sampled "
+           "together (Latin hypercube, seeded) and all samples are costed at once through the same formulas. "
+           "The histogram shows the likely range of the daily total; the tornado moves one input at a time "
+           "between the ends of its range; the Sobol indices apportion the variance of the total among the "
+           "inputs: first order (S1) alone, total (ST) with its interactions. Refine the inputs with the "
+           "largest ST first; an input with ST near 0 can stay a point value."),
+        code("if uncertain is None:\n"
+             "    display(Markdown('This scenario gives every input as a single number, so it has no spread. Write an '\n"
+             "                     'uncertain input as a range (for example `cache_hit_rate: {low: 0.2, mode: 0.3, '\n"
+             "                     'high: 0.45}`) to see its likely range and the assumptions that matter.'))\n"
+             "else:\n"
+             "    display(Markdown(f'**{ch._md(uncertain.sentence)}**'))\n"
+             "    display(ch.ranges_table(chapter.scenario))\n"
+             "    display(ch.percentiles_table(uncertain, report.currency))\n"
+             "    ch.show(plots.cost_distribution(uncertain.mc, report.currency))"),
+        code("if uncertain is not None:\n"
+             "    ch.show(plots.tornado(uncertain.tornado, uncertain.mc.point_per_day, report.currency))\n"
+             "    if uncertain.sobol.attrs.get('note'):\n"
+             "        display(Markdown(uncertain.sobol.attrs['note']))\n"
+             "    else:\n"
+             "        display(uncertain.sobol.round(3))\n"
+             "        ch.show(plots.sobol_bars(uncertain.sobol))"),
         md("### Top warnings / 主要警示"),
         code("display(Markdown(ch.warnings_markdown(report, limit=5)))"),
         md("### Chapters / 章节"),
-        code('if results_path:\n    ch.write_results(ch.results(report, "06-summary"), results_path)\n'
+        code('if results_path:\n    ch.write_results(ch.results(report, "06-summary", uncertain=uncertain), results_path)\n'
              'display(Markdown(ch.chapter_links("summary")))'),
     ]
     return notebook(cells)

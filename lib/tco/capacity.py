@@ -232,7 +232,7 @@ def replicas_for_load(arrival_rate, replica_throughput, utilization_target):
 
 
 @vectorised
-def replicas_for_slo(arrival_rate, service_time, slots, latency_slo, percentile, at_least=0.0):
+def replicas_for_slo(arrival_rate, service_time, slots, latency_slo, percentile, at_least=0.0, known=np.inf):
     r"""Fewest replicas whose latency at ``percentile`` stays within ``latency_slo``.
 
     Parameters
@@ -250,6 +250,9 @@ def replicas_for_slo(arrival_rate, service_time, slots, latency_slo, percentile,
     at_least : array_like, default 0
         Replicas the fleet has anyway (e.g. for load); the search starts there, so the result is
         the fewest r at or above it. [replicas]
+    known : array_like, default inf
+        A replica count known to meet the SLO (e.g. the count at a higher arrival rate: the
+        latency only grows with the load); it bounds the search from above. [replicas]
 
     Returns
     -------
@@ -272,17 +275,26 @@ def replicas_for_slo(arrival_rate, service_time, slots, latency_slo, percentile,
     >>> replicas_for_slo(20.0, 0.05, 1, 0.1, 0.99)
     4.0
     """
-    lam, s, k, slo, p, floor = np.broadcast_arrays(*(np.asarray(x, dtype=float) for x in (
-        arrival_rate, service_time, slots, latency_slo, percentile, at_least)))
+    lam, s, k, slo, p, floor, known = np.broadcast_arrays(*(np.asarray(x, dtype=float) for x in (
+        arrival_rate, service_time, slots, latency_slo, percentile, at_least, known)))
     if np.any(s >= slo):
         raise ValueError("service time is not below the latency SLO")
     shape = lam.shape
-    lam, s, k, p, floor = (x.ravel() for x in (lam, s, k, p, floor))
+    lam, s, k, p, floor, known = (x.ravel() for x in (lam, s, k, p, floor, known))
     target = 1.0 - p
     wait = slo.ravel() - s
 
+    log_target = np.log(np.maximum(target, 1e-300))
+
     def fails(i, r):  # only the elements ``i`` still undecided are evaluated
-        return wait_exceeds_probability(r, k[i], s[i], lam[i], wait[i]) > target[i]
+        ki, si, li, wi = k[i], s[i], lam[i], wait[i]
+        # C(c, A) <= 1, so where the exponential tail alone meets the target the SLO holds: Erlang C
+        # (the costly part) is needed only for the others
+        out = -np.maximum(r * ki / si - li, 0.0) * wi > log_target[i]
+        j = np.flatnonzero(out)
+        if j.size:
+            out[j] = wait_exceeds_probability(r[j], ki[j], si[j], li[j], wi[j]) > target[i[j]]
+        return out
 
     # Every r at or below the stability bound A / slots fails; search upwards from there (or from
     # at_least) with growing steps (the SLO rarely needs much beyond stability), then bisect the
@@ -290,7 +302,14 @@ def replicas_for_slo(arrival_rate, service_time, slots, latency_slo, percentile,
     lo = np.maximum(np.floor(lam * s / k), np.ceil(floor) - 1.0)
     step = np.ones_like(lam)
     hi = lo + step
-    i = np.arange(lam.size)
+    i = np.flatnonzero(hi < known)  # at or above a count known to pass, hi passes too
+    i = i[fails(i, hi[i])]
+    lo[i] = hi[i]
+    bounded = i[np.isfinite(known[i])]  # failed, with a passing count above: bisect up to it
+    hi[bounded] = known[bounded]
+    i = i[~np.isfinite(known[i])]
+    step[i] *= 2.0
+    hi[i] = lo[i] + step[i]
     for _ in range(80):
         if not i.size:
             break

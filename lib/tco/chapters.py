@@ -144,13 +144,64 @@ def _md(text: str) -> str:
     return html.escape(str(text)).replace("*", "\\*").replace("_", "\\_").replace("`", "\\`")
 
 
-def totals_table(report: CostReport) -> pd.DataFrame:
+def totals_table(report: CostReport, uncertain: "Uncertainty | None" = None) -> pd.DataFrame:
+    """Totals per day, month, year and 1,000 requests; with P5 / P50 / P95 rows when the scenario's
+    ranges were sampled (:func:`uncertainty`)."""
     t = report.totals
     cur = report.currency
-    return pd.DataFrame({
+    table = pd.DataFrame({
         "per day": [money(t["per_day"], cur)], "per month": [money(t["per_month"], cur, 0)],
         "per year": [money(t["per_year"], cur, 0)], "per 1,000 requests": [money(t["per_1k_requests"], cur, 4)],
-    }, index=["total"])
+    }, index=["total" if uncertain is None else "total (point estimate)"])
+    if uncertain is not None:
+        p = uncertain.mc.percentiles()
+        for q in ("P5", "P50", "P95"):
+            table.loc[q] = [money(p.loc["total per day", q], cur), money(p.loc["total per month", q], cur, 0),
+                            money(p.loc["total per year", q], cur, 0), money(p.loc["per 1,000 requests", q], cur, 4)]
+    return table
+
+
+@dataclass
+class Uncertainty:
+    """What the summary shows of a scenario's ranges: Monte Carlo, tornado, Sobol and one sentence."""
+
+    mc: object
+    tornado: pd.DataFrame
+    sobol: pd.DataFrame
+    sentence: str
+
+
+def uncertainty(chapter: Chapter, samples: int | None = None, seed: int | None = None) -> Uncertainty | None:
+    """Sample the scenario's ranges (None when it has none): percentiles, tornado, Sobol indices."""
+    from . import uncertainty as unc
+
+    sc = chapter.scenario
+    if not sc.ranges:
+        return None
+    samples = unc.DEFAULT_SAMPLES if samples is None else samples
+    seed = unc.DEFAULT_SEED if seed is None else seed
+    mc = unc.monte_carlo(sc, samples, seed)
+    tornado = unc.tornado(sc)
+    sobol = unc.sobol(sc, seed=seed)
+    return Uncertainty(mc, tornado, sobol, unc.drivers_sentence(mc, sobol, tornado, sc.currency))
+
+
+def percentiles_table(u: Uncertainty, currency: str) -> pd.DataFrame:
+    """The Monte Carlo percentiles, formatted for reading."""
+    table = u.mc.percentiles()
+    out = pd.DataFrame(index=table.index)
+    for column in ("P5", "P50", "P95", "point estimate"):
+        out[column] = [money(v, currency, 4 if name == "per 1,000 requests" else 2)
+                       for name, v in table[column].items()]
+    return out
+
+
+def ranges_table(scenario: Scenario) -> pd.DataFrame:
+    """The inputs written as ranges: where, which distribution, and the point value used elsewhere."""
+    from .uncertainty import label
+
+    return pd.DataFrame([{"input": label(scenario, p), "range": r.describe(), "point value": f"{r.point:,.6g}"}
+                         for p, r in scenario.ranges.items()])
 
 
 def items_table(report: CostReport, dimension: str) -> pd.DataFrame:
@@ -219,6 +270,14 @@ def inputs_table(scenario: Scenario, dimension: str) -> pd.DataFrame:
                 _flatten(m, f"models[{i}]", None, out)
         else:
             _flatten(value, section, Scenario.model_fields[section], out)
+    for row in out:  # an input written as a range shows the range beside the point value used here
+        r = scenario.ranges.get(row["input"])
+        if r is not None:
+            row["value"] = f"{row['value']} (point value of the range: {r.describe()})"
+        inner = [f"{p[len(row['input']):]} {r.describe()}" for p, r in scenario.ranges.items()
+                 if p.startswith(row["input"] + "[")]
+        if inner:
+            row["value"] = f"{row['value']} (point values of the ranges: {'; '.join(inner)})"
     return pd.DataFrame(out, columns=["input", "value", "meaning [unit]"])
 
 
@@ -625,11 +684,16 @@ def strategy_comparison(chapter: Chapter) -> pd.DataFrame:
 # ------------------------------------------------------------------------------------------
 # Results JSON (what each chapter records) and the summary
 # ------------------------------------------------------------------------------------------
-def results(report: CostReport, chapter: str, dimension: str | None = None) -> dict:
+def results(report: CostReport, chapter: str, dimension: str | None = None,
+            uncertain: Uncertainty | None = None) -> dict:
     """The figures a chapter shows, as plain data (checked against ``evaluate`` by the tests)."""
     out = {"chapter": chapter, "scenario": report.name, "currency": report.currency, "as_of": report.as_of,
            "tco_version": __version__, "totals": report.totals}
     if dimension is None:
+        if uncertain is not None:
+            out["uncertainty"] = uncertain.mc.to_dict()
+            out["uncertainty"]["sobol_ST"] = {r.input: (None if not np.isfinite(r.ST) else float(r.ST))
+                                              for r in uncertain.sobol.itertuples()}
         out["by_dimension"] = report.by_dimension().to_dict()
         out["by_model"] = report.by_model().to_dict()
         out["warnings"] = list(report.warnings)

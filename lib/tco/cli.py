@@ -25,10 +25,29 @@ def _evaluate(args) -> int:
 
     scenario = load_scenario(args.file)
     report = evaluate(scenario)
+    mc = None
+    if args.samples is not None:
+        from .uncertainty import monte_carlo
+
+        if args.samples < 1:
+            print(f"--samples must be a whole number of at least 1, got {args.samples}", file=sys.stderr)
+            return EXIT_INVALID
+        mc = monte_carlo(scenario, args.samples, args.seed)
     if args.json:
-        print(report.to_json())
+        if mc is None:
+            print(report.to_json())
+        else:
+            data = json.loads(report.to_json())
+            data["uncertainty"] = mc.to_dict()
+            print(json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False))
     else:
         print(report.to_text())
+        if mc is not None:
+            print()
+            print(mc.to_text())
+            if not scenario.ranges:
+                print("  (the scenario has no ranges, so every sample costs the same: write an uncertain input as "
+                      "{low, mode, high}, {low, high} or {p5, p95, dist: lognormal}; README, 'Uncertainty')")
     return 0
 
 
@@ -139,6 +158,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("evaluate", help="cost one scenario: a terminal table, or --json")
     p.add_argument("file", help="scenario YAML file")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
+    p.add_argument("--samples", type=int, metavar="N",
+                   help="also sample the inputs written as ranges N times (Monte Carlo): P5 / P50 / P95")
+    p.add_argument("--seed", type=int, default=2026, help="random seed of the samples (default 2026)")
     p.set_defaults(func=_evaluate)
 
     p = sub.add_parser("validate", help="check scenario files (schema, catalog ids, sizing)")

@@ -137,3 +137,68 @@ def validation_ratios(checked: pd.DataFrame):
     ax.legend(handles=handles, loc="lower right", fontsize="small")
     fig.tight_layout()
     return fig
+
+
+def cost_distribution(mc, currency: str = ""):
+    """Histogram of the sampled daily total with its P5 / P50 / P95 and the point estimate."""
+    _style()
+    values = mc.costs.per_day[mc.costs.feasible]
+    p5, p50, p95 = np.percentile(values, [5, 50, 95])
+    fig, ax = plt.subplots(figsize=(8, 3.6))
+    sns.histplot(values, bins=60, color=PALETTE["compute"], alpha=0.55, ax=ax, edgecolor=None)
+    for x, name, style in ((p5, "P5", "--"), (p50, "P50", "-"), (p95, "P95", "--")):
+        ax.axvline(x, color="0.2", linestyle=style, linewidth=1.2)
+        ax.annotate(f"{name} {x:,.0f}", (x, 1.0), xycoords=("data", "axes fraction"), rotation=90, va="top",
+                    ha="right", fontsize="small")
+    ax.axvline(mc.point_per_day, color=PALETTE["staff"], linewidth=1.5)
+    ax.annotate(f"point {mc.point_per_day:,.0f}", (mc.point_per_day, 0.5), xycoords=("data", "axes fraction"),
+                rotation=90, va="center", ha="left", fontsize="small", color=PALETTE["staff"])
+    ax.set_xlabel(f"total cost per day ({currency})" if currency else "total cost per day")
+    ax.set_ylabel("samples")
+    ax.set_title(f"Distribution of the daily total: {mc.samples:,} samples of {len(mc.inputs)} uncertain inputs")
+    fig.tight_layout()
+    return fig
+
+
+def tornado(table: pd.DataFrame, point: float, currency: str = "", top: int = 12):
+    """Daily total with each input at the low and the high end of its range, the others at their point
+    values (``tco.uncertainty.tornado``), widest swing on top."""
+    _style()
+    rows = table.head(top).iloc[::-1]
+    fig, ax = plt.subplots(figsize=(8.5, 0.42 * max(len(rows), 2) + 1.3))
+    for i, ends in enumerate(zip(rows["total at low"], rows["total at high"])):
+        for end, colour in zip(ends, (PALETTE["data"], PALETTE["compute"])):
+            if np.isfinite(end):
+                ax.barh(i, end - point, left=point, color=colour, alpha=0.8, height=0.6)
+            else:
+                ax.annotate("not served", (point, i), fontsize="small", va="center", ha="center")
+    ax.axvline(point, color="0.2", linewidth=1)
+    ax.set_yticks(range(len(rows)))
+    ax.set_yticklabels([f"{r.input}  [{r.low:,.4g} .. {r.high:,.4g}]" for r in rows.itertuples()], fontsize="small")
+    handles = [plt.Rectangle((0, 0), 1, 1, color=PALETTE["data"], alpha=0.8, label="input at its low end"),
+               plt.Rectangle((0, 0), 1, 1, color=PALETTE["compute"], alpha=0.8, label="input at its high end")]
+    ax.legend(handles=handles, loc="lower right", fontsize="small")
+    ax.set_xlabel(f"total cost per day ({currency}); line: point estimate" if currency else "total cost per day")
+    ax.set_title("One input at a time (tornado)")
+    fig.tight_layout()
+    return fig
+
+
+def sobol_bars(table: pd.DataFrame, top: int = 12):
+    """Sobol first-order (S1) and total (ST) indices of the daily total, largest ST on top."""
+    _style()
+    rows = table.head(top).iloc[::-1]
+    fig, ax = plt.subplots(figsize=(8, 0.42 * max(len(rows), 2) + 1.3))
+    y = np.arange(len(rows))
+    ax.barh(y + 0.2, rows["ST"].clip(lower=0), height=0.4, color=PALETTE["compute"], label="total (ST)",
+            xerr=rows["ST conf"], error_kw={"elinewidth": 0.8})
+    ax.barh(y - 0.2, rows["S1"].clip(lower=0), height=0.4, color=PALETTE["data"], label="first order (S1)",
+            xerr=rows["S1 conf"], error_kw={"elinewidth": 0.8})
+    ax.set_yticks(y)
+    ax.set_yticklabels(rows["input"], fontsize="small")
+    ax.set_xlim(0, max(1.0, float(rows["ST"].max()) * 1.1) if len(rows) else 1.0)
+    ax.set_xlabel("share of the variance of the daily total (bars: 95% confidence)")
+    ax.set_title("Which assumptions matter (Sobol indices)")
+    ax.legend(loc="lower right", fontsize="small")
+    fig.tight_layout()
+    return fig

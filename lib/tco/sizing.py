@@ -338,22 +338,32 @@ def size_model(model, index: int, share, arrival_rates_h, ctx: Context, *, quiet
 
     lam_region = lam_h / per_hour(s.regions)
     r_min = num(s.min_replicas)
+    too_slow = False
+    if model.latency_slo_ms is not None:
+        slo = model.latency_slo_ms / MS_PER_SECOND
+        too_slow = service >= slo
+        if np.any(too_slow):
+            slow = service[too_slow] if np.ndim(too_slow) else service
+            message = (f"model '{model.name}' takes {fmt(slow * MS_PER_SECOND, ',.1f')} ms per request "
+                       f"({sz.service_time_basis}) on {rate.accelerator}, so no fleet meets a "
+                       f"{fmt(model.latency_slo_ms)} ms SLO; raise the SLO, choose a faster accelerator, lower the "
+                       f"precision or shorten the work per request")
+            if np.ndim(too_slow) == 0:
+                raise ScenarioError([(f"models[{index}].latency_slo_ms", message)])
+            # samples of uncertain inputs (tco.uncertainty): the samples that cannot meet the SLO get no
+            # cost (NaN) and are counted apart; the others are sized as usual
+            ctx.warn("infeasible", f"{np.mean(too_slow):.1%} of the samples: {message}", model.name)
+            service = np.where(too_slow, slo / 2.0, service)
 
-    def replicas(lam, hourly=False):
+    def replicas(lam, hourly=False, known=np.inf):
         # per-sample figures meet hourly arrival rates on an hour axis
         h = per_hour if hourly else (lambda x: x)
         load = capacity.replicas_for_load(lam, h(mu_rep), h(s.utilization_target))
         if model.latency_slo_ms is not None:
-            slo = model.latency_slo_ms / MS_PER_SECOND
-            if np.any(service >= slo):
-                raise ScenarioError([(f"models[{index}].latency_slo_ms", (
-                    f"model '{model.name}' takes {fmt(service * MS_PER_SECOND, ',.1f')} ms per request "
-                    f"({sz.service_time_basis}) on {rate.accelerator}, so no fleet meets a {fmt(model.latency_slo_ms)} "
-                    f"ms SLO; raise the SLO, choose a faster accelerator, lower the precision or shorten the work per "
-                    f"request"))])
             # hour by hour only the larger of the two counts matters: search from the load count up
             floor = np.maximum(load, h(r_min)) if hourly else 0.0
-            slo_r = capacity.replicas_for_slo(lam, h(service), h(slots), h(slo), h(model.latency_percentile), floor)
+            slo_r = capacity.replicas_for_slo(lam, h(service), h(slots), h(slo), h(model.latency_percentile), floor,
+                                              h(known))
         else:
             slo_r = np.zeros_like(load)
         return load, slo_r, np.maximum(np.maximum(load, slo_r), h(r_min)) + h(s.redundancy)
@@ -367,7 +377,7 @@ def size_model(model, index: int, share, arrival_rates_h, ctx: Context, *, quiet
         sz.binding = str(sz.binding)
     per = rate.accelerators_per_instance
     if s.billing == "autoscaled":
-        _, _, r_h = replicas(lam_region, hourly=True)
+        _, _, r_h = replicas(lam_region, hourly=True, known=r_slo)  # no hour needs more than the peak
         inst_h = capacity.instances_needed(r_h, per_hour(g), per_hour(per))
         sz.hourly_replicas = r_h * s.regions
         sz.instance_hours_per_day = inst_h.sum(axis=-1) * s.regions
@@ -385,7 +395,7 @@ def size_model(model, index: int, share, arrival_rates_h, ctx: Context, *, quiet
         paid = sz.accelerator_hours_per_day * 3600.0 * mu
         sz.utilisation_mean = np.where(paid > 0, requests_per_day / paid, 0.0)
         sz.utilisation_peak = np.where(r_peak > 0, peak_region / (mu_rep * r_peak), 0.0)
-    sz.serving_cost_per_day = sz.instance_hours_per_day * rate.price_per_instance_hour
+    sz.serving_cost_per_day = num(np.where(too_slow, np.nan, sz.instance_hours_per_day * rate.price_per_instance_hour))
     _size_training(model, sz, ctx)
     return sz
 

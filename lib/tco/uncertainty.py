@@ -64,13 +64,22 @@ def with_values(scenario, values: dict[str, np.ndarray]):
 
 @dataclass
 class Costs:
-    """Costs of ``n`` samples: the daily total, each dimension and the cost per 1,000 requests."""
+    """Costs of ``n`` samples: the daily total, each dimension and the cost per 1,000 requests.
+
+    A sample that cannot be served as specified (a latency objective no fleet meets with the
+    sampled inputs) is not feasible: its costs are NaN and ``infeasible`` says why.
+    """
 
     n: int
     per_day: np.ndarray
     by_dimension: dict[str, np.ndarray]
     per_1k_requests: np.ndarray
     unpriced: list[str] = field(default_factory=list)
+    infeasible: list[str] = field(default_factory=list)
+
+    @property
+    def feasible(self) -> np.ndarray:
+        return np.isfinite(self.per_day)
 
 
 def costs(scenario, values: dict[str, np.ndarray], catalog: Catalog | None = None) -> Costs:
@@ -83,19 +92,26 @@ def costs(scenario, values: dict[str, np.ndarray], catalog: Catalog | None = Non
     catalog = catalog or load_catalog()
     n = len(next(iter(values.values()))) if values else 1
     sampled = with_values(scenario, values)
-    _, _, items = cost(sampled, Context(sampled, catalog))
+    ctx = Context(sampled, catalog)
+    _, _, items = cost(sampled, ctx)
     by_dimension = {d: np.zeros(n) for d in DIMENSIONS}
+    feasible = np.ones(n, dtype=bool)
     unpriced = []
     for it in items:
-        if it.priced:
-            by_dimension[it.dimension] = by_dimension[it.dimension] + np.broadcast_to(it.cost_per_day, (n,))
-        else:
+        c = np.broadcast_to(np.asarray(it.cost_per_day, dtype=float), (n,))
+        finite = np.isfinite(c)
+        if not finite.any():  # not priced at all: left out of the totals, as in the report
             unpriced.append(f"{it.dimension}: {it.item}" + (f" [{it.model}]" if it.model else ""))
+            continue
+        feasible &= finite
+        by_dimension[it.dimension] = by_dimension[it.dimension] + np.where(finite, c, 0.0)
+    by_dimension = {d: np.where(feasible, v, np.nan) for d, v in by_dimension.items()}
     per_day = sum(by_dimension.values())
     requests = np.broadcast_to(np.asarray(sampled.traffic.requests_per_day, dtype=float), (n,))
     with np.errstate(divide="ignore", invalid="ignore"):
         per_1k = np.where(requests > 0, per_day / requests * 1000.0, np.nan)
-    return Costs(n, per_day, by_dimension, per_1k, unpriced)
+    infeasible = [w.message for w in ctx.warnings if w.code == "infeasible"]
+    return Costs(n, per_day, by_dimension, per_1k, unpriced, infeasible)
 
 
 # --- sampling -------------------------------------------------------------------------------------
@@ -118,11 +134,34 @@ def draw(scenario, samples: int = DEFAULT_SAMPLES, seed: int = DEFAULT_SEED) -> 
 
 
 def label(scenario, path: str) -> str:
-    """A readable name for a field path: ``models[2].serving.price_per_hour`` -> ``llm-reranker-8b:
-    serving.price_per_hour``."""
+    """A readable name for a field path: the model's name for ``models[i]``, the name (role, task)
+    of a named list entry, the stage of a cascade escalation.
+
+    >>> from tco import load_scenario
+    >>> from tco.scenario import repo_path
+    >>> s = load_scenario(repo_path("data/scenarios/search-cascade.yaml"))
+    >>> label(s, "models[2].serving.utilization_target"), label(s, "staff.roles[1].fte")
+    ('llm-reranker-8b: serving.utilization_target', "staff.roles 'LLM re-ranking engineer': fte")
+    >>> label(s, "fusion.escalation[0]")
+    'fusion.escalation to stage 2'
+    """
     match = re.match(r"models\[(\d+)\]\.(.*)", path)
     if match and int(match.group(1)) < len(scenario.models):
         return f"{scenario.models[int(match.group(1))].name}: {match.group(2)}"
+    match = re.match(r"fusion\.escalation\[(\d+)\]$", path)
+    if match:
+        return f"fusion.escalation to stage {int(match.group(1)) + 2}"
+    match = re.match(r"(.*?)\[(\d+)\]\.(.*)", path)
+    if match:
+        try:
+            entry = scenario
+            for name in match.group(1).split("."):
+                entry = getattr(entry, name)
+            entry = entry[int(match.group(2))]
+            name = next(getattr(entry, a) for a in ("name", "role", "task") if getattr(entry, a, None))
+            return f"{match.group(1)} '{name}': {match.group(3)}"
+        except (AttributeError, IndexError, StopIteration):
+            pass
     return path
 
 
@@ -149,16 +188,25 @@ class MonteCarlo:
         rows += [(f"{d} per day", c.by_dimension[d], self.point_by_dimension[d]) for d in DIMENSIONS]
         rows.append(("per 1,000 requests", c.per_1k_requests, self.point_per_1k_requests))
         out = []
+        ok = c.feasible
         for name, values, point in rows:
-            p = np.percentile(np.broadcast_to(values, (c.n,)), PERCENTILES)
-            out.append({"figure": name, "P5": p[0], "P50": p[1], "P95": p[2], "mean": float(np.mean(values)),
-                        "point estimate": point})
+            kept = np.broadcast_to(values, (c.n,))[ok]
+            p = np.percentile(kept, PERCENTILES) if kept.size else np.full(3, np.nan)
+            out.append({"figure": name, "P5": p[0], "P50": p[1], "P95": p[2],
+                        "mean": float(np.mean(kept)) if kept.size else np.nan, "point estimate": point})
         return pd.DataFrame(out).set_index("figure")
+
+    @property
+    def infeasible_share(self) -> float:
+        """Share of the samples that cannot be served as specified (see :class:`Costs`)."""
+        return float(1.0 - np.mean(self.costs.feasible))
 
     def to_dict(self) -> dict:
         table = self.percentiles()
         return {"samples": self.samples, "seed": self.seed, "inputs": list(self.inputs),
-                "percentiles": {k: {c: float(v) for c, v in row.items()} for k, row in table.iterrows()}}
+                "infeasible_share": self.infeasible_share, "infeasible": self.costs.infeasible,
+                "percentiles": {k: {c: (float(v) if np.isfinite(v) else None) for c, v in row.items()}
+                                for k, row in table.iterrows()}}
 
     def to_text(self) -> str:
         cur = self.scenario.currency
@@ -170,6 +218,10 @@ class MonteCarlo:
             digits = 4 if name == "per 1,000 requests" else 2
             lines.append(f"  {name:24} " + " ".join(f"{row[c]:16,.{digits}f}" for c in
                                                     ("P5", "P50", "P95", "point estimate")))
+        if self.costs.infeasible:
+            lines.append(f"  {self.infeasible_share:.1%} of the samples cannot be served as specified and are left out "
+                         f"of the percentiles:")
+            lines += [f"    - {m}" for m in self.costs.infeasible]
         if self.costs.unpriced:
             lines.append(f"  left out of the totals (unpriced): {', '.join(dict.fromkeys(self.costs.unpriced))}")
         return "\n".join(lines)
@@ -218,8 +270,10 @@ def tornado(scenario, catalog: Catalog | None = None) -> pd.DataFrame:
     rows = [{"input": label(scenario, p), "range": r.describe(), "low": r.ends[0], "high": r.ends[1],
              "total at low": float(total[2 * j]), "total at high": float(total[2 * j + 1]),
              "swing": float(abs(total[2 * j + 1] - total[2 * j]))} for j, (p, r) in enumerate(ranges.items())]
-    return pd.DataFrame(rows, columns=columns).sort_values("swing", ascending=False, kind="stable") \
-        .reset_index(drop=True)
+    # an end at which the scenario cannot be served (NaN) sorts first: it matters more than any swing
+    frame = pd.DataFrame(rows, columns=columns)
+    key = frame["swing"].fillna(np.inf)
+    return frame.iloc[np.argsort(-key.to_numpy(), kind="stable")].reset_index(drop=True)
 
 
 def sobol(scenario, base_samples: int = SOBOL_BASE_SAMPLES, seed: int = DEFAULT_SEED,
@@ -241,7 +295,15 @@ def sobol(scenario, base_samples: int = SOBOL_BASE_SAMPLES, seed: int = DEFAULT_
     problem = {"num_vars": len(paths), "names": paths, "bounds": [[0.0, 1.0]] * len(paths)}
     u = sobol_sample.sample(problem, base_samples, calc_second_order=False, scramble=True, seed=seed)
     values = {p: ranges[p].ppf(u[:, j]) for j, p in enumerate(paths)}
-    y = costs(scenario, values, catalog).per_day
+    result = costs(scenario, values, catalog)
+    y = result.per_day
+    if not result.feasible.all():  # Sobol needs every sample costed
+        frame = pd.DataFrame([{"input": label(scenario, p), "S1": np.nan, "S1 conf": np.nan, "ST": np.nan,
+                               "ST conf": np.nan} for p in paths], columns=columns)
+        frame.attrs["note"] = (f"{1 - result.feasible.mean():.1%} of the Sobol samples cannot be served as specified "
+                               f"({'; '.join(result.infeasible)}). Sobol indices need every sample costed: narrow "
+                               f"the ranges or relax the objective.")
+        return frame
     if np.ptp(y) == 0:  # the total does not move: nothing to apportion
         return pd.DataFrame([{"input": label(scenario, p), "S1": 0.0, "S1 conf": 0.0, "ST": 0.0, "ST conf": 0.0}
                              for p in paths], columns=columns)
@@ -252,19 +314,31 @@ def sobol(scenario, base_samples: int = SOBOL_BASE_SAMPLES, seed: int = DEFAULT_
     return frame.sort_values("ST", ascending=False, kind="stable").reset_index(drop=True)
 
 
-def drivers_sentence(mc: MonteCarlo, sobol_table: pd.DataFrame, currency: str = "") -> str:
-    """One paragraph for a manager: the likely range of the cost and the assumptions to refine first."""
+def drivers_sentence(mc: MonteCarlo, sobol_table: pd.DataFrame, tornado_table: pd.DataFrame | None = None,
+                     currency: str = "") -> str:
+    """One paragraph for a manager: the likely range of the cost and the assumptions to refine first
+    (by Sobol total index; by tornado swing when Sobol indices could not be computed)."""
     p = mc.percentiles().loc["total per day"]
     cur = f" {currency}" if currency else ""
-    text = (f"The daily cost is likely between {p['P5']:,.0f} and {p['P95']:,.0f}{cur} (P5-P95; median "
-            f"{p['P50']:,.0f}, point estimate {p['point estimate']:,.0f}).")
-    if sobol_table.empty or not np.isfinite(sobol_table["ST"]).any() or sobol_table["ST"].max() <= 0:
-        return text + " No uncertain input moves it."
-    top = sobol_table[sobol_table["ST"] >= 0.05].head(3)
-    if top.empty:
-        top = sobol_table.head(1)
-    named = [f"{r.input} ({r.ST:.0%} of the variance)" for r in top.itertuples()]
+    text = (f"The daily cost is likely between {p['P5']:,.0f} and {p['P95']:,.0f}{cur} (P5-P95 of {mc.samples:,} "
+            f"samples; median {p['P50']:,.0f}, point estimate {p['point estimate']:,.0f}).")
+    if mc.infeasible_share > 0:
+        text += (f" In {mc.infeasible_share:.1%} of the samples the service cannot be delivered as specified "
+                 f"(a latency objective is missed): those are left out.")
+    if not sobol_table.empty and np.isfinite(sobol_table["ST"]).all():
+        if sobol_table["ST"].max() <= 0:
+            return text + " No uncertain input moves it."
+        top = sobol_table[sobol_table["ST"] >= 0.05].head(3)
+        top = top if len(top) else sobol_table.head(1)
+        named = [f"{r.input} ({r.ST:.0%} of the variance)" for r in top.itertuples()]
+        rest = sobol_table["ST"].iloc[len(top):]
+        tail = (f" The other {len(rest)} input(s) explain {rest.max():.0%} or less each." if len(rest) else "")
+    elif tornado_table is not None and not tornado_table.empty:
+        top = tornado_table.head(3)
+        named = [f"{r.input} (" + (f"swing {r.swing:,.0f}{cur}/day" if np.isfinite(r.swing) else
+                                  "the service cannot be delivered at one end") + ")" for r in top.itertuples()]
+        tail = ""
+    else:
+        return text
     listed = named[0] if len(named) == 1 else ", ".join(named[:-1]) + " and " + named[-1]
-    rest = sobol_table["ST"].iloc[len(top):]
-    tail = (f" The other {len(rest)} input(s) explain at most {rest.max():.0%} each." if len(rest) else "")
     return text + f" Refine first: {listed}." + tail
