@@ -15,7 +15,10 @@ CASCADE = SCENARIOS / "search-cascade.yaml"
 
 
 def raw(name="search-cascade"):
-    return yaml.safe_load((SCENARIOS / f"{name}.yaml").read_text(encoding="utf-8"))
+    """The scenario as the explorer shows it: inputs written as ranges at their point values."""
+    from tco.ranges import extract
+
+    return extract(yaml.safe_load((SCENARIOS / f"{name}.yaml").read_text(encoding="utf-8")))[0]
 
 
 def expected(data) -> dict:

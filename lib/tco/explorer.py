@@ -32,6 +32,7 @@ from .engine import evaluate
 from .errors import ScenarioError
 from .plots import PALETTE
 from .report import CostReport
+from .ranges import restore
 from .scenario import load_scenario, parse_scenario
 
 PLANS = ["on_demand", "reserved_1y", "reserved_3y", "spot", "capacity_block"]
@@ -108,6 +109,7 @@ class Explorer:
 
     def __init__(self, scenario: str | Path = "data/scenarios/search-cascade.yaml"):
         self._busy = False
+        self.ranges: dict = {}
         self.options = serving_options()
         self.picker = w.Dropdown(description="Scenario", options=[(p.stem, str(p)) for p in bundled_scenarios()],
                                  style=SLIDER["style"], layout=w.Layout(width="460px"))
@@ -150,6 +152,7 @@ class Explorer:
             return
         self.path = path
         self.base = loaded.model_dump(mode="json", exclude_unset=True)
+        self.ranges = loaded.ranges  # written back on save for the inputs left at their point values
         self.base_report = base_report
         self.data = copy.deepcopy(self.base)
         self.save_name.value = str(path.with_name(f"{loaded.name}-explored.yaml"))
@@ -394,7 +397,7 @@ class Explorer:
             self.message.value = (f'<span style="color:#b00">{html.escape(str(target))} exists; tick "overwrite an '
                                   f'existing file" to replace it.</span>')
             return None
-        data = copy.deepcopy(self.current)
+        data = restore(copy.deepcopy(self.current), self.ranges)
         data["name"] = safe_name(target.stem)
         data["title"] = (data.get("title") or data["name"]) + " (explored)"
         text = ("# Saved by the tco explorer from " + str(self.path.name) + "\n"

@@ -86,6 +86,14 @@ class Range:
             x = np.clip(x, self.lower, self.upper)
         return np.rint(x) if self.integer else x
 
+    def spec(self) -> dict:
+        """The range as written in a scenario file."""
+        if self.dist == "lognormal":
+            return {"p5": self.p5, "p95": self.p95, "dist": "lognormal"}
+        if self.dist == "triangular":
+            return {"low": self.low, "mode": self.mode, "high": self.high}
+        return {"low": self.low, "high": self.high}
+
     def describe(self) -> str:
         """The range as written, for tables: e.g. 'triangular 0.2 / 0.3 / 0.45'."""
         if self.dist == "lognormal":
@@ -175,6 +183,31 @@ def substitute(data: Any, values: dict[str, Any]) -> Any:
     def walk(value, path):
         if path in values:
             return values[path]
+        if isinstance(value, dict):
+            return {k: walk(v, _join(path, k)) for k, v in value.items()}
+        if isinstance(value, list):
+            return [walk(v, _join(path, i)) for i, v in enumerate(value)]
+        return value
+
+    return walk(data, "")
+
+
+def restore(data: Any, ranges: dict[str, Range]) -> Any:
+    """A copy of a point-value mapping with the ranges written back where the value is still the
+    range's point value (an input nobody changed keeps its range when a scenario is saved again).
+
+    >>> r = Range("traffic.cache_hit_rate", "uniform", low=0.2, high=0.4)
+    >>> restore({"traffic": {"cache_hit_rate": 0.3}}, {r.path: r})
+    {'traffic': {'cache_hit_rate': {'low': 0.2, 'high': 0.4}}}
+    >>> restore({"traffic": {"cache_hit_rate": 0.25}}, {r.path: r})  # changed: stays a number
+    {'traffic': {'cache_hit_rate': 0.25}}
+    """
+
+    def walk(value, path):
+        r = ranges.get(path)
+        if r is not None and isinstance(value, (int, float)) and not isinstance(value, bool) \
+                and math.isclose(float(value), r.point, rel_tol=1e-12, abs_tol=1e-12):
+            return r.spec()
         if isinstance(value, dict):
             return {k: walk(v, _join(path, k)) for k, v in value.items()}
         if isinstance(value, list):

@@ -802,8 +802,11 @@ def load_scenario(path: str | Path | dict, catalog=None) -> Scenario:
 
 
 def scenario_to_dict(scenario: Scenario) -> dict:
-    """The scenario as plain data (for saving as YAML), leaving out unset defaults."""
-    return json.loads(scenario.model_dump_json(exclude_unset=True))
+    """The scenario as plain data (for saving as YAML), leaving out unset defaults; inputs written
+    as ranges are written back as ranges."""
+    from .ranges import restore
+
+    return restore(json.loads(scenario.model_dump_json(exclude_unset=True)), scenario.ranges)
 
 
 def json_schema() -> dict:
