@@ -159,30 +159,32 @@ def extract(data: Any) -> tuple[Any, dict[str, Range], list[tuple[str, str]]]:
     ranges: dict[str, Range] = {}
     problems: list[tuple[str, str]] = []
 
+    def visit(value, path):
+        if not is_range(value):
+            return KEEP
+        try:
+            r = _with_field_facts(parse(path, value))
+        except ValueError as exc:
+            problems.append((path, str(exc)))
+            return value
+        ranges[path] = r
+        return r.point
+
+    return rewrite(data, visit), ranges, problems
+
+
+#: What a ``rewrite`` visitor returns to leave a value as it is (and look inside it).
+KEEP = object()
+
+
+def rewrite(data: Any, visit) -> Any:
+    """A copy of nested mappings and lists in which ``visit(value, path)`` may replace any value:
+    it returns the replacement, or :data:`KEEP` to keep the value and go on into it."""
+
     def walk(value, path):
-        if is_range(value):
-            try:
-                r = _with_field_facts(parse(path, value))
-            except ValueError as exc:
-                problems.append((path, str(exc)))
-                return value
-            ranges[path] = r
-            return r.point
-        if isinstance(value, dict):
-            return {k: walk(v, _join(path, k)) for k, v in value.items()}
-        if isinstance(value, list):
-            return [walk(v, _join(path, i)) for i, v in enumerate(value)]
-        return value
-
-    return walk(data, ""), ranges, problems
-
-
-def substitute(data: Any, values: dict[str, Any]) -> Any:
-    """A copy of a mapping with the values at the given field paths replaced."""
-
-    def walk(value, path):
-        if path in values:
-            return values[path]
+        new = visit(value, path)
+        if new is not KEEP:
+            return new
         if isinstance(value, dict):
             return {k: walk(v, _join(path, k)) for k, v in value.items()}
         if isinstance(value, list):
@@ -190,6 +192,11 @@ def substitute(data: Any, values: dict[str, Any]) -> Any:
         return value
 
     return walk(data, "")
+
+
+def substitute(data: Any, values: dict[str, Any]) -> Any:
+    """A copy of a mapping with the values at the given field paths replaced."""
+    return rewrite(data, lambda value, path: values.get(path, KEEP))
 
 
 def restore(data: Any, ranges: dict[str, Range]) -> Any:
@@ -203,18 +210,14 @@ def restore(data: Any, ranges: dict[str, Range]) -> Any:
     {'traffic': {'cache_hit_rate': 0.25}}
     """
 
-    def walk(value, path):
+    def visit(value, path):
         r = ranges.get(path)
         if r is not None and isinstance(value, (int, float)) and not isinstance(value, bool) \
                 and math.isclose(float(value), r.point, rel_tol=1e-12, abs_tol=1e-12):
             return r.spec()
-        if isinstance(value, dict):
-            return {k: walk(v, _join(path, k)) for k, v in value.items()}
-        if isinstance(value, list):
-            return [walk(v, _join(path, i)) for i, v in enumerate(value)]
-        return value
+        return KEEP
 
-    return walk(data, "")
+    return rewrite(data, visit)
 
 
 # --- what the schema says of a field: integer or not, and its bounds ---------------------------
