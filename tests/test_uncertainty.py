@@ -272,3 +272,20 @@ def test_saving_from_the_explorer_keeps_the_ranges_nobody_changed(tmp_path):
     assert saved.traffic.cache_hit_rate == 0.35
     assert set(saved.ranges) == set(load_scenario(SCENARIOS / "search-cascade.yaml").ranges) - {"traffic.cache_hit_rate"}
     assert saved.ranges["fusion.escalation[0]"].describe() == "triangular 0.1 / 0.2 / 0.35"
+
+
+def test_report_sets_carry_the_percentiles(tmp_path):
+    """`tco report`: the summary chapter's totals table and the index / summary.csv give P5-P95."""
+    import pandas as pd
+
+    from tco import batch
+
+    out = tmp_path / "reports"
+    batch.run_reports([SCENARIOS / "recsys-ranking-h100.yaml"], out, jobs=1, chapters=["06-summary"], progress=False)
+    summary = pd.read_csv(out / "summary.csv")
+    p = unc.monte_carlo(load_scenario(SCENARIOS / "recsys-ranking-h100.yaml")).percentiles().loc["total per day"]
+    assert summary.per_day_p5.iloc[0] == pytest.approx(p["P5"]) and summary.per_day_p95.iloc[0] == pytest.approx(p["P95"])
+    assert f"P5-P95 {p['P5']:,.0f}-{p['P95']:,.0f}" in (out / "index.html").read_text(encoding="utf-8")
+    page = (out / "recsys-ranking-h100" / "06-summary.html").read_text(encoding="utf-8")
+    assert "total (point estimate)" in page and f"{p['P95']:,.2f} CNY" in page
+    assert "The daily cost is likely between" in page and "Refine first" in page

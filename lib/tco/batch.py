@@ -238,6 +238,11 @@ def report_scenario(file: Path, out: Path, chapters: list[str], run_date: str, o
             res.row = {"title": report.title, "currency": report.currency, **report.totals,
                        **{f"{d}_per_day": v for d, v in report.by_dimension().items()},
                        "warnings": len(report.warnings)}
+            if scenario.ranges:  # the same samples as the summary chapter (its default samples and seed)
+                from .uncertainty import monte_carlo
+
+                p = monte_carlo(scenario).percentiles().loc["total per day"]
+                res.row.update(per_day_p5=p["P5"], per_day_p50=p["P50"], per_day_p95=p["P95"])
         else:
             catalog_dates = "(not evaluated)"
         worker = _worker()
@@ -289,8 +294,9 @@ def report_scenario(file: Path, out: Path, chapters: list[str], run_date: str, o
 # ------------------------------------------------------------------------------------------
 # All scenarios: summary, index
 # ------------------------------------------------------------------------------------------
-SUMMARY_COLUMNS = ["scenario", "title", "status", "currency", "per_day", "per_month", "per_year", "per_1k_requests",
-                   *[f"{d}_per_day" for d in DIMENSIONS], "warnings", "file", "message"]
+SUMMARY_COLUMNS = ["scenario", "title", "status", "currency", "per_day", "per_day_p5", "per_day_p50", "per_day_p95",
+                   "per_month", "per_year", "per_1k_requests", *[f"{d}_per_day" for d in DIMENSIONS], "warnings",
+                   "file", "message"]
 
 
 def _summary_frame(results: list[ScenarioResult]) -> pd.DataFrame:
@@ -344,7 +350,9 @@ def index_html(results: list[ScenarioResult], summary: pd.DataFrame, chapters: l
             for c in chapters if c in r.chapters)
         if r.status == "ok":
             cur = s["currency"]
-            cells = (f'<td class="num">{s["per_day"]:,.2f}</td><td class="num">{s["per_month"]:,.0f}</td>'
+            spread = (f'<br><small>P5-P95 {s["per_day_p5"]:,.0f}-{s["per_day_p95"]:,.0f}</small>'
+                      if pd.notna(s.get("per_day_p5")) else "")
+            cells = (f'<td class="num">{s["per_day"]:,.2f}{spread}</td><td class="num">{s["per_month"]:,.0f}</td>'
                      f'<td class="num">{s["per_year"]:,.0f}</td><td class="num">{s["per_1k_requests"]:,.4f}</td>'
                      + "".join(f'<td class="num">{s[f"{d}_per_day"]:,.2f}</td>' for d in DIMENSIONS)
                      + f'<td>{e(str(cur))}</td><td class="num">{int(s["warnings"])}</td>')
@@ -373,6 +381,7 @@ pre {{ white-space: pre-wrap; margin: 0; }}
 <h1>AI deployment cost reports / AI大模型部署成本报告</h1>
 <p>Report run {e(run_date)} · tco {e(__version__)} · {len(results)} scenario(s), {failed} failed.
 Totals per day, month, year and per 1,000 requests, and the five dimensions per day, in each scenario's currency.
+A scenario with ranges also shows the P5-P95 of its daily total (Monte Carlo, as in its summary chapter).
 Chapter links: 01 data, 02 model storage, 03 compute, 04 staff, 05 fusion, 06 summary.</p>
 <table id="comparison">
 <thead><tr><th>Scenario</th><th>Status</th><th>per day</th><th>per month</th><th>per year</th><th>per 1,000 requests</th>
