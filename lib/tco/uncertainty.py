@@ -28,6 +28,7 @@ from .units import DAYS_PER_MONTH, DAYS_PER_YEAR
 
 DEFAULT_SAMPLES = 10_000
 DEFAULT_SEED = 2026
+CHUNK = 50_000  # samples costed in one pass: about 0.4 GB of temporaries at most (search-cascade)
 SOBOL_BASE_SAMPLES = 1024  # Saltelli base sample N (a power of 2); N x (inputs + 2) costings
 PERCENTILES = (5, 50, 95)
 
@@ -86,11 +87,24 @@ def costs(scenario, values: dict[str, np.ndarray], catalog: Catalog | None = Non
     """Cost every sample at once: ``values`` maps field paths to arrays of the same length ``n``.
 
     Unpriced items (NaN) are left out of the totals, as in the report, and listed in ``unpriced``.
+    More than :data:`CHUNK` samples are costed chunk by chunk, so memory stays bounded.
     """
-    from .engine import cost
-
     catalog = catalog or load_catalog()
     n = len(next(iter(values.values()))) if values else 1
+    if n <= CHUNK:
+        return _costs(scenario, values, catalog, n)
+    parts = [_costs(scenario, {p: v[i:i + CHUNK] for p, v in values.items()}, catalog, min(CHUNK, n - i))
+             for i in range(0, n, CHUNK)]
+    return Costs(n, np.concatenate([c.per_day for c in parts]),
+                 {d: np.concatenate([c.by_dimension[d] for c in parts]) for d in DIMENSIONS},
+                 np.concatenate([c.per_1k_requests for c in parts]),
+                 list(dict.fromkeys(u for c in parts for u in c.unpriced)),
+                 list(dict.fromkeys(m for c in parts for m in c.infeasible)))
+
+
+def _costs(scenario, values: dict[str, np.ndarray], catalog: Catalog, n: int) -> Costs:
+    from .engine import cost
+
     sampled = with_values(scenario, values)
     ctx = Context(sampled, catalog)
     _, _, items = cost(sampled, ctx)
@@ -244,11 +258,13 @@ def monte_carlo(scenario, samples: int = DEFAULT_SAMPLES, seed: int = DEFAULT_SE
         raise ValueError(f"samples must be at least 1, got {samples}")
     catalog = catalog or load_catalog()
     inputs = draw(scenario, samples, seed)
-    result = costs(scenario, inputs, catalog)
     if not inputs:  # nothing uncertain: one costing stands for every sample
-        result = Costs(samples, np.full(samples, result.per_day[0]),
-                       {d: np.full(samples, v[0]) for d, v in result.by_dimension.items()},
-                       np.full(samples, result.per_1k_requests[0]), result.unpriced)
+        one = costs(scenario, {}, catalog)
+        result = Costs(samples, np.full(samples, one.per_day[0]),
+                       {d: np.full(samples, v[0]) for d, v in one.by_dimension.items()},
+                       np.full(samples, one.per_1k_requests[0]), one.unpriced)
+    else:
+        result = costs(scenario, inputs, catalog)
     point = costs(scenario, {}, catalog)
     return MonteCarlo(scenario, samples, seed, inputs, result, float(point.per_day[0]),
                       {d: float(v[0]) for d, v in point.by_dimension.items()}, float(point.per_1k_requests[0]))
