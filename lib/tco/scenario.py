@@ -857,7 +857,11 @@ def _allow_ranges(schema: dict) -> dict:
         return node
 
     def walk_inner(node):  # a number inside anyOf stays a number (the Range is added beside it)
-        return node if numeric(node) else walk(node)
+        if not numeric(node):
+            return walk(node)
+        # pydantic leaves the bounds of an Optional number under its own names: give them JSON Schema's
+        names = {"ge": "minimum", "le": "maximum", "gt": "exclusiveMinimum", "lt": "exclusiveMaximum"}
+        return {names.get(k, k): v for k, v in node.items()}
 
     schema = walk(schema)
     schema.setdefault("$defs", {})["Range"] = RANGE_SCHEMA
