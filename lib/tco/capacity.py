@@ -202,6 +202,61 @@ def wait_exceeds_probability(replicas, slots, service_time, arrival_rate, wait):
 
 
 @vectorised
+def max_arrival_rate(replicas, slots, service_time, wait, percentile, iterations=60):
+    r"""Largest arrival rate a fleet serves with the wait for a slot within ``wait`` at ``percentile``.
+
+    Parameters
+    ----------
+    replicas : array_like
+        r. [1]
+    slots : array_like
+        Requests a replica serves at once. [1]
+    service_time : array_like
+        Time a request holds its slot, s. [s]
+    wait : array_like
+        Longest acceptable wait for a slot, t. [s]
+    percentile : array_like
+        p, e.g. 0.99. [1]
+    iterations : int, default 60
+        Bisection steps on the utilisation (60 resolve it to 1e-18).
+
+    Returns
+    -------
+    numpy.ndarray or float
+        :math:`\lambda_{max}`. [requests/s]
+
+    Notes
+    -----
+    The inverse of :func:`replicas_for_slo` in the arrival rate: the largest :math:`\lambda` with
+
+    .. math:: C(c, \lambda s) \, e^{-(c/s - \lambda) t} \le 1 - p, \qquad c = r \cdot slots
+
+    found by bisection on the utilisation :math:`\rho = \lambda s / c \in [0, 1)` (the tail
+    probability grows with :math:`\lambda`). This is how a load test such as MLPerf's Server
+    scenario finds the rate a system sustains within a latency bound.
+
+    Examples
+    --------
+    One server of 50 ms, p99 wait within 50 ms: C = rho and the tail is rho·exp(-(1 - rho)) = 0.01,
+    so rho = 0.0265 (0.53 requests/s); 2,400 slots of 20 s waiting at most 1.5 s run at 98%:
+
+    >>> round(max_arrival_rate(1, 1, 0.05, 0.05, 0.99), 4)
+    0.5295
+    >>> round(max_arrival_rate(4, 600, 20.0, 1.5, 0.99) / (2400 / 20.0), 3)
+    0.982
+    """
+    c = np.multiply(replicas, slots) * 1.0
+    s = np.asarray(service_time, dtype=float)
+    lo = np.zeros(np.broadcast_shapes(np.shape(c), np.shape(s), np.shape(wait), np.shape(percentile)))
+    hi = np.ones_like(lo)
+    for _ in range(iterations):
+        mid = 0.5 * (lo + hi)
+        ok = wait_exceeds_probability(replicas, slots, s, mid * c / s, wait) <= np.subtract(1.0, percentile)
+        lo, hi = np.where(ok, mid, lo), np.where(ok, hi, mid)
+    return lo * c / s
+
+
+@vectorised
 def replicas_for_load(arrival_rate, replica_throughput, utilization_target):
     r"""Replicas needed so that none runs above the utilisation target.
 

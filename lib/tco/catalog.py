@@ -43,8 +43,14 @@ TABLES: dict[str, tuple[str, str | None, tuple[str, ...]]] = {
     "servers": ("onprem_servers.csv", "server", ("accelerator", "accelerators_per_server", "price", "currency")),
     "staff_rates": ("staff_rates.csv", "rate", ("annual_cost", "currency", "basis")),
     "labelling": ("labelling.csv", "task", ("price", "currency", "unit")),
-    "efficiency": ("efficiency.csv", "workload", ("mfu", "mbu", "band_low", "band_high")),
+    "efficiency": ("efficiency.csv", "id", ("workload", "family", "mfu", "mbu", "band_low", "band_high")),
+    "models": ("models.csv", "model", ("kind", "total_parameters", "active_parameters", "embedding_parameters",
+                                       "layers", "hidden_size", "attention_heads", "kv_heads", "head_dim",
+                                       "kv_lora_rank", "qk_rope_head_dim", "moe_layers", "experts", "active_experts",
+                                       "shared_experts", "expert_intermediate_size", "tied_embeddings")),
 }
+#: The efficiency row used on a hardware family without a calibration row of its own.
+ANY_FAMILY = "any"
 
 
 class Row(dict):
@@ -135,8 +141,14 @@ class Catalog:
         for name in TABLES:
             setattr(self, name, _read(name, self.directory))
         acc = self.accelerators
-        peak_cols = [c for c in TABLES["accelerators"][2] if c.endswith(("tflops", "tops"))]
-        num_cols = [*peak_cols, "memory_gb", "bandwidth_gb_s", "tdp_w"]
+        for column in ("fp4_tflops", "scaleup_bandwidth_gb_s"):
+            if column not in acc.columns:
+                acc[column] = np.nan
+        if "family" not in acc.columns:
+            acc["family"] = ""
+        acc["family"] = acc["family"].fillna("")
+        peak_cols = [c for c in acc.columns if c.endswith(("tflops", "tops"))]
+        num_cols = [*peak_cols, "memory_gb", "bandwidth_gb_s", "tdp_w", "scaleup_bandwidth_gb_s"]
         acc[num_cols] = acc[num_cols].astype(float)
         inst = self.instances
         inst["accelerator"] = inst["accelerator"].fillna("")
@@ -160,6 +172,57 @@ class Catalog:
     def row(self, table: str, key: str) -> Row:
         """The row of ``table`` (accelerators, instance_types, storage, ...) with id ``key``."""
         return self._rows[table][key]
+
+    def efficiency_for(self, workload: str, family: str = ANY_FAMILY) -> tuple[Row, bool]:
+        """The efficiency factors of a workload class (``encoder``, ``generative``, ``recsys``,
+        ``training``, ``training-fp8``) on a hardware family, and whether that family was calibrated.
+
+        A family without a row of its own gets the class's ``any`` row: a cross-family default with
+        a wider band, never another family's factor passed off as its own (``calibrated`` False).
+
+        >>> row, calibrated = load_catalog().efficiency_for("encoder", "Hopper")
+        >>> calibrated, row.band_low <= 1.0 <= row.band_high
+        (True, True)
+        """
+        rows = self._rows["efficiency"]
+        key = f"{workload}/{family}"
+        if key in rows:
+            return rows[key], True
+        return rows[f"{workload}/{ANY_FAMILY}"], False
+
+    def model_fields(self, model: str) -> dict:
+        """The scenario fields a model catalog row implies (``tco.scenario.Model``), empty cells left out.
+
+        Routed-expert parameters are those of gated (SwiGLU) experts, three matrices of
+        ``hidden_size x expert_intermediate_size`` per expert and MoE layer. Tied embeddings do FLOPs
+        as the output head, so the parameters without FLOPs are then none.
+
+        >>> f = load_catalog().model_fields("mixtral-8x7b")
+        >>> f["routed_expert_parameters"] == 32 * 8 * 3 * 4096 * 14336, f["active_experts"]
+        (True, 2)
+        """
+        r = self.row("models", model)
+
+        def val(column):
+            v = r.get(column)
+            return None if v is None or (isinstance(v, float) and np.isnan(v)) or v == "" else v
+
+        out = {"kind": val("kind"), "parameters": val("total_parameters"),
+               "embedding_parameters": 0.0 if str(val("tied_embeddings")).lower() == "true"
+               else val("embedding_parameters")}
+        if val("active_parameters") is not None and val("active_parameters") != val("total_parameters"):
+            out["active_parameters"] = val("active_parameters")
+        for column in ("layers", "hidden_size", "attention_heads", "kv_heads", "head_dim", "kv_lora_rank",
+                       "qk_rope_head_dim", "experts", "active_experts", "shared_experts", "embedding_dim"):
+            if val(column) is not None:
+                out[column] = int(val(column))
+        for column in ("embedding_rows", "embedding_lookups_per_item"):
+            if val(column) is not None:
+                out[column] = float(val(column))
+        if all(val(c) is not None for c in ("moe_layers", "experts", "hidden_size", "expert_intermediate_size")):
+            out["routed_expert_parameters"] = float(3 * int(val("moe_layers")) * int(val("experts"))
+                                                    * int(val("hidden_size")) * int(val("expert_intermediate_size")))
+        return {k: v for k, v in out.items() if v is not None}
 
     # -- conversions -----------------------------------------------------------------------
     def fx_rate(self, from_currency: str, to_currency: str) -> float:

@@ -35,7 +35,15 @@ def _not_bool(value: Any) -> Any:
 
 Num = Annotated[float, BeforeValidator(_not_bool)]
 Int = Annotated[int, BeforeValidator(_not_bool)]
-Precision = Literal["fp32", "bf16", "fp16", "fp8", "int8", "int4"]
+Precision = Literal["fp32", "bf16", "fp16", "fp8", "int8", "int4", "fp4"]
+#: ``precision`` may also be a weight-only shorthand: 4- or 8-bit integer weights, 16-bit compute and KV cache.
+SHORTHANDS = {"w4a16": ("int4", "bf16", "bf16"), "w8a16": ("int8", "bf16", "bf16")}
+ModelPrecision = Literal["fp32", "bf16", "fp16", "fp8", "int8", "int4", "fp4", "w4a16", "w8a16"]
+#: Fields a model catalog row (data/catalog/models.csv) fills in when a scenario model names it.
+CATALOG_MODEL_FIELDS = ("kind", "parameters", "active_parameters", "embedding_parameters", "layers", "hidden_size",
+                        "attention_heads", "kv_heads", "head_dim", "kv_lora_rank", "qk_rope_head_dim", "experts",
+                        "active_experts", "shared_experts", "routed_expert_parameters", "embedding_rows",
+                        "embedding_dim", "embedding_lookups_per_item")
 PROFILE_NAMES = ("flat", "ecommerce")
 _SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
@@ -185,6 +193,10 @@ class Serving(Hardware):
     max_accelerators_per_replica: Int = Field(
         8, ge=1, le=1024, description="Largest replica (tensor/embedding sharding) allowed. [1]"
     )
+    accelerators_per_replica: Optional[Int] = Field(
+        None, ge=1, le=1024, description="Accelerators per replica (tensor x expert parallel), fixed. Default: "
+        "generative models take the power of two with the most requests per accelerator, others the smallest "
+        "that holds the model. [1]")
 
 
 class Training(Hardware):
@@ -197,24 +209,68 @@ class Training(Hardware):
     runs_per_month: Num = Field(1.0, ge=0, description="Training or refresh runs per month. [1/month]")
     mfu_train: Optional[Num] = Field(
         None, gt=0, le=1, description="Model FLOPs utilisation in training (default from "
-        "data/catalog/efficiency.csv). [1]",
+        "data/catalog/efficiency.csv, per training precision). [1]",
     )
+    sequence_length: Optional[Num] = Field(
+        None, gt=0, description="Training sequence length; with the architecture known, attention FLOPs are added. "
+        "[tokens]")
+    precision: Optional[Literal["bf16", "fp16", "fp8", "fp4"]] = Field(
+        None, description="Compute precision of training, whose dense peak and calibrated factor are used "
+        "(default: bf16, or fp16 on accelerators without bf16).")
+
+    def precision_on(self, accelerator_row) -> str:
+        """The training precision on an accelerator: as given, else bf16 where it has a bf16 peak, else fp16."""
+        if self.precision is not None:
+            return self.precision
+        return "bf16" if accelerator_row["bf16_tflops"] > 0 else "fp16"
 
 
 # --------------------------------------------------------------------------------------------
 # Models
 # --------------------------------------------------------------------------------------------
+class Speculative(_Base):
+    """Speculative decoding: a draft model (or multi-token-prediction heads) proposes tokens that the
+    model verifies in one step (Leviathan et al. 2023)."""
+
+    draft_model: Optional[str] = Field(
+        None, description="Draft model id from data/catalog/models.csv (or give draft_parameters).")
+    draft_parameters: Optional[Num] = Field(
+        None, gt=0, description="Parameters the draft runs per drafted token (an MTP head: its own layer). [1]")
+    draft_tokens: Int = Field(3, ge=1, le=16, description="Tokens drafted per verification step, k. [tokens]")
+    acceptance_rate: Num = Field(
+        0.7, ge=0, le=1, description="Probability the model accepts a drafted token, alpha (measure it on your "
+        "traffic; 0.6-0.9 is typical for a well-matched draft). [1]")
+
+    @model_validator(mode="after")
+    def _draft(self) -> "Speculative":
+        if self.draft_model is None and self.draft_parameters is None:
+            raise ValueError("give draft_model (a catalog id) or draft_parameters")
+        return self
+
+
 class Model(_Base):
     name: str = Field(description="Short name, unique within the scenario.")
+    model: Optional[str] = Field(
+        None, description="Architecture id from data/catalog/models.csv (e.g. llama-3.1-70b, qwen3-30b-a3b); it "
+        "fills parameters, active parameters, the KV-cache size and the MoE structure. Fields given here override it.")
     kind: Literal["encoder", "generative", "recsys"] = Field(
         description="'encoder' (cross-encoder, BERT-like scorer), 'generative' (LLM producing tokens) "
         "or 'recsys' (ranking model with embedding tables)."
     )
     parameters: Num = Field(gt=0, description="Parameters of the network, including token embeddings. [1]")
+    active_parameters: Optional[Num] = Field(
+        None, gt=0, description="Parameters used per token (mixture of experts); FLOPs use these, memory the "
+        "total. Default: all parameters. [1]")
     embedding_parameters: Num = Field(
         0.0, ge=0, description="Of `parameters`, those in token-embedding tables (excluded from FLOPs). [1]"
     )
-    precision: Precision = Field("bf16", description="Numeric precision of weights and compute.")
+    precision: ModelPrecision = Field(
+        "bf16", description="Numeric precision of weights, KV cache and compute (shorthand; w4a16 / w8a16: "
+        "integer weights, 16-bit compute).")
+    weight_precision: Optional[Precision] = Field(None, description="Precision of the stored weights (default: precision).")
+    kv_precision: Optional[Precision] = Field(None, description="Precision of the KV cache (default: precision).")
+    compute_precision: Optional[Precision] = Field(
+        None, description="Precision of the matrix units, whose dense peak is used (default: precision).")
     traffic_share: Num = Field(
         1.0, gt=0, le=1, description="Share of the (non-cached) requests that reach this model before "
         "fusion routing, e.g. only long-tail queries. [1]",
@@ -224,11 +280,30 @@ class Model(_Base):
         1.0, ge=0, description="Input tokens per item (or sequence length per item), t. [tokens]"
     )
     output_tokens: Num = Field(0.0, ge=0, description="Tokens generated per request, o. [tokens]")
-    decode_batch: Int = Field(16, ge=1, description="Sequences a replica decodes together, b (generative; its KV cache must fit the replica). [1]")
+    prefix_cache_hit_rate: Num = Field(
+        0.0, ge=0, lt=1, description="Share of prompt tokens served from the prefix (KV) cache; they skip "
+        "prefill FLOPs. [1]")
+    beam_width: Int = Field(1, ge=1, le=64, description="Beams decoded per request (beam search), w. [1]")
+    speculative: Optional[Speculative] = Field(None, description="Speculative decoding, if used.")
+    decode_batch: Optional[Int] = Field(
+        None, ge=1, description="Sequences a replica decodes together, b (generative). Default: the largest batch "
+        "that fits memory and meets tpot_slo_ms. [1]")
     kv_bytes_per_token: Optional[Num] = Field(
-        None, gt=0, description="KV-cache bytes per token of context (generative). Default: "
-        "estimated from the parameter count (see performance.kv_bytes_per_token_estimate). [bytes]",
+        None, gt=0, description="KV-cache bytes per token of context (generative). Default: from the architecture "
+        "(layers, KV heads, head size, kv_precision), else estimated from the parameter count. [bytes]",
     )
+    layers: Optional[Int] = Field(None, ge=1, description="Transformer layers, L (architecture). [1]")
+    hidden_size: Optional[Int] = Field(None, ge=1, description="Model width, d_model (architecture). [1]")
+    attention_heads: Optional[Int] = Field(None, ge=1, description="Query heads (architecture). [1]")
+    kv_heads: Optional[Int] = Field(None, ge=1, description="Key/value heads (grouped-query attention). [1]")
+    head_dim: Optional[Int] = Field(None, ge=1, description="Values per attention head. [1]")
+    kv_lora_rank: Optional[Int] = Field(None, ge=1, description="Latent KV width of multi-head latent attention. [1]")
+    qk_rope_head_dim: Optional[Int] = Field(None, ge=0, description="Rotary key width of latent attention. [1]")
+    experts: Optional[Int] = Field(None, ge=1, description="Routed experts per MoE layer, E. [1]")
+    active_experts: Optional[Int] = Field(None, ge=1, description="Routed experts per token, k. [1]")
+    shared_experts: Optional[Int] = Field(None, ge=0, description="Always-active experts per MoE layer. [1]")
+    routed_expert_parameters: Optional[Num] = Field(
+        None, ge=0, description="Parameters in routed experts, all MoE layers together. [1]")
     embedding_rows: Num = Field(0.0, ge=0, description="Rows in all embedding tables (recsys). [1]")
     embedding_dim: Int = Field(0, ge=0, description="Width of an embedding row (recsys). [values]")
     embedding_precision: Optional[Precision] = Field(
@@ -248,6 +323,10 @@ class Model(_Base):
         None, gt=0, description="Measured time to serve one batch (default: estimated). [ms]"
     )
     latency_slo_ms: Optional[Num] = Field(None, gt=0, description="Latency objective at latency_percentile. [ms]")
+    ttft_slo_ms: Optional[Num] = Field(
+        None, gt=0, description="Time-to-first-token objective at latency_percentile (generative). [ms]")
+    tpot_slo_ms: Optional[Num] = Field(
+        None, gt=0, description="Time-per-output-token objective (generative); caps the decode batch. [ms]")
     latency_percentile: Num = Field(0.99, gt=0, lt=1, description="Percentile of the latency SLO. [1]")
     mfu: Optional[Num] = Field(None, gt=0, le=1, description="Model FLOPs utilisation (default per kind). [1]")
     mbu: Optional[Num] = Field(None, gt=0, le=1, description="Memory bandwidth utilisation (default per kind). [1]")
@@ -260,22 +339,68 @@ class Model(_Base):
     serving: Serving = Field(default_factory=Serving, description="How the model is served.")
     training: Optional[Training] = Field(None, description="Training or refresh runs, if any.")
 
-    @field_validator("name")
+    @model_validator(mode="before")
     @classmethod
-    def _name(cls, value: str) -> str:
-        if not value.strip():
-            raise ValueError("must not be empty")
-        return value
+    def _from_catalog(cls, data: Any, info) -> Any:
+        """Fill the fields a ``model:`` catalog id implies; fields written out take precedence."""
+        if not isinstance(data, dict) or data.get("model") is None:
+            return data
+        catalog = (info.context or {}).get("catalog") if info is not None else None
+        if catalog is None:
+            from .catalog import load_catalog
+
+            catalog = load_catalog()
+        ident = data["model"]
+        if not isinstance(ident, str) or ident not in catalog.models.index:
+            raise ValueError("model: " + _known("model", str(ident), catalog.models.index))
+        return {**catalog.model_fields(ident), **data}
 
     @model_validator(mode="after")
     def _consistency(self) -> "Model":
         if self.embedding_parameters >= self.parameters:
             raise ValueError("embedding_parameters must be smaller than parameters")
+        if self.active_parameters is not None and not self.embedding_parameters < self.active_parameters <= self.parameters:
+            raise ValueError("active_parameters must lie between embedding_parameters and parameters")
         if self.throughput_rps is not None and not self.throughput_source:
             raise ValueError("throughput_rps needs throughput_source (where it was measured)")
         if self.embedding_lookups_per_item > 0 and self.embedding_dim <= 0:
             raise ValueError("embedding_lookups_per_item needs embedding_dim > 0")
+        if self.experts is not None and self.active_experts is not None and self.active_experts > self.experts:
+            raise ValueError("active_experts cannot exceed experts")
+        if self.routed_expert_parameters is not None and self.routed_expert_parameters >= self.parameters:
+            raise ValueError("routed_expert_parameters must be smaller than parameters")
         return self
+
+    # -- resolved settings: one place for each default --------------------------------------------
+    def _precision(self, which: int, explicit) -> str:
+        if explicit is not None:
+            return explicit
+        return SHORTHANDS[self.precision][which] if self.precision in SHORTHANDS else self.precision
+
+    @property
+    def weights_precision(self) -> str:
+        """Precision the weights are stored and read in."""
+        return self._precision(0, self.weight_precision)
+
+    @property
+    def cache_precision(self) -> str:
+        """Precision of the KV cache."""
+        return self._precision(1, self.kv_precision)
+
+    @property
+    def math_precision(self) -> str:
+        """Precision of the matrix units, whose dense peak bounds the FLOPs."""
+        return self._precision(2, self.compute_precision)
+
+    @property
+    def flop_parameters(self):
+        """Parameters doing FLOPs per token: the active ones outside the token embedding."""
+        active = self.parameters if self.active_parameters is None else self.active_parameters
+        return active - self.embedding_parameters
+
+    @property
+    def is_moe(self) -> bool:
+        return bool(self.experts and self.active_experts and self.routed_expert_parameters)
 
 
 # --------------------------------------------------------------------------------------------
@@ -662,11 +787,16 @@ def check_references(scenario: Scenario, catalog) -> list[tuple[str, str]]:
             if len(problems) == before and m.throughput_rps is None:
                 acc_id = s.accelerator or inst.loc[s.instance, "accelerator"]
                 row = accel.loc[acc_id]
-                col = PEAK_COLUMN[m.precision]
-                if not (row[col] > 0):
-                    supported = [p for p, c in PEAK_COLUMN.items() if row[c] > 0]
-                    problems.append((f"{mp}.precision", f"{acc_id} has no {m.precision} peak in the catalog; "
+                col = PEAK_COLUMN[m.math_precision]
+                if not (row.get(col, float("nan")) > 0):
+                    supported = [p for p, c in PEAK_COLUMN.items() if row.get(c, float("nan")) > 0]
+                    field = "compute_precision" if m.compute_precision is not None else "precision"
+                    problems.append((f"{mp}.{field}", f"{acc_id} has no {m.math_precision} peak in the catalog; "
                                      f"supported: {', '.join(supported)} (or give a measured throughput_rps)"))
+        if m.speculative is not None and m.speculative.draft_model is not None \
+                and m.speculative.draft_model not in catalog.models.index:
+            problems.append((f"{mp}.speculative.draft_model", _known("model", m.speculative.draft_model,
+                                                                     catalog.models.index)))
         if m.api_alternative is not None and m.api_alternative not in catalog.api_prices.index:
             problems.append((f"{mp}.api_alternative", _known("API model", m.api_alternative, catalog.api_prices.index)))
         if m.training is not None:
@@ -674,8 +804,11 @@ def check_references(scenario: Scenario, catalog) -> list[tuple[str, str]]:
             hardware(f"{mp}.training", m.training, m)
             if len(problems) == before:
                 acc_id = m.training.accelerator or inst.loc[m.training.instance, "accelerator"]
-                if not (accel.loc[acc_id, PEAK_COLUMN[m.precision]] > 0) and not (accel.loc[acc_id, "bf16_tflops"] > 0):
-                    problems.append((f"{mp}.training.accelerator", f"{acc_id} has no bf16 or {m.precision} peak to train with"))
+                precision = m.training.precision_on(accel.loc[acc_id])
+                if not (accel.loc[acc_id, PEAK_COLUMN[precision]] > 0):
+                    supported = [p for p in ("bf16", "fp16", "fp8", "fp4") if accel.loc[acc_id, PEAK_COLUMN[p]] > 0]
+                    problems.append((f"{mp}.training.precision", f"{acc_id} has no {precision} peak to "
+                                     f"train with; supported: {', '.join(supported) or 'none'}"))
 
     def tier(path: str, value: str | None, kinds: tuple[str, ...]) -> None:
         if value is None:
@@ -766,15 +899,16 @@ def parse_scenario(data: Any, catalog=None, source: str | None = None) -> Scenar
     data, ranges, problems = extract(data)  # ranges -> point values; the ranges are kept aside
     if problems:
         raise ScenarioError(problems, source=source)
+    catalog = catalog or load_catalog()
     try:
-        scenario = Scenario.model_validate(data)
+        scenario = Scenario.model_validate(data, context={"catalog": catalog})
     except ValidationError as exc:
         raise ScenarioError(_pydantic_problems(exc), source=source) from None
-    problems = check_references(scenario, catalog or load_catalog())
+    problems = check_references(scenario, catalog)
     for end, label in ((0, "low"), (1, "high")):  # each end of every range must be a valid value too
         ends = {path: r.ends[end] for path, r in ranges.items()}
         try:
-            Scenario.model_validate(substitute(data, ends))
+            Scenario.model_validate(substitute(data, ends), context={"catalog": catalog})
         except ValidationError as exc:
             for path, msg in _pydantic_problems(exc):
                 where = (f"the {label} end of its range ({ends[path]:g})" if path in ends

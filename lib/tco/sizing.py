@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import capacity, performance, pricing
+from . import capacity, performance, pricing, serving
+from . import operating_point as op
 from .context import Context
 from .errors import ScenarioError
 from .units import (BYTES_PER_GB, BYTES_PER_VALUE, DAYS_PER_MONTH, HOURS_PER_DAY, MS_PER_SECOND, PEAK_COLUMN,
@@ -157,6 +158,11 @@ class Sizing:
     training_cost_per_run: float = float("nan")
     training_rate: HourlyRate | None = None
     hourly_replicas: object = None
+    decode_batch: object = float("nan")  # requests decoded together per replica (generative)
+    batch_binding: str = ""  # what set that batch: memory, TPOT objective, given
+    tpot_ms: object = float("nan")
+    ttft_ms: object = float("nan")  # prefill and first step, without queueing
+    tokens_per_step: object = 1.0
     notes: list[str] = field(default_factory=list)
 
 
@@ -167,50 +173,90 @@ def _api_price(ctx: Context, api_model: str):
     return p_in, p_out
 
 
-def model_memory(model) -> tuple[float, float, float, float]:
+def kv_bytes_per_token(model) -> object:
+    """KV-cache bytes per token of context of a generative model: as given, else from its architecture
+    (latent attention, or layers x KV heads x head size) at its KV precision, else estimated from
+    the parameter count."""
+    if model.kv_bytes_per_token is not None:
+        return model.kv_bytes_per_token
+    bpv = BYTES_PER_VALUE[model.cache_precision]
+    if model.kv_lora_rank is not None and model.layers is not None:
+        return num(serving.mla_kv_bytes_per_token(model.layers, model.kv_lora_rank, model.qk_rope_head_dim or 0, bpv))
+    if model.layers is not None and model.kv_heads is not None and (model.head_dim or model.hidden_size):
+        head = model.head_dim or model.hidden_size / (model.attention_heads or model.kv_heads)
+        return num(serving.kv_bytes_per_token(model.layers, model.kv_heads, head, bpv))
+    return num(performance.kv_bytes_per_token_estimate(model.parameters - model.embedding_parameters, bpv))
+
+
+def kv_source(model) -> str:
+    """Where :func:`kv_bytes_per_token` takes its figure from (for notes)."""
+    if model.kv_bytes_per_token is not None:
+        return "given"
+    if model.layers is not None and (model.kv_lora_rank is not None or model.kv_heads is not None):
+        return "from the architecture"
+    return "estimated from the parameter count"
+
+
+def draft_parameters(model, catalog) -> float:
+    """Parameters of the speculative-decoding draft (0 without speculative decoding)."""
+    spec = model.speculative
+    if spec is None:
+        return 0.0
+    if spec.draft_parameters is not None:
+        return spec.draft_parameters
+    fields = catalog.model_fields(spec.draft_model)
+    return fields.get("active_parameters", fields["parameters"]) - fields.get("embedding_parameters", 0.0)
+
+
+def model_memory(model, batch=None) -> tuple[float, float, float, float]:
     """Bytes a model needs in accelerator memory: ``(weights, embedding tables, KV bytes per token,
-    KV cache)``; the KV cache holds ``decode_batch`` full contexts (generative models only), with
-    the per-token size given or estimated from the parameter count."""
-    bpv = BYTES_PER_VALUE[model.precision]
-    weights = num(performance.weight_bytes(model.parameters, bpv))
-    tables = model.embedding_rows * model.embedding_dim * BYTES_PER_VALUE[model.embedding_precision or model.precision]
+    KV cache)``; the KV cache holds ``batch`` requests (default ``decode_batch``, else none) of
+    generative models, each its prompt plus half its output on average (paged cache), per beam."""
+    weights = num(performance.weight_bytes(model.parameters, BYTES_PER_VALUE[model.weights_precision]))
+    tables = model.embedding_rows * model.embedding_dim * BYTES_PER_VALUE[
+        model.embedding_precision or model.weights_precision]
     if model.kind != "generative":
         return weights, tables, 0.0, 0.0
-    kv_token = model.kv_bytes_per_token if model.kv_bytes_per_token is not None else num(
-        performance.kv_bytes_per_token_estimate(model.parameters - model.embedding_parameters, bpv))
-    context = model.items_per_request * model.input_tokens_per_item + model.output_tokens
-    return weights, tables, kv_token, model.decode_batch * context * kv_token
+    kv_token = kv_bytes_per_token(model)
+    batch = model.decode_batch if batch is None else batch
+    context = model.items_per_request * model.input_tokens_per_item + model.output_tokens / 2.0
+    return weights, tables, kv_token, (batch or 0.0) * model.beam_width * context * kv_token
+
+
+def generative_point(model, accelerator, mfu, mbu, *, usable_memory_fraction=0.9, largest=8, replica_size=None,
+                     tpot_slo_s=None, draft=0.0) -> op.Point | None:
+    """The operating point of a generative model on a catalog accelerator (:mod:`tco.operating_point`):
+    ``replica_size`` given, else the power of two up to ``largest`` with the most requests per
+    accelerator; ``decode_batch`` given, else the largest batch fitting memory and the TPOT objective."""
+    w = op.workload(model, kv_bytes_per_token(model), draft)
+    hw = op.hardware(accelerator, model.math_precision, mfu, mbu)
+    return op.best_point(w, hw, usable_memory_fraction, largest, replica_size, model.decode_batch, tpot_slo_s)
 
 
 def roofline_throughput(model, accelerator, mfu: float, mbu: float, replica_size: float = 1.0,
-                        kv_bytes_per_token: float = 0.0) -> float:
+                        kv_bytes_per_token: float = 0.0, draft: float = 0.0,
+                        usable_memory_fraction: float = 0.9) -> float:
     """Requests per second one accelerator of a ``replica_size``-wide replica serves (roofline).
 
-    Composes the formula functions of :mod:`tco.performance` for one model of the scenario schema
-    (``model``) on one catalog accelerator row: prefill FLOPs and embedding bytes per request, then,
-    for generative models, decode steps of the replica's ``decode_batch`` sequences. The replica's
-    ``g`` accelerators split the work tensor-parallel: each holds and reads W/g of the weights and
-    the KV cache of b/g sequences per step, and does 2N·b/g FLOPs. NaN when the accelerator has no
-    peak for the model's precision.
+    Encoders and recommenders: prefill FLOPs and embedding bytes per request
+    (:func:`tco.performance.prefill_time`). Generative models: the continuous-batching operating
+    point of :mod:`tco.operating_point` at ``decode_batch`` (or the largest batch that fits memory).
+    NaN when the accelerator has no peak for the model's compute precision.
     """
-    peak = float(accelerator[PEAK_COLUMN[model.precision]]) * TERA
+    peak = float(accelerator.get(PEAK_COLUMN[model.math_precision], np.nan)) * TERA
     if not (np.isfinite(peak) and peak > 0):
         return float("nan")
-    k, t, o = model.items_per_request, model.input_tokens_per_item, model.output_tokens
-    n_flops = model.parameters - model.embedding_parameters
-    emb_bpv = BYTES_PER_VALUE[model.embedding_precision or model.precision]
-    f_pre = performance.prefill_flops(n_flops, k, t)
+    if model.kind == "generative" and np.any(np.asarray(model.output_tokens) > 0):
+        pt = generative_point(model, accelerator, mfu, mbu, usable_memory_fraction=usable_memory_fraction,
+                              replica_size=replica_size, draft=draft)
+        return num(pt.per_accelerator) if pt is not None else float("nan")
+    k, t = model.items_per_request, model.input_tokens_per_item
+    emb_bpv = BYTES_PER_VALUE[model.embedding_precision or model.weights_precision]
+    f_pre = performance.prefill_flops(model.flop_parameters, k, t)
     b_emb = performance.embedding_bytes(k, model.embedding_lookups_per_item, model.embedding_dim, emb_bpv,
                                         model.embedding_cache_hit_rate)
     t_pre = performance.prefill_time(f_pre, b_emb, peak, accelerator["bandwidth_gb_s"], mfu, mbu)
-    t_dec = 0.0
-    if np.any(np.asarray(o) > 0):
-        weights = performance.weight_bytes(model.parameters, BYTES_PER_VALUE[model.precision])
-        batch = model.decode_batch / replica_size  # sequences per accelerator
-        step = performance.decode_step_time(n_flops, weights / replica_size, kv_bytes_per_token * (k * t + o / 2.0),
-                                            batch, peak, accelerator["bandwidth_gb_s"], mfu, mbu)
-        t_dec = performance.decode_time(o, step, batch)
-    return num(performance.throughput(t_pre, t_dec))
+    return num(performance.throughput(t_pre, 0.0))
 
 
 #: An efficiency factor so large that its roofline term takes no time (to ask "what if only the other bound").
@@ -218,12 +264,13 @@ FREE = 1e9
 
 
 def roofline_regime(model, accelerator, mfu: float, mbu: float, replica_size: float = 1.0,
-                    kv_bytes_per_token: float = 0.0) -> str:
+                    kv_bytes_per_token: float = 0.0, draft: float = 0.0, usable_memory_fraction: float = 0.9) -> str:
     """Which roofline term binds a model's throughput: ``"compute"`` when making memory free
     changes the estimate by under 5%, else ``"memory"``."""
     args = (model, accelerator, mfu)
-    both = roofline_throughput(*args, mbu, replica_size, kv_bytes_per_token)
-    compute_only = roofline_throughput(*args, FREE, replica_size, kv_bytes_per_token)
+    rest = (replica_size, kv_bytes_per_token, draft, usable_memory_fraction)
+    both = roofline_throughput(*args, mbu, *rest)
+    compute_only = roofline_throughput(*args, FREE, *rest)
     return "compute" if np.all(np.isclose(compute_only, both, rtol=0.05)) else "memory"
 
 
@@ -281,42 +328,81 @@ def size_model(model, index: int, share, arrival_rates_h, ctx: Context, *, quiet
     sz.instance = s.instance or ("" if s.deployment == "cloud" else f"server of {fmt(rate.accelerators_per_instance)}")
     sz.accelerators_per_instance = rate.accelerators_per_instance
     acc = cat.row("accelerators", rate.accelerator)
-    eff = cat.row("efficiency", model.kind)
+    eff, calibrated = cat.efficiency_for(model.kind, acc["family"])
     mfu = model.mfu if model.mfu is not None else float(eff.mfu)
     mbu = model.mbu if model.mbu is not None else float(eff.mbu)
-    if model.kind == "generative" and model.kv_bytes_per_token is None:
-        sz.notes.append(f"KV cache estimated at {fmt(kv_token / 1e3, '.0f')} kB/token from the parameter count")
+    generative = model.kind == "generative" and np.any(np.asarray(o) > 0)
+    draft = draft_parameters(model, cat)
+    if model.kind == "generative":
+        sz.notes.append(f"KV cache {fmt(kv_token / 1e3, ',.1f')} kB/token ({kv_source(model)})")
+    pt = None
+    if generative:
+        tpot = model.tpot_slo_ms / MS_PER_SECOND if model.tpot_slo_ms is not None else None
+        pt = generative_point(model, acc, mfu, mbu, usable_memory_fraction=s.usable_memory_fraction,
+                              largest=s.max_accelerators_per_replica, replica_size=s.accelerators_per_replica,
+                              tpot_slo_s=tpot, draft=draft)
+        if pt is not None:
+            kv_mem = np.asarray(pt.batch) * model.beam_width * (k * t + o / 2.0) * kv_token
     sz.kv_cache_gb = kv_mem / BYTES_PER_GB
-    sz.memory_needed_gb = (weights + tables + kv_mem) / BYTES_PER_GB
-    g = num(performance.replica_size(sz.memory_needed_gb, acc.memory_gb, s.usable_memory_fraction))
-    if np.any(g > s.max_accelerators_per_replica):
-        usable = acc.memory_gb * s.usable_memory_fraction * s.max_accelerators_per_replica
+    sz.memory_needed_gb = (weights + tables + kv_mem + draft * BYTES_PER_VALUE[model.weights_precision]) / BYTES_PER_GB
+    if generative:
+        g = pt.replica_size if pt is not None else np.inf
+    elif s.accelerators_per_replica is not None:
+        g = float(s.accelerators_per_replica)
+    else:
+        g = num(performance.replica_size(sz.memory_needed_gb, acc.memory_gb, s.usable_memory_fraction))
+    usable = acc.memory_gb * s.usable_memory_fraction * np.minimum(g, s.max_accelerators_per_replica)
+    if pt is None and (np.any(g > s.max_accelerators_per_replica) or np.any(sz.memory_needed_gb > usable)):
+        largest = s.accelerators_per_replica or s.max_accelerators_per_replica
+        usable = acc.memory_gb * s.usable_memory_fraction * largest
         raise ScenarioError([(f"models[{index}]", (
             f"model '{model.name}' needs {fmt(sz.memory_needed_gb, ',.1f')} GB (weights {fmt(sz.weights_gb, ',.1f')}, "
             f"embedding tables {fmt(sz.embedding_tables_gb, ',.1f')}, KV cache {fmt(sz.kv_cache_gb, ',.1f')}) but a "
-            f"replica of at most {fmt(s.max_accelerators_per_replica)} x {rate.accelerator} holds {fmt(usable, ',.1f')} "
+            f"replica of at most {fmt(largest)} x {rate.accelerator} holds {fmt(usable, ',.1f')} "
             f"GB usable; raise serving.max_accelerators_per_replica (now {fmt(s.max_accelerators_per_replica)}), "
             f"lower the precision, "
             f"or choose an accelerator with more memory"))])
+    if pt is not None and np.any(np.asarray(pt.batch) < 1):
+        why = (f"not even one request meets tpot_slo_ms {fmt(model.tpot_slo_ms)} (one decoding step takes "
+               f"{fmt(pt.step_s * MS_PER_SECOND, ',.1f')} ms per token at batch 1)" if model.tpot_slo_ms is not None
+               and np.any(np.asarray(pt.batch_memory) >= 1) else
+               f"the weights leave no memory for the KV cache of one request in a replica of {fmt(pt.replica_size)}")
+        raise ScenarioError([(f"models[{index}]", (
+            f"model '{model.name}' on {rate.accelerator}: {why}; raise the objective, lower the precision, "
+            f"choose a faster accelerator or allow larger replicas (serving.max_accelerators_per_replica)"))])
     sz.replica_size = g
 
-    mu_est = roofline_throughput(model, acc, mfu, mbu, g, kv_token)
+    family = acc["family"] or "unknown"
+    if generative:
+        mu_est = num(pt.per_accelerator)
+        regime = roofline_regime(model, acc, mfu, mbu, g, kv_token, draft, s.usable_memory_fraction)
+        sz.decode_batch, sz.batch_binding = pt.batch, pt.binding
+        sz.tpot_ms, sz.ttft_ms = pt.tpot_s * MS_PER_SECOND, pt.ttft_s * MS_PER_SECOND
+        sz.tokens_per_step = pt.tokens_per_step
+        sz.notes.append(f"{fmt(pt.batch, ',.0f')} requests decoded together per replica of {fmt(g)} ({pt.binding}); "
+                        f"TPOT {fmt(sz.tpot_ms, ',.1f')} ms, TTFT without queueing {fmt(sz.ttft_ms, ',.0f')} ms")
+    else:
+        mu_est = roofline_throughput(model, acc, mfu, mbu, g, kv_token)
+        regime = roofline_regime(model, acc, mfu, mbu, g, kv_token) if np.all(np.isfinite(mu_est)) else ""
     if model.throughput_rps is not None:
         mu, sz.throughput_basis = num(model.throughput_rps), f"measured ({model.throughput_source})"
     else:
         if not np.all(np.isfinite(mu_est)):
             raise ScenarioError([(f"models[{index}].throughput_rps", (
-                f"{rate.accelerator} has no {model.precision} peak in the catalog, so the throughput of "
+                f"{rate.accelerator} has no {model.math_precision} peak in the catalog, so the throughput of "
                 f"'{model.name}' cannot be estimated; give a measured throughput_rps or another precision"))])
         sz.band = (float(eff.band_low), float(eff.band_high))
-        regime = roofline_regime(model, acc, mfu, mbu, g, kv_token)
         mu, sz.throughput_basis = mu_est, estimate_basis(*sz.band, model.kind, regime)
+        if not calibrated:
+            sz.throughput_basis += (f"; no {model.kind} measurement on {family} hardware calibrates it: the "
+                                    f"cross-family factor is used and the band is wider")
         if not quiet and regime in UNVALIDATED_REGIMES.get(model.kind, ()):
             ctx.warn("estimate", f"{model.name}: {sz.throughput_basis}", model.name)
-        elif not quiet and eff.band_high / eff.band_low > 10:
-            ctx.warn("estimate", f"{model.name}: the roofline throughput for '{model.kind}' models is typically "
-                     f"within x{eff.band_low:g}-x{eff.band_high:g} of measured; give a measured throughput_rps",
-                     model.name)
+        elif not quiet and not calibrated:
+            ctx.warn("estimate", f"{model.name}: no {model.kind} measurement on {family} hardware "
+                     f"({rate.accelerator}) calibrates the throughput estimate; the cross-family factors are used, "
+                     f"typically within x{eff.band_low:g}-x{eff.band_high:g} of measured. Give a measured "
+                     f"throughput_rps to tighten it", model.name)
     sz.throughput_rps_per_accelerator = mu
     mu_rep = g * mu
     sz.replica_throughput_rps = mu_rep
@@ -326,9 +412,9 @@ def size_model(model, index: int, share, arrival_rates_h, ctx: Context, *, quiet
     if model.service_time_ms is not None:
         slots = np.maximum(1.0, np.round(mu_rep * model.service_time_ms / MS_PER_SECOND)) * 1.0
         sz.service_time_basis = "measured"
-    elif model.kind == "generative":
-        slots = num(model.decode_batch)
-        sz.service_time_basis = "estimated: decode_batch in flight per replica at the throughput (Little's law)"
+    elif generative:
+        slots = num(pt.batch)
+        sz.service_time_basis = "estimated: the decode batch in flight per replica at the throughput (Little's law)"
     else:
         slots = 1.0
         sz.service_time_basis = "1 / replica throughput"
@@ -338,34 +424,47 @@ def size_model(model, index: int, share, arrival_rates_h, ctx: Context, *, quiet
 
     lam_region = lam_h / per_hour(s.regions)
     r_min = num(s.min_replicas)
-    too_slow = False
+    # latency objectives as (field, the time a request may take in all, the part of it that is not
+    # waiting for a slot): end to end, or to the first token
+    objectives = []
     if model.latency_slo_ms is not None:
-        slo = model.latency_slo_ms / MS_PER_SECOND
-        too_slow = service >= slo
-        if np.any(too_slow):
-            slow = service[too_slow] if np.ndim(too_slow) else service
-            message = (f"model '{model.name}' takes {fmt(slow * MS_PER_SECOND, ',.1f')} ms per request "
+        objectives.append(("latency_slo_ms", model.latency_slo_ms / MS_PER_SECOND, service))
+    if model.ttft_slo_ms is not None:
+        if not generative:
+            raise ScenarioError([(f"models[{index}].ttft_slo_ms", "a time-to-first-token objective applies to "
+                                  "generative models with output_tokens > 0; use latency_slo_ms")])
+        objectives.append(("ttft_slo_ms", model.ttft_slo_ms / MS_PER_SECOND, pt.ttft_s))
+    too_slow = False
+    slos = []
+    for field_name, target, busy in objectives:
+        slow = busy >= target
+        too_slow = too_slow | slow
+        if np.any(slow):
+            shown = busy[slow] if np.ndim(slow) else busy
+            what = "per request" if field_name == "latency_slo_ms" else "to the first token without queueing"
+            message = (f"model '{model.name}' takes {fmt(shown * MS_PER_SECOND, ',.1f')} ms {what} "
                        f"({sz.service_time_basis}) on {rate.accelerator}, so no fleet meets a "
-                       f"{fmt(model.latency_slo_ms)} ms SLO; raise the SLO, choose a faster accelerator, lower the "
-                       f"precision or shorten the work per request")
-            if np.ndim(too_slow) == 0:
-                raise ScenarioError([(f"models[{index}].latency_slo_ms", message)])
+                       f"{fmt(target * MS_PER_SECOND)} ms {'SLO' if field_name == 'latency_slo_ms' else 'TTFT objective'}; raise it, choose a "
+                       f"faster accelerator, lower the precision or shorten the work per request")
+            if np.ndim(slow) == 0:
+                raise ScenarioError([(f"models[{index}].{field_name}", message)])
             # samples of uncertain inputs (tco.uncertainty): the samples that cannot meet the SLO get no
             # cost (NaN) and are counted apart; the others are sized as usual
-            ctx.warn("infeasible", f"{np.mean(too_slow):.1%} of the samples: {message}", model.name)
-            service = np.where(too_slow, slo / 2.0, service)
+            ctx.warn("infeasible", f"{np.mean(slow):.1%} of the samples: {message}", model.name)
+            busy = np.where(slow, target / 2.0, busy)
+        # Erlang C bounds the wait for a slot by target - busy: as an SLO on the whole service time
+        slos.append(service + (target - busy))
 
     def replicas(lam, hourly=False, known=np.inf):
         # per-sample figures meet hourly arrival rates on an hour axis
         h = per_hour if hourly else (lambda x: x)
         load = capacity.replicas_for_load(lam, h(mu_rep), h(s.utilization_target))
-        if model.latency_slo_ms is not None:
-            # hour by hour only the larger of the two counts matters: search from the load count up
-            floor = np.maximum(load, h(r_min)) if hourly else 0.0
-            slo_r = capacity.replicas_for_slo(lam, h(service), h(slots), h(slo), h(model.latency_percentile), floor,
-                                              h(known))
-        else:
-            slo_r = np.zeros_like(load)
+        slo_r = np.zeros_like(load)
+        for slo in slos:
+            # hour by hour only the larger of the counts matters: search from the load count up
+            floor = np.maximum(np.maximum(load, h(r_min)), slo_r) if hourly else slo_r
+            slo_r = np.maximum(slo_r, capacity.replicas_for_slo(lam, h(service), h(slots), h(slo),
+                                                                h(model.latency_percentile), floor, h(known)))
         return load, slo_r, np.maximum(np.maximum(load, slo_r), h(r_min)) + h(s.redundancy)
 
     peak_region = lam_region.max(axis=-1)
@@ -400,16 +499,42 @@ def size_model(model, index: int, share, arrival_rates_h, ctx: Context, *, quiet
     return sz
 
 
+def training_compute(model, tokens, method: str = "full", sequence_length=None):
+    """FLOPs of one training run: c·N·D on the active non-embedding parameters
+    (:func:`tco.performance.training_flops`), plus, where the architecture and the sequence length
+    are known, the attention of every token over half its sequence on average (causal), forward and
+    backward (:func:`tco.serving.attention_flops` x c/2)."""
+    c = performance.TRAINING_FLOPS_FACTOR[method]
+    flops = performance.training_flops(model.flop_parameters, tokens, c)
+    if sequence_length and model.layers and model.attention_heads:
+        width = model.attention_heads * (model.head_dim or model.hidden_size / model.attention_heads)
+        flops = flops + c / 2.0 * np.multiply(tokens, serving.attention_flops(model.layers, width,
+                                                                               np.multiply(0.5, sequence_length)))
+    return num(flops)
+
+
+def training_efficiency(catalog, precision: str, family: str):
+    """The efficiency row of training at a precision (``training`` for 16-bit, ``training-fp8`` ...) on a
+    hardware family, and whether that family is calibrated (:meth:`tco.catalog.Catalog.efficiency_for`)."""
+    workload = "training" if precision in ("bf16", "fp16") else f"training-{precision}"
+    return catalog.efficiency_for(workload, family)
+
+
 def _size_training(model, sz: Sizing, ctx: Context) -> None:
     tr = model.training
     if tr is None:
         return
     rate = hardware_rate(tr, ctx, "training", model.name)
     acc = ctx.catalog.row("accelerators", rate.accelerator)
-    peak = float(acc.bf16_tflops) if np.isfinite(acc.bf16_tflops) else float(acc[PEAK_COLUMN[model.precision]])
-    mfu = tr.mfu_train if tr.mfu_train is not None else float(ctx.catalog.row("efficiency", "training").mfu)
-    flops = performance.training_flops(model.parameters - model.embedding_parameters, tr.tokens_per_run,
-                                       performance.TRAINING_FLOPS_FACTOR[tr.method])
+    precision = tr.precision_on(acc)
+    peak = float(acc[PEAK_COLUMN[precision]])
+    eff, calibrated = training_efficiency(ctx.catalog, precision, acc["family"])
+    mfu = tr.mfu_train if tr.mfu_train is not None else float(eff.mfu)
+    if tr.mfu_train is None and not calibrated:
+        ctx.warn("estimate", f"{model.name}: no {precision} training measurement on {acc['family'] or 'this'} "
+                 f"hardware ({rate.accelerator}) calibrates mfu_train; the cross-family factor {float(eff.mfu):g} is "
+                 f"used, typically within x{eff.band_low:g}-x{eff.band_high:g}", model.name)
+    flops = training_compute(model, tr.tokens_per_run, tr.method, tr.sequence_length)
     sz.training_rate = rate
     sz.training_flops_per_run = num(flops)
     sz.training_accelerator_hours_per_run = num(performance.accelerator_hours(flops, peak * TERA, mfu))

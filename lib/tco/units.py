@@ -46,6 +46,11 @@ BYTES_PER_VALUE: dict[str, float] = {
     "fp8": 1.0,
     "int8": 1.0,
     "int4": 0.5,
+    # 4-bit floating point with block scales: NVFP4 stores one FP8 (E4M3) scale per 16 values,
+    # 4.5 bits a value (NVIDIA, "Introducing NVFP4 for Efficient and Accurate Low-Precision
+    # Inference", developer.nvidia.com blog, 2025-06-24); MXFP4 one 8-bit scale per 32 values, 4.25
+    # bits (OCP Microscaling Formats (MX) Specification v1.0, 2023-09). The NVFP4 size is used.
+    "fp4": 0.5625,
 }
 
 #: The accelerator catalog column that holds the dense peak for each precision.
@@ -56,6 +61,7 @@ PEAK_COLUMN: dict[str, str] = {
     "fp8": "fp8_tflops",
     "int8": "int8_tops",
     "int4": "int4_tops",
+    "fp4": "fp4_tflops",
 }
 
 PRECISIONS = tuple(BYTES_PER_VALUE)

@@ -29,27 +29,28 @@ from pathlib import Path
 
 import numpy as np
 
-from . import performance
+from . import capacity, performance
 from .catalog import Catalog, load_catalog
 from .errors import MeasurementError
-from .units import BYTES_PER_GB, TERA
+from .units import BYTES_PER_GB, MS_PER_SECOND, PEAK_COLUMN, TERA
 
 MODES = ("training", "offline", "server")
 METRICS = ("accelerator_hours", "samples_per_s", "tokens_per_s")
-REQUIRED = ("id", "mode", "metric", "published", "accelerator", "accelerators", "kind", "parameters",
-            "source", "as_of")
+REQUIRED = ("id", "mode", "metric", "published", "accelerator", "accelerators", "kind", "source", "as_of")
 #: Columns that are fields of a scenario model (tco.scenario.Model), passed through as they are.
-MODEL_FIELDS = ("kind", "parameters", "embedding_parameters", "precision", "items_per_request",
-                "input_tokens_per_item", "output_tokens", "decode_batch", "kv_bytes_per_token", "embedding_rows",
-                "embedding_dim", "embedding_precision", "embedding_lookups_per_item", "embedding_cache_hit_rate",
-                "mfu", "mbu")
-OPTIONAL = MODEL_FIELDS + ("benchmark", "system", "training_tokens", "training_method", "mfu_train",
+MODEL_FIELDS = ("model", "kind", "parameters", "active_parameters", "embedding_parameters", "precision",
+                "weight_precision", "kv_precision", "compute_precision", "items_per_request",
+                "input_tokens_per_item", "output_tokens", "beam_width", "prefix_cache_hit_rate", "decode_batch",
+                "kv_bytes_per_token", "embedding_rows", "embedding_dim", "embedding_precision",
+                "embedding_lookups_per_item", "embedding_cache_hit_rate", "mfu", "mbu")
+OPTIONAL = MODEL_FIELDS + ("benchmark", "system", "training_tokens", "training_method", "sequence_length",
+                           "mfu_train", "tensor_parallel", "ttft_ms", "tpot_ms", "latency_bound_ms",
                            "utilization_target", "usable_memory_fraction", "assumption", "notes")
 DEFAULT_UTILIZATION_TARGET = 0.7  # the schema's default rho_max (tco.scenario.Serving)
 #: The measurements the catalog's efficiency factors are derived from (notebooks/40-validation.ipynb)
 CALIBRATION_FILES = ("data/validation/llama2-training.csv", "data/validation/mlperf-inference-v4.0-h100.csv")
-#: Held out: other accelerators and MLPerf rounds, predicted with those factors unchanged
-HOLDOUT_FILES = ("data/validation/mlperf-inference-transfer.csv",)
+#: Held out: other accelerators, models and MLPerf rounds, predicted with those factors unchanged
+HOLDOUT_FILES = ("data/validation/mlperf-inference-transfer.csv", "data/validation/mlperf-inference-v4.1-v5.0.csv")
 
 
 @dataclass
@@ -73,6 +74,8 @@ class Prediction:
     as_of: str
     band_low: float
     band_high: float
+    family: str = ""
+    calibrated: bool = True  # False: predicted with the cross-family factors (no calibration row for the family)
 
     @property
     def ratio(self) -> float:
@@ -113,6 +116,9 @@ def read_measurements(path: str | Path) -> list[dict]:
         for column in REQUIRED:
             if not row.get(column):
                 problems.append((f"line {i}.{column}", "is empty"))
+        if not row.get("parameters") and not row.get("model"):
+            problems.append((f"line {i}.parameters", "is empty: give parameters or a model id of "
+                                                     "data/catalog/models.csv"))
         if row.get("mode") and row["mode"] not in MODES:
             problems.append((f"line {i}.mode", f"'{row['mode']}' is not one of {', '.join(MODES)}"))
         if row.get("metric") and row["metric"] not in METRICS:
@@ -129,12 +135,13 @@ def read_measurements(path: str | Path) -> list[dict]:
     return rows
 
 
-def _model(row: dict):
-    """The row's workload as a scenario model (validated by the scenario schema)."""
+def _model(row: dict, catalog: Catalog):
+    """The row's workload as a scenario model (validated by the scenario schema, filled from the
+    model catalog when the row names a ``model``)."""
     from .scenario import Model
 
     fields = {k: row[k] for k in MODEL_FIELDS if row.get(k)}
-    return Model.model_validate({"name": row["id"], **fields})
+    return Model.model_validate({"name": row["id"], **fields}, context={"catalog": catalog})
 
 
 @dataclass
@@ -148,20 +155,23 @@ class _Setup:
     regime: str = ""
     band: tuple = (float("nan"), float("nan"))
     reason: str = ""
+    calibrated: bool = True  # False: the hardware family has no calibration row of its own
+    family: str = ""
 
 
 def _setup(row: dict, catalog: Catalog) -> _Setup:
     """Read one measurement row: the catalog factors, and a function predicting it for any factors."""
     from pydantic import ValidationError
 
-    from .sizing import model_memory, roofline_regime, roofline_throughput
+    from .sizing import (generative_point, model_memory, roofline_regime, roofline_throughput, training_compute,
+                         training_efficiency)
 
     base = dict(id=row["id"], benchmark=row.get("benchmark", ""),
                 kind="training" if row["mode"] == "training" else row["kind"], mode=row["mode"], metric=row["metric"],
                 accelerator=row["accelerator"], accelerators=float(row["accelerators"]),
                 published=float(row["published"]), source=row["source"], as_of=row["as_of"])
     try:
-        model = _model(row)
+        model = _model(row, catalog)
     except ValidationError as exc:
         first = exc.errors()[0]
         return _Setup(base, reason=f"{'.'.join(str(p) for p in first['loc'])}: {first['msg']}")
@@ -170,6 +180,7 @@ def _setup(row: dict, catalog: Catalog) -> _Setup:
     except KeyError:
         return _Setup(base, reason=f"accelerator '{row['accelerator']}' is not in the catalog")
     n = base["accelerators"]
+    family = acc["family"] or "unknown"
 
     if row["mode"] == "training":
         if row["metric"] != "accelerator_hours":
@@ -180,43 +191,85 @@ def _setup(row: dict, catalog: Catalog) -> _Setup:
         if method not in performance.TRAINING_FLOPS_FACTOR:
             return _Setup(base, reason=f"training_method '{method}' is not one of "
                                        f"{', '.join(performance.TRAINING_FLOPS_FACTOR)}")
-        eff = catalog.row("efficiency", "training")
-        peak = float(acc["bf16_tflops"])
+        precision = row.get("compute_precision") or ("bf16" if acc["bf16_tflops"] > 0 else "fp16")
+        eff, calibrated = training_efficiency(catalog, precision, family)
+        peak = float(acc.get(PEAK_COLUMN.get(precision, ""), float("nan")))
         if not math.isfinite(peak):
-            return _Setup(base, reason=f"{row['accelerator']} has no bf16 peak in the catalog")
-        flops = performance.training_flops(model.parameters - model.embedding_parameters,
-                                           float(row["training_tokens"]), performance.TRAINING_FLOPS_FACTOR[method])
+            return _Setup(base, reason=f"{row['accelerator']} has no {precision} peak in the catalog")
+        flops = training_compute(model, float(row["training_tokens"]), method,
+                                 float(row["sequence_length"]) if row.get("sequence_length") else None)
+        base["kind"] = eff["workload"]
         return _Setup(base, mfu=float(row.get("mfu_train") or eff["mfu"]), regime="compute",
                       value=lambda mfu, mbu: float(performance.accelerator_hours(flops, peak * TERA, mfu)),
-                      band=(float(eff["band_low"]), float(eff["band_high"])))
+                      band=(float(eff["band_low"]), float(eff["band_high"])), calibrated=calibrated, family=family)
 
     if row["metric"] == "accelerator_hours":
         return _Setup(base, reason="accelerator_hours is a training metric")
     if row["metric"] == "tokens_per_s" and model.output_tokens <= 0:
         return _Setup(base, reason="tokens_per_s needs output_tokens (generated tokens per sample)")
-    eff = catalog.row("efficiency", model.kind)
+    eff, calibrated = catalog.efficiency_for(model.kind, family)
+    usable = float(row.get("usable_memory_fraction") or 0.9)
+    low, high = float(eff["band_low"]), float(eff["band_high"])
+    mfu, mbu = float(model.mfu or eff["mfu"]), float(model.mbu or eff["mbu"])
+    given = int(float(row["tensor_parallel"])) if row.get("tensor_parallel") else None
+    per_sample = model.output_tokens if row["metric"] == "tokens_per_s" else 1.0
+    done = dict(band=(low, high), calibrated=calibrated, family=family)
+
+    if model.kind == "generative" and model.output_tokens > 0:
+        largest = int(n)
+        pt = generative_point(model, acc, mfu, mbu, usable_memory_fraction=usable, largest=largest,
+                              replica_size=given)
+        if pt is None or not math.isfinite(float(pt.rate)):
+            if not math.isfinite(float(acc.get(PEAK_COLUMN[model.math_precision], float("nan")))):
+                return _Setup(base, reason=f"{row['accelerator']} has no {model.math_precision} peak in the catalog")
+            need = model_memory(model, 1)[0] / BYTES_PER_GB
+            return _Setup(base, reason=f"needs {need:,.0f} GB of weights: no replica of at most {n:g} x "
+                                       f"{row['accelerator']} holds them")
+        g = pt.replica_size
+        replicas = math.floor(n / g)
+        if row["mode"] == "server":
+            tpot = float(row["tpot_ms"]) / MS_PER_SECOND if row.get("tpot_ms") else None
+            ttft = float(row["ttft_ms"]) / MS_PER_SECOND if row.get("ttft_ms") else None
+            percentile = 0.99  # MLPerf's LLM server bounds are on the 99th percentile of TTFT and TPOT
+
+            def value(mfu, mbu):
+                p = generative_point(model, acc, mfu, mbu, usable_memory_fraction=usable, replica_size=g,
+                                     tpot_slo_s=tpot)
+                if float(p.batch) < 1:
+                    return 0.0
+                service = float(p.batch) / float(p.rate)
+                if ttft is None:
+                    return float(p.rate) * replicas * per_sample
+                lam = capacity.max_arrival_rate(replicas, float(p.batch), service, max(ttft - float(p.ttft_s), 0.0),
+                                                percentile)
+                return float(lam) * per_sample
+        else:
+            def value(mfu, mbu):
+                p = generative_point(model, acc, mfu, mbu, usable_memory_fraction=usable, replica_size=g)
+                return float(p.rate) * replicas * per_sample
+        regime = roofline_regime(model, acc, mfu, mbu, g, 0.0, 0.0, usable)
+        return _Setup(base, mfu=mfu, mbu=mbu, value=value, regime=regime, **done)
+
     weights, tables, kv_token, kv_cache = model_memory(model)
     memory_gb = (weights + tables + kv_cache) / BYTES_PER_GB
-    usable = float(row.get("usable_memory_fraction") or 0.9)
-    g = float(performance.replica_size(memory_gb, acc["memory_gb"], usable))
+    g = float(given or performance.replica_size(memory_gb, acc["memory_gb"], usable))
     if g > n:
         return _Setup(base, reason=f"needs {memory_gb:,.0f} GB, a replica of {g:g} x {row['accelerator']}, more "
                                    f"than the {n:g} accelerators measured")
-    scale = n * (model.output_tokens if row["metric"] == "tokens_per_s" else 1.0)
-    low, high = float(eff["band_low"]), float(eff["band_high"])
+    scale = n * per_sample
     if row["mode"] == "server":
         rho = float(row.get("utilization_target") or DEFAULT_UTILIZATION_TARGET)
         scale *= rho
         low *= rho  # a server figure may sit anywhere between the planning ceiling and the offline capacity
+        done["band"] = (low, high)
 
     def value(mfu, mbu):
         return roofline_throughput(model, acc, mfu, mbu, g, kv_token) * scale
 
-    mfu, mbu = float(model.mfu or eff["mfu"]), float(model.mbu or eff["mbu"])
     if not math.isfinite(value(mfu, mbu)):
-        return _Setup(base, reason=f"{row['accelerator']} has no {model.precision} peak in the catalog")
+        return _Setup(base, reason=f"{row['accelerator']} has no {model.math_precision} peak in the catalog")
     regime = roofline_regime(model, acc, mfu, mbu, g, kv_token)
-    return _Setup(base, mfu=mfu, mbu=mbu, value=value, regime=regime, band=(low, high))
+    return _Setup(base, mfu=mfu, mbu=mbu, value=value, regime=regime, **done)
 
 
 def predict_row(row: dict, catalog: Catalog) -> Prediction:
@@ -224,9 +277,10 @@ def predict_row(row: dict, catalog: Catalog) -> Prediction:
     st = _setup(row, catalog)
     if st.value is None:
         return Prediction(**st.base, predicted=float("nan"), mfu=float("nan"), mbu=float("nan"), regime="",
-                          reason=st.reason, band_low=float("nan"), band_high=float("nan"))
+                          reason=st.reason, band_low=float("nan"), band_high=float("nan"), family=st.family)
     return Prediction(**st.base, predicted=float(st.value(st.mfu, st.mbu)), mfu=st.mfu, mbu=st.mbu,
-                      regime=st.regime, reason="", band_low=st.band[0], band_high=st.band[1])
+                      regime=st.regime, reason="", band_low=st.band[0], band_high=st.band[1], family=st.family,
+                      calibrated=st.calibrated)
 
 
 def implied_factors(row: dict, catalog: Catalog) -> dict:
@@ -339,8 +393,9 @@ def check(path: str | Path, catalog: Catalog | None = None):
     catalog = catalog or load_catalog()
     rows = [predict_row(r, catalog) for r in read_measurements(path)]
     frame = pd.DataFrame([{**vars(p), "ratio": p.ratio, "in_band": p.in_band} for p in rows])
-    order = ["id", "benchmark", "kind", "mode", "metric", "accelerator", "accelerators", "predicted", "published", "ratio",
-             "band_low", "band_high", "in_band", "regime", "mfu", "mbu", "reason", "source", "as_of"]
+    order = ["id", "benchmark", "kind", "mode", "metric", "accelerator", "family", "calibrated", "accelerators",
+             "predicted", "published", "ratio", "band_low", "band_high", "in_band", "regime", "mfu", "mbu", "reason",
+             "source", "as_of"]
     return frame[order]
 
 
