@@ -663,7 +663,11 @@ def check_references(scenario: Scenario, catalog) -> list[tuple[str, str]]:
                 acc_id = s.accelerator or inst.loc[s.instance, "accelerator"]
                 row = accel.loc[acc_id]
                 col = PEAK_COLUMN[m.precision]
-                if not (row[col] > 0):
+                if not (row["bandwidth_gb_s"] > 0):
+                    problems.append((f"{mp}.throughput_rps", f"{acc_id} has no memory bandwidth in the catalog, so "
+                                     f"the throughput of '{m.name}' cannot be estimated; give a measured "
+                                     f"throughput_rps (with throughput_source) or choose another accelerator"))
+                elif not (row[col] > 0):
                     supported = [p for p, c in PEAK_COLUMN.items() if row[c] > 0]
                     problems.append((f"{mp}.precision", f"{acc_id} has no {m.precision} peak in the catalog; "
                                      f"supported: {', '.join(supported)} (or give a measured throughput_rps)"))
