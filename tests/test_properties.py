@@ -41,7 +41,10 @@ INST = CATALOG.instance_types
 
 
 def _supported(accelerator: str) -> list[str]:
+    """Precisions the roofline can estimate on an accelerator: a peak, and a memory bandwidth."""
     row = ACC.loc[accelerator]
+    if not row["bandwidth_gb_s"] > 0:
+        return []
     return [p for p, col in PEAK_COLUMN.items() if row[col] > 0]
 
 

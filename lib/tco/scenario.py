@@ -788,7 +788,11 @@ def check_references(scenario: Scenario, catalog) -> list[tuple[str, str]]:
                 acc_id = s.accelerator or inst.loc[s.instance, "accelerator"]
                 row = accel.loc[acc_id]
                 col = PEAK_COLUMN[m.math_precision]
-                if not (row.get(col, float("nan")) > 0):
+                if not (row["bandwidth_gb_s"] > 0):
+                    problems.append((f"{mp}.throughput_rps", f"{acc_id} has no memory bandwidth in the catalog, so "
+                                     f"the throughput of '{m.name}' cannot be estimated; give a measured "
+                                     f"throughput_rps (with throughput_source) or choose another accelerator"))
+                elif not (row.get(col, float("nan")) > 0):
                     supported = [p for p, c in PEAK_COLUMN.items() if row.get(c, float("nan")) > 0]
                     field = "compute_precision" if m.compute_precision is not None else "precision"
                     problems.append((f"{mp}.{field}", f"{acc_id} has no {m.math_precision} peak in the catalog; "
