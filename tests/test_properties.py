@@ -23,7 +23,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 import tco
-from tco import ScenarioError, capacity, performance, pricing
+from tco import ScenarioError, capacity, performance, pricing, serving
 from tco.dimensions import data as data_dim
 from tco.dimensions import fusion as fusion_dim
 from tco.dimensions import staff as staff_dim
@@ -487,6 +487,13 @@ def args_of(*strategies):
     return st.tuples(*strategies)
 
 
+@st.composite
+def moe_args(draw):
+    """(experts E, routed per token k <= E, tokens b)."""
+    experts = draw(st.integers(1, 256))
+    return (float(experts), float(draw(st.integers(1, experts))), float(draw(st.integers(0, 100_000))))
+
+
 #: name -> (function, strategy for one element's arguments)
 FORMULAS = {
     "performance.prefill_flops": (performance.prefill_flops, args_of(pos, count, small)),
@@ -526,13 +533,30 @@ FORMULAS = {
     "staff.operations_fte": (staff_dim.operations_fte, args_of(st.floats(0, 1e4), st.floats(1, 500), st.floats(0, 0.99))),
     "fusion.combiner_cost_per_day": (fusion_dim.combiner_cost_per_day, args_of(st.floats(0, 1e9), st.floats(0, 10), st.floats(0, 10), count)),
     "fusion.algorithm_upkeep_per_day": (fusion_dim.algorithm_upkeep_per_day, args_of(st.floats(0, 1e6), st.floats(0, 1))),
+    "capacity.max_arrival_rate": (capacity.max_arrival_rate, args_of(count, count, st.floats(1e-3, 10), st.floats(0, 10),
+                                                                      st.floats(0.5, 0.999))),
+    "serving.distinct_experts": (serving.distinct_experts, moe_args()),
+    "serving.moe_step_weight_bytes": (serving.moe_step_weight_bytes,
+                                      moe_args().map(lambda a: (1.6e9, 4.5e10, *a, 1.0))),
+    "serving.kv_bytes_per_token": (serving.kv_bytes_per_token, args_of(count, count, count, st.sampled_from([0.5, 1.0, 2.0]))),
+    "serving.mla_kv_bytes_per_token": (serving.mla_kv_bytes_per_token, args_of(count, pos, small, st.sampled_from([1.0, 2.0]))),
+    "serving.attention_flops": (serving.attention_flops, args_of(count, pos, small)),
+    "serving.speculative_tokens_per_step": (serving.speculative_tokens_per_step, args_of(frac, count)),
+    "serving.allreduce_time": (serving.allreduce_time, args_of(small, count, st.floats(10, 2000))),
+    "serving.batch_for_memory": (serving.batch_for_memory, args_of(st.floats(-1e9, 1e12), pos)),
+    "serving.time_per_output_token": (serving.time_per_output_token,
+                                      args_of(st.floats(1e-5, 1), st.floats(0, 1), count, st.floats(1, 1e4),
+                                              st.floats(1, 8))),
+    "serving.replica_request_rate": (serving.replica_request_rate,
+                                     args_of(st.floats(1e-5, 1), st.floats(0, 1), count, st.floats(1, 1e4),
+                                             st.floats(1, 8))),
 }
 #: Formula functions whose output carries an extra axis, tested separately below.
 SHAPED = {"capacity.arrival_rates", "capacity.hourly_weights", "fusion.cascade_shares", "performance.cached_lookup_share"}
 #: Module functions that are not elementwise formulas of numbers.
 NOT_FORMULAS = {"capacity.max_peak_to_average", "data.items", "storage.items", "staff.items", "fusion.items",
                 "fusion.traffic_shares"}
-MODULES = {"performance": performance, "capacity": capacity, "pricing": pricing, "data": data_dim,
+MODULES = {"performance": performance, "serving": serving, "capacity": capacity, "pricing": pricing, "data": data_dim,
            "storage": storage_dim, "staff": staff_dim, "fusion": fusion_dim}
 
 

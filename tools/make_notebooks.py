@@ -147,6 +147,13 @@ def dimension_notebook(dimension: str) -> nbformat.NotebookNode:
                "error band of the estimate), replica size from memory, replicas from load and latency, "
                "utilisation of the accelerator-hours paid for, and latency against the SLO."),
             code("ch.sizing_table(report)"),
+            md("### How the LLMs are served / 大模型推理\n\nFor each self-hosted generative model: the "
+               "architecture (mixture of experts: FLOPs from the active parameters, bytes from the experts a "
+               "step touches), the precisions, the prefix cache, speculative decoding, and the continuous-"
+               "batching operating point: the batch that fits memory and meets the TPOT objective, its time "
+               "per output token (TPOT) and to the first token (TTFT)."),
+            code("serving_text, serving_table = ch.llm_serving(chapter)\ndisplay(Markdown(serving_text))\n"
+                 "serving_table"),
             md("### Provisioned and autoscaled fleets over the day\n\nA provisioned fleet pays for the peak "
                "all day; an autoscaled cloud fleet follows the hourly traffic (owned servers cost the same "
                "idle or busy, so on-premises models are shown provisioned only)."),

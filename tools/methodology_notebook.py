@@ -118,7 +118,7 @@ FLOPs utilisation `mfu` and memory-bandwidth utilisation `mbu`, taken from the c
 table for this kind of model. Throughput is one over the time per request:"""),
         code("formula(performance.prefill_time)\nformula(performance.throughput)"),
         code("""accelerator = catalog.row("accelerators", "L4")
-efficiency = catalog.row("efficiency", model.kind)
+efficiency, calibrated = catalog.efficiency_for(model.kind, accelerator["family"])
 peak_ops = accelerator[PEAK_COLUMN[model.precision]] * TERA               # int8 operations per second
 work = performance.prefill_flops(model.parameters - model.embedding_parameters,
                                  model.items_per_request, model.input_tokens_per_item)
@@ -130,9 +130,11 @@ display(Markdown(
     f"{accelerator[PEAK_COLUMN[model.precision]]:g} {model.precision} TOPS; at mfu {efficiency['mfu']:g} one request "
     f"takes {seconds * 1000:.2f} ms, so **μ = {mu:,.1f} requests/s per L4**. "
     f"(Engine: {report.models.loc[0, 'throughput_rps_per_accelerator']:,.1f}.)\\n\\n"
-    f"This is an *estimate*: for encoders the catalog says measured throughput is typically within "
-    f"×{efficiency['band_low']:g}–×{efficiency['band_high']:g} of it. A measured figure (`throughput_rps` in the "
-    f"scenario) replaces it."))"""),
+    f"This is an *estimate*: for encoders on {accelerator['family']} hardware the catalog says measured throughput is "
+    f"typically within ×{efficiency['band_low']:g}–×{efficiency['band_high']:g} of it"
+    + ("." if calibrated else f" (no published {accelerator['family']} measurement calibrates the factors, so the "
+       f"cross-family ones are used, with a wider band).")
+    + " A measured figure (`throughput_rps` in the scenario) replaces it."))"""),
         md("""## 3. Capacity / 容量
 
 **Memory** sets how many accelerators one replica needs (a power of two that holds the weights

@@ -202,7 +202,7 @@ def wait_exceeds_probability(replicas, slots, service_time, arrival_rate, wait):
 
 
 @vectorised
-def max_arrival_rate(replicas, slots, service_time, wait, percentile, iterations=60):
+def max_arrival_rate(replicas, slots, service_time, wait, percentile):
     r"""Largest arrival rate a fleet serves with the wait for a slot within ``wait`` at ``percentile``.
 
     Parameters
@@ -217,13 +217,11 @@ def max_arrival_rate(replicas, slots, service_time, wait, percentile, iterations
         Longest acceptable wait for a slot, t. [s]
     percentile : array_like
         p, e.g. 0.99. [1]
-    iterations : int, default 60
-        Bisection steps on the utilisation (60 resolve it to 1e-18).
 
     Returns
     -------
     numpy.ndarray or float
-        :math:`\lambda_{max}`. [requests/s]
+        :math:`\lambda_{max}`, to a relative 1e-15 (60 bisection steps). [requests/s]
 
     Notes
     -----
@@ -249,7 +247,7 @@ def max_arrival_rate(replicas, slots, service_time, wait, percentile, iterations
     s = np.asarray(service_time, dtype=float)
     lo = np.zeros(np.broadcast_shapes(np.shape(c), np.shape(s), np.shape(wait), np.shape(percentile)))
     hi = np.ones_like(lo)
-    for _ in range(iterations):
+    for _ in range(60):
         mid = 0.5 * (lo + hi)
         ok = wait_exceeds_probability(replicas, slots, s, mid * c / s, wait) <= np.subtract(1.0, percentile)
         lo, hi = np.where(ok, mid, lo), np.where(ok, hi, mid)

@@ -56,7 +56,11 @@ ANY_FAMILY = "any"
 class Row(dict):
     """One catalog row as a plain mapping with attribute access (much faster than a pandas row)."""
 
-    __getattr__ = dict.__getitem__
+    def __getattr__(self, name: str):
+        try:
+            return self[name]
+        except KeyError:  # an attribute lookup must fail as one (hasattr, copy, doctest discovery)
+            raise AttributeError(name) from None
 
 
 @functools.lru_cache(maxsize=64)
@@ -168,6 +172,7 @@ class Catalog:
         self._rows["instance_types"] = {str(k): Row(r) for k, r in
                                         zip(first.index, first.to_dict(orient="records"))}
         self._plans = {(r["instance"], r["plan"]): Row(r) for r in inst.to_dict(orient="records")}
+        self._latest_server: dict[str, Row | None] = {}
 
     def row(self, table: str, key: str) -> Row:
         """The row of ``table`` (accelerators, instance_types, storage, ...) with id ``key``."""
@@ -275,10 +280,11 @@ class Catalog:
         """The named server, or the most recently dated priced server holding ``accelerator``."""
         if server is not None:
             return self.row("servers", server)
-        rows = self.servers[(self.servers.accelerator == accelerator) & self.servers.price.notna()]
-        if rows.empty:
-            return None
-        return self.row("servers", str(rows.sort_values(["as_of", "server"]).index[-1]))
+        if accelerator not in self._latest_server:  # the tables do not change once read: look up once
+            rows = self.servers[(self.servers.accelerator == accelerator) & self.servers.price.notna()]
+            self._latest_server[accelerator] = (None if rows.empty else
+                                                self.row("servers", str(rows.sort_values(["as_of", "server"]).index[-1])))
+        return self._latest_server[accelerator]
 
     def server_price(self, row: Row) -> Price:
         return self._price("onprem_servers", str(row["server"]), row, "price")

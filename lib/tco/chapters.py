@@ -510,6 +510,76 @@ def sizing_table(report: CostReport) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def llm_serving(chapter: Chapter) -> tuple[str, pd.DataFrame]:
+    """How each self-hosted generative model is served: a paragraph per model (architecture, mixture
+    of experts, precision, prefix cache, speculative decoding, batch, TPOT and TTFT) and a table.
+
+    Every figure comes from the engine's sizing (``report.models``) or from the library's formulas
+    (:mod:`tco.serving`) applied to the scenario's inputs.
+    """
+    from . import serving
+    from .sizing import kv_bytes_per_token, kv_source
+
+    report, paragraphs, rows = chapter.report, [], []
+    models = {m.name: m for m in chapter.scenario.models}
+    for m in report.models.to_dict(orient="records"):
+        model = models[m["model"]]
+        if model.kind != "generative" or m["deployment"] == "api" or not model.output_tokens > 0:
+            continue
+        active = model.parameters if model.active_parameters is None else model.active_parameters
+        arch = f"{_md(model.model)} from the model catalog" if model.model else "the parameters given in the scenario"
+        text = [f"**{_md(m['model'])}** ({arch}): {model.parameters / 1e9:,.1f} B parameters"]
+        tokens = m["decode_batch"] * model.beam_width * (m["tokens_per_step"] if model.speculative is None
+                                                         else model.speculative.draft_tokens + 1)
+        if model.is_moe:
+            touched = serving.distinct_experts(model.experts, model.active_experts, tokens)
+            text.append(f", {active / 1e9:,.1f} B active per token: FLOPs use the active parameters, memory holds "
+                        f"all of them. Each of its MoE layers routes a token to {model.active_experts} of "
+                        f"{model.experts} experts; a decoding step of {tokens:,.0f} tokens touches "
+                        f"{touched:,.1f} of them on average (E·(1 − (1 − k/E)^b)), so it reads "
+                        f"{touched / model.experts:.0%} of the routed weights.")
+        else:
+            text.append(" (dense: every step reads all the weights outside the input embedding).")
+        kv = kv_bytes_per_token(model)
+        text.append(f" Weights in {model.weights_precision}, KV cache in {model.cache_precision} "
+                    f"({kv / 1e3:,.1f} kB per token, {kv_source(model)}), matrix units at their "
+                    f"{model.math_precision} peak.")
+        prompt = model.items_per_request * model.input_tokens_per_item
+        if model.prefix_cache_hit_rate > 0:
+            text.append(f" The prefix cache serves {model.prefix_cache_hit_rate:.0%} of the {prompt:,.0f} prompt tokens, "
+                        f"so only {prompt * (1 - model.prefix_cache_hit_rate):,.0f} are prefilled per request.")
+        if model.speculative is not None:
+            spec = model.speculative
+            text.append(f" Speculative decoding drafts {spec.draft_tokens} token(s) per step, accepted with "
+                        f"probability {spec.acceptance_rate:g}: each verification step advances "
+                        f"{m['tokens_per_step']:.2f} tokens ((1 − α^(k+1)) / (1 − α)), the draft's own steps "
+                        f"counted in the step time.")
+        bound = ("as many as memory holds" if m["batch_binding"] == "memory" else "as given"
+                 if m["batch_binding"] == "given" else f"the most whose TPOT meets {model.tpot_slo_ms:g} ms")
+        text.append(f" A replica of {m['replica_size']:g} x {m['accelerator']} decodes {m['decode_batch']:,.0f} "
+                    f"requests together ({bound}): {m['tpot_ms']:,.1f} ms per output token with the prefills "
+                    f"interleaved, {m['ttft_ms']:,.0f} ms to the first token before any queueing, "
+                    f"{m['throughput_rps_per_accelerator']:,.1f} requests/s per accelerator.")
+        if np.isfinite(m["latency_slo_ms"]) or model.ttft_slo_ms is not None:
+            text.append(f" Erlang C over the batch slots keeps the latency objectives at "
+                        f"p{model.latency_percentile * 100:g} with {m['replicas_slo']:g} replica(s) at the peak.")
+        paragraphs.append("".join(text))
+        rows.append({"model": m["model"], "parameters (B)": round(model.parameters / 1e9, 2),
+                     "active (B)": round(active / 1e9, 2), "precision (w / kv / compute)":
+                     f"{model.weights_precision} / {model.cache_precision} / {model.math_precision}",
+                     "prefilled tokens": round(prompt * (1 - model.prefix_cache_hit_rate)),
+                     "tokens per step": round(m["tokens_per_step"], 2), "replica": f"{m['replica_size']:g}",
+                     "batch": f"{m['decode_batch']:,.0f} ({m['batch_binding']})",
+                     "TPOT (ms)": round(m["tpot_ms"], 1),
+                     "TPOT objective (ms)": model.tpot_slo_ms if model.tpot_slo_ms is not None else float("nan"),
+                     "TTFT before queueing (ms)": round(m["ttft_ms"]),
+                     "TTFT objective (ms)": model.ttft_slo_ms if model.ttft_slo_ms is not None else float("nan"),
+                     "req/s per accelerator": round(m["throughput_rps_per_accelerator"], 2)})
+    if not rows:
+        return "No self-hosted generative model in this scenario.", pd.DataFrame()
+    return "\n\n".join(paragraphs), pd.DataFrame(rows)
+
+
 def billing_comparison(chapter: Chapter) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Hourly replicas and daily serving cost under provisioned and autoscaled billing (cloud models)."""
     sc, rep0 = chapter.scenario, chapter.report

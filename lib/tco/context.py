@@ -47,6 +47,8 @@ class Context:
     warnings: list[Warning_] = field(default_factory=list)
     dimension: str = "compute"  # the dimension being costed, recorded with prices and warnings
     price_dimensions: dict[tuple[str, str], set] = field(default_factory=dict)
+    #: estimates made with cross-family factors: (family, accelerator, what, model), reported once per family
+    uncalibrated: list[tuple] = field(default_factory=list)
 
     @property
     def currency(self) -> str:
@@ -77,6 +79,28 @@ class Context:
                 w.dimensions = tuple(sorted(set(w.dimensions) | set(dimensions or (self.dimension,))))
                 return
         self.warnings.append(Warning_(code, message, model, tuple(dimensions or (self.dimension,))))
+
+    def note_uncalibrated(self, family: str, accelerator: str, what: str, model: str, band: tuple) -> None:
+        """Record an estimate (``what``: 'encoder throughput', 'bf16 training'...) made with the
+        cross-family efficiency factors, whose stated band is ``band``; reported once per family."""
+        entry = (family or "unknown", accelerator, what, model, (float(band[0]), float(band[1])))
+        if entry not in self.uncalibrated:
+            self.uncalibrated.append(entry)
+
+    def warn_uncalibrated(self) -> None:
+        """One warning per hardware family whose estimates use the cross-family factors."""
+        for family in dict.fromkeys(e[0] for e in self.uncalibrated):
+            entries = [e for e in self.uncalibrated if e[0] == family]
+            accelerators = ", ".join(dict.fromkeys(e[1] for e in entries))
+            parts = []
+            for what in dict.fromkeys(e[2] for e in entries):
+                models = ", ".join(dict.fromkeys(e[3] for e in entries if e[2] == what))
+                low, high = next(e[4] for e in entries if e[2] == what)
+                parts.append(f"{what} ({models}; typically within x{low:g}-x{high:g})")
+            self.warn("estimate", f"No published measurement on {family} hardware ({accelerators}) calibrates "
+                      f"{'; '.join(parts)}: the cross-family efficiency factors are used, with a wider band. "
+                      f"Give measured figures (throughput_rps, training.mfu_train) to tighten them",
+                      dimensions=("compute",))
 
     def unpriced(self, what: str, reason: str, model: str = "") -> float:
         """Warn that ``what`` could not be priced and return NaN for its cost."""

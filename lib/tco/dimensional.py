@@ -31,7 +31,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import capacity, performance, pricing, units
+from . import capacity, performance, pricing, serving, units
 from .dimensions import data, fusion, staff, storage
 
 #: Count-like units: dimensionless, but named so that the units read as documented.
@@ -175,7 +175,7 @@ class UnitCheck:
 
 #: Sample values for parameters whose shape or range matters; everything else gets 0.5 when
 #: dimensionless (shares, efficiencies) and 3.0 otherwise.
-SAMPLE_VALUES = {"weights": np.ones(24), "escalation": np.array([0.2, 0.5])}
+SAMPLE_VALUES = {"weights": np.ones(24), "escalation": np.array([0.2, 0.5]), "experts": 8.0, "active_experts": 2.0}
 
 
 def check(func, values: dict | None = None) -> UnitCheck:
@@ -218,11 +218,12 @@ EXEMPT = {
     "erlang_c": "dimensionless queueing (offered load in erlang) through scipy.special, which strips units",
     "wait_exceeds_probability": "a probability computed through erlang_c (see there)",
     "replicas_for_slo": "a bisection on erlang_c (see there); its inputs combine as λ·s = erlang",
+    "max_arrival_rate": "a bisection on erlang_c (see there), the inverse of replicas_for_slo",
     "cached_lookup_share": "a count of lookups selected by comparing rows × bytes with bytes along a table axis "
                            "(sorted, so the sample values of the check do not apply); the result is a share [1]",
 }
 
-MODULES = (performance, capacity, pricing, data, storage, staff, fusion)
+MODULES = (performance, serving, capacity, pricing, data, storage, staff, fusion)
 
 
 def formula_functions() -> list:

@@ -84,6 +84,9 @@ def _model_rows(scenario: Scenario, sizings: list[Sizing]) -> list[dict]:
             "price_basis": rate.basis if rate else "",
             "serving_cost_per_day": float(sz.serving_cost_per_day),
             "api_model": sz.api_model, "api_cost_per_day": float(sz.api_cost_per_day),
+            "decode_batch": float(sz.decode_batch), "batch_binding": sz.batch_binding,
+            "tpot_ms": float(sz.tpot_ms), "ttft_ms": float(sz.ttft_ms),
+            "tokens_per_step": float(sz.tokens_per_step),
             "training_accelerator_hours_per_run": sz.training_accelerator_hours_per_run,
             "training_cost_per_run": sz.training_cost_per_run,
             "notes": "; ".join(sz.notes),
@@ -162,8 +165,10 @@ def evaluate(scenario: Scenario | str | Path | dict, catalog: Catalog | None = N
             alone_total = evaluate(alone, catalog, compare=False).per_day
         alternatives = compute.api_comparison(
             scenario, sizings, rates,
-            lambda model, i, share, grid: size_model(model, i, share, grid, Context(scenario, catalog), quiet=True))
+            lambda model, i, share, grid: size_model(model, i, share, grid, Context(scenario, catalog), quiet=True,
+                                                     point=sizings[i].operating_point))
 
+    ctx.warn_uncalibrated()
     for model, sz in zip(scenario.models, sizings):
         if sz.deployment != "api" and float(sz.utilisation_mean) < IDLE_UTILISATION:
             ctx.warn("utilisation", _idle_message(model, sz), sz.name)

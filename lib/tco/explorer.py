@@ -224,7 +224,7 @@ class Explorer:
         ctrls = {
             "parameters": w.FloatLogSlider(value=m["parameters"], base=10, min=5, max=12.5, step=0.01,
                                            description="parameters", readout_format=".3s", **SLIDER),
-            "precision": w.Dropdown(options=["fp32", "bf16", "fp16", "fp8", "int8", "int4"],
+            "precision": w.Dropdown(options=["fp32", "bf16", "fp16", "fp8", "int8", "int4", "fp4", "w4a16", "w8a16"],
                                     value=m.get("precision", "bf16"), description="precision", style=SLIDER["style"]),
             "serving": w.Dropdown(options=options, value=key, description="serving", style=SLIDER["style"],
                                   layout=w.Layout(width="460px")),
@@ -237,6 +237,16 @@ class Explorer:
             "slo": w.FloatText(value=m.get("latency_slo_ms") or 0.0, description="latency SLO ms (0: none)",
                                style=SLIDER["style"]),
         }
+        if m.get("kind") == "generative" and m.get("output_tokens", 0) > 0:
+            # LLM serving: prefix cache, time to first token, time per output token
+            ctrls.update({
+                "prefix_cache": w.FloatSlider(value=m.get("prefix_cache_hit_rate", 0.0), min=0.0, max=0.95,
+                                              step=0.05, description="prefix cache hit rate", **SLIDER),
+                "ttft": w.FloatText(value=m.get("ttft_slo_ms") or 0.0, description="TTFT objective ms (0: none)",
+                                    style=SLIDER["style"]),
+                "tpot": w.FloatText(value=m.get("tpot_slo_ms") or 0.0, description="TPOT objective ms (0: none)",
+                                    style=SLIDER["style"]),
+            })
         ctrls["serving"].add_class(f"tco-serving-{i}")
         ctrls["precision"].add_class(f"tco-precision-{i}")
         return ctrls
@@ -261,6 +271,9 @@ class Explorer:
             c["billing"].disabled = not kind.startswith("cloud")
             c["utilization"].disabled = kind == "api"
             c["slo"].disabled = kind == "api"
+            for key in ("prefix_cache", "ttft", "tpot"):
+                if key in c:
+                    c[key].disabled = kind == "api"
 
     def _changed(self, change) -> None:
         if self._busy:
@@ -308,7 +321,7 @@ class Explorer:
         factor = float(c["parameters"].value) / base_m["parameters"]
         if not math.isclose(factor, 1.0, rel_tol=1e-9):
             m["parameters"] = float(c["parameters"].value)
-            for key in ("embedding_parameters", "artifact_gb"):
+            for key in ("embedding_parameters", "artifact_gb", "active_parameters", "routed_expert_parameters"):
                 if key in m:
                     m[key] = m[key] * factor
             if "throughput_rps" in m:  # work per request grows with the parameters
@@ -343,6 +356,14 @@ class Explorer:
             m["latency_slo_ms"] = float(c["slo"].value)
         else:
             m.pop("latency_slo_ms", None)
+        if "tpot" in c:
+            if c["prefix_cache"].value > 0 or "prefix_cache_hit_rate" in base_m:
+                m["prefix_cache_hit_rate"] = float(c["prefix_cache"].value)
+            for key, field in (("ttft", "ttft_slo_ms"), ("tpot", "tpot_slo_ms")):
+                if c[key].value and c[key].value > 0:
+                    m[field] = float(c[key].value)
+                else:
+                    m.pop(field, None)
 
     # -- evaluation and display -----------------------------------------------------------------
     def update(self) -> None:

@@ -27,6 +27,8 @@ from .units import scalar_or_array as num
 ACTIVATION_BYTES = 2.0
 #: Bisection steps of the largest batch meeting a TPOT objective (2**20 sequences at most).
 BATCH_SEARCH_STEPS = 21
+#: A bandwidth efficiency so large that memory traffic takes no time (to ask which term binds).
+FREE_MEMORY = 1e9
 
 
 @dataclass
@@ -59,8 +61,10 @@ class Workload:
 
     @property
     def kv_per_request(self):
-        """KV-cache bytes one request holds on average (all its beams) [bytes]."""
-        return np.multiply(np.multiply(self.beam, self.context_mean), self.kv_token)
+        """KV-cache bytes one request holds on average: its prompt once (beams share the prompt's
+        blocks, copy-on-write) and half its output per beam [bytes]."""
+        held = np.add(self.prompt, np.multiply(np.multiply(0.5, self.beam), self.output_tokens))
+        return np.multiply(held, self.kv_token)
 
 
 def workload(model, kv_token, draft_parameters=0.0) -> Workload:
@@ -169,6 +173,7 @@ class Point:
     rate: object  # requests/s per replica
     tokens_per_step: object
     binding: str  # what set the batch: 'memory', 'TPOT objective' or 'given'
+    regime: str = ""  # 'compute' when free memory traffic would change the rate by under 5%, else 'memory'
 
     @property
     def per_accelerator(self):
@@ -186,7 +191,7 @@ def point(w: Workload, hw: Hardware, g, usable_memory_fraction, batch=None, tpot
     pre = prefill_seconds(w, hw, g)
 
     def tpot(b):
-        return serving.time_per_output_token(step_seconds(w, hw, g, b), pre, b, w.output_tokens, w.tau, w.beam)
+        return serving.time_per_output_token(step_seconds(w, hw, g, b), pre, b, w.output_tokens, w.tau)
 
     binding = "memory"
     if batch is not None:
@@ -211,10 +216,13 @@ def point(w: Workload, hw: Hardware, g, usable_memory_fraction, batch=None, tpot
             binding = "TPOT objective"
     safe = np.maximum(b, 1.0)
     step = step_seconds(w, hw, g, safe)
-    rate = np.where(b >= 1.0, serving.replica_request_rate(step, pre, safe, w.output_tokens, w.tau, w.beam), 0.0)
+    rate = np.where(b >= 1.0, serving.replica_request_rate(step, pre, safe, w.output_tokens, w.tau), 0.0)
+    unbound = Hardware(hw.peak_flops, hw.bandwidth_gb_s, hw.memory_gb, hw.link_gb_s, hw.mfu, FREE_MEMORY)
+    free_rate = serving.replica_request_rate(step_seconds(w, unbound, g, safe), pre, safe, w.output_tokens, w.tau)
+    regime = "compute" if np.all(np.isclose(free_rate, np.where(b >= 1.0, rate, free_rate), rtol=0.05)) else "memory"
     return Point(g, num(b), num(b_mem), num(step), num(pre),
-                 num(serving.time_per_output_token(step, pre, safe, w.output_tokens, w.tau, w.beam)),
-                 num(np.add(pre, step)), num(rate), w.tau, binding)
+                 num(serving.time_per_output_token(step, pre, safe, w.output_tokens, w.tau)),
+                 num(np.add(pre, step)), num(rate), w.tau, binding, regime)
 
 
 def replica_sizes(w: Workload, hw: Hardware, usable_memory_fraction, largest: int, given=None) -> list[int]:

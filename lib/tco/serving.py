@@ -54,8 +54,8 @@ def distinct_experts(experts, active_experts, tokens):
     >>> [round(distinct_experts(8, 2, b), 2) for b in (1, 4, 64)]
     [2.0, 5.47, 8.0]
     """
-    e = np.asarray(experts, dtype=float)
-    return e * (1.0 - np.power(1.0 - np.divide(active_experts, e), tokens))
+    missed = np.power(np.subtract(1.0, np.divide(active_experts, experts)), tokens)
+    return np.multiply(experts, np.subtract(1.0, missed)) * 1.0
 
 
 @vectorised
@@ -320,9 +320,8 @@ def allreduce_time(message_bytes, accelerators, link_bandwidth_gb_s):
     >>> allreduce_time(1e6, 1, 450)
     0.0
     """
-    t = np.asarray(accelerators, dtype=float)
-    return np.divide(2.0 * (t - 1.0) / t * np.asarray(message_bytes, dtype=float),
-                     np.multiply(link_bandwidth_gb_s, BYTES_PER_GB)) * 1.0
+    share = np.divide(np.multiply(2.0, np.subtract(accelerators, 1.0)), accelerators)
+    return np.divide(np.multiply(share, message_bytes), np.multiply(link_bandwidth_gb_s, BYTES_PER_GB)) * 1.0
 
 
 @vectorised
@@ -364,7 +363,7 @@ def batch_for_memory(free_bytes, kv_bytes_per_sequence):
 
 
 @vectorised
-def time_per_output_token(step_time, prefill_time, batch, output_tokens, tokens_per_step=1.0, beam_width=1.0):
+def time_per_output_token(step_time, prefill_time, batch, output_tokens, tokens_per_step=1.0):
     r"""Time between two output tokens of one sequence under continuous batching (TPOT).
 
     Parameters
@@ -374,13 +373,11 @@ def time_per_output_token(step_time, prefill_time, batch, output_tokens, tokens_
     prefill_time : array_like
         Replica time to prefill one request. [s]
     batch : array_like
-        Sequences decoded together, b. [1]
+        Requests decoded together, b (each with all its beams, whose cost is in the step time). [1]
     output_tokens : array_like
         Output tokens per request, o. [tokens]
     tokens_per_step : array_like, default 1
-        Tokens a sequence advances per step, tau (speculative decoding). [tokens]
-    beam_width : array_like, default 1
-        Sequences per request, w (beam search). [1]
+        Tokens a request advances per step, tau (speculative decoding). [tokens]
 
     Returns
     -------
@@ -389,11 +386,11 @@ def time_per_output_token(step_time, prefill_time, batch, output_tokens, tokens_
 
     Notes
     -----
-    Each step completes :math:`b \tau / (w o)` requests on average, and the replica prefills as many
+    Each step completes :math:`b \tau / o` requests on average, and the replica prefills as many
     new ones in their place (chunked prefill interleaved with decoding), so each step takes its
     own time plus their prefill:
 
-    .. math:: TPOT = \frac{t_{step} + \frac{b \tau}{w o} t_{prefill}}{\tau}
+    .. math:: TPOT = \frac{t_{step} + \frac{b \tau}{o} t_{prefill}}{\tau}
 
     References
     ----------
@@ -408,12 +405,13 @@ def time_per_output_token(step_time, prefill_time, batch, output_tokens, tokens_
     >>> round(time_per_output_token(0.020, 0.050, 64, 200) * 1000, 3)
     36.0
     """
-    admitted = np.divide(np.multiply(batch, tokens_per_step), np.multiply(beam_width, output_tokens))
+    with np.errstate(over="ignore"):  # a vanishing output length admits without bound: TPOT is then infinite
+        admitted = np.divide(np.multiply(batch, tokens_per_step), output_tokens)
     return np.divide(np.add(step_time, np.multiply(admitted, prefill_time)), tokens_per_step) * 1.0
 
 
 @vectorised
-def replica_request_rate(step_time, prefill_time, batch, output_tokens, tokens_per_step=1.0, beam_width=1.0):
+def replica_request_rate(step_time, prefill_time, batch, output_tokens, tokens_per_step=1.0):
     r"""Requests per second one replica completes under continuous batching.
 
     Parameters
@@ -421,13 +419,11 @@ def replica_request_rate(step_time, prefill_time, batch, output_tokens, tokens_p
     step_time, prefill_time : array_like
         As in :func:`time_per_output_token`. [s]
     batch : array_like
-        b. [1]
+        Requests decoded together, b. [1]
     output_tokens : array_like
         o. [tokens]
     tokens_per_step : array_like, default 1
         tau. [tokens]
-    beam_width : array_like, default 1
-        w. [1]
 
     Returns
     -------
@@ -436,13 +432,13 @@ def replica_request_rate(step_time, prefill_time, batch, output_tokens, tokens_p
 
     Notes
     -----
-    Per request the replica spends its prefill and a share :math:`w/b` of the :math:`o/\tau`
+    Per request the replica spends its prefill and a share :math:`1/b` of the :math:`o/\tau`
     steps it takes part in:
 
-    .. math:: \mu_{rep} = \frac{1}{t_{prefill} + \frac{w \, o}{b \, \tau} t_{step}}
+    .. math:: \mu_{rep} = \frac{1}{t_{prefill} + \frac{o}{b \, \tau} t_{step}}
 
-    It equals :math:`b / (w \, o \, TPOT)` with :func:`time_per_output_token` (Little's law:
-    :math:`b/w` requests in flight, each for :math:`o \cdot TPOT`).
+    It equals :math:`b / (o \cdot TPOT)` with :func:`time_per_output_token` (Little's law:
+    :math:`b` requests in flight, each for :math:`o \cdot TPOT`).
 
     References
     ----------
@@ -455,6 +451,5 @@ def replica_request_rate(step_time, prefill_time, batch, output_tokens, tokens_p
     >>> round(64 / (200 * time_per_output_token(0.020, 0.050, 64, 200)), 3)  # Little's law
     8.889
     """
-    decode = np.divide(np.multiply(np.multiply(beam_width, output_tokens), step_time),
-                       np.multiply(batch, tokens_per_step))
+    decode = np.divide(np.multiply(output_tokens, step_time), np.multiply(batch, tokens_per_step))
     return np.divide(1.0, np.add(prefill_time, decode)) * 1.0

@@ -163,6 +163,7 @@ class Sizing:
     tpot_ms: object = float("nan")
     ttft_ms: object = float("nan")  # prefill and first step, without queueing
     tokens_per_step: object = 1.0
+    operating_point: object = None  # tco.operating_point.Point of a generative model
     notes: list[str] = field(default_factory=list)
 
 
@@ -211,7 +212,9 @@ def draft_parameters(model, catalog) -> float:
 def model_memory(model, batch=None) -> tuple[float, float, float, float]:
     """Bytes a model needs in accelerator memory: ``(weights, embedding tables, KV bytes per token,
     KV cache)``; the KV cache holds ``batch`` requests (default ``decode_batch``, else none) of
-    generative models, each its prompt plus half its output on average (paged cache), per beam."""
+    generative models, each its prompt plus, on average, half its output per beam (a paged cache
+    allocates blocks as tokens arrive, and beams share the prompt's blocks: Kwon et al. 2023,
+    *Efficient Memory Management for Large Language Model Serving with PagedAttention*, section 4.4)."""
     weights = num(performance.weight_bytes(model.parameters, BYTES_PER_VALUE[model.weights_precision]))
     tables = model.embedding_rows * model.embedding_dim * BYTES_PER_VALUE[
         model.embedding_precision or model.weights_precision]
@@ -219,22 +222,30 @@ def model_memory(model, batch=None) -> tuple[float, float, float, float]:
         return weights, tables, 0.0, 0.0
     kv_token = kv_bytes_per_token(model)
     batch = model.decode_batch if batch is None else batch
-    context = model.items_per_request * model.input_tokens_per_item + model.output_tokens / 2.0
-    return weights, tables, kv_token, (batch or 0.0) * model.beam_width * context * kv_token
+    batch = 0.0 if batch is None else batch
+    # the prompt once (beams share its blocks, copy-on-write), half the output per beam
+    held = model.items_per_request * model.input_tokens_per_item + model.beam_width * model.output_tokens / 2.0
+    return weights, tables, kv_token, np.multiply(batch, held) * kv_token
 
 
 def generative_point(model, accelerator, mfu, mbu, *, usable_memory_fraction=0.9, largest=8, replica_size=None,
-                     tpot_slo_s=None, draft=0.0) -> op.Point | None:
+                     tpot_slo_s=None, draft=None) -> op.Point | None:
     """The operating point of a generative model on a catalog accelerator (:mod:`tco.operating_point`):
     ``replica_size`` given, else the power of two up to ``largest`` with the most requests per
-    accelerator; ``decode_batch`` given, else the largest batch fitting memory and the TPOT objective."""
+    accelerator; ``decode_batch`` given, else the largest batch fitting memory and the TPOT objective.
+    ``draft``: the speculative draft's parameters (default: from the model, the catalog resolving a
+    ``draft_model``)."""
+    if draft is None:
+        from .catalog import load_catalog
+
+        draft = draft_parameters(model, load_catalog())
     w = op.workload(model, kv_bytes_per_token(model), draft)
     hw = op.hardware(accelerator, model.math_precision, mfu, mbu)
     return op.best_point(w, hw, usable_memory_fraction, largest, replica_size, model.decode_batch, tpot_slo_s)
 
 
 def roofline_throughput(model, accelerator, mfu: float, mbu: float, replica_size: float = 1.0,
-                        kv_bytes_per_token: float = 0.0, draft: float = 0.0,
+                        kv_bytes_per_token: float = 0.0, draft: float | None = None,
                         usable_memory_fraction: float = 0.9) -> float:
     """Requests per second one accelerator of a ``replica_size``-wide replica serves (roofline).
 
@@ -264,9 +275,14 @@ FREE = 1e9
 
 
 def roofline_regime(model, accelerator, mfu: float, mbu: float, replica_size: float = 1.0,
-                    kv_bytes_per_token: float = 0.0, draft: float = 0.0, usable_memory_fraction: float = 0.9) -> str:
+                    kv_bytes_per_token: float = 0.0, draft: float | None = None,
+                    usable_memory_fraction: float = 0.9) -> str:
     """Which roofline term binds a model's throughput: ``"compute"`` when making memory free
     changes the estimate by under 5%, else ``"memory"``."""
+    if model.kind == "generative" and np.any(np.asarray(model.output_tokens) > 0):
+        pt = generative_point(model, accelerator, mfu, mbu, usable_memory_fraction=usable_memory_fraction,
+                              replica_size=replica_size, draft=draft)
+        return pt.regime if pt is not None else ""
     args = (model, accelerator, mfu)
     rest = (replica_size, kv_bytes_per_token, draft, usable_memory_fraction)
     both = roofline_throughput(*args, mbu, *rest)
@@ -294,11 +310,14 @@ def estimate_basis(band_low: float, band_high: float, kind: str = "", regime: st
     return f"estimated (roofline), typically within x{band_low:g}-x{band_high:g} of measured"
 
 
-def size_model(model, index: int, share, arrival_rates_h, ctx: Context, *, quiet: bool = False) -> Sizing:
+def size_model(model, index: int, share, arrival_rates_h, ctx: Context, *, quiet: bool = False,
+               point: op.Point | None = None) -> Sizing:
     """Size ``model`` (the ``index``-th of the scenario) for hourly total arrival rates.
 
     ``share`` is the fraction of non-cached requests reaching the model after fusion routing;
-    ``arrival_rates_h`` has the 24 hours on its last axis [requests/s].
+    ``arrival_rates_h`` has the 24 hours on its last axis [requests/s]. ``point``: the model's LLM
+    operating point when already known (it does not depend on the traffic), e.g. to size the same
+    model again on a grid of traffic levels.
     """
     cat = ctx.catalog
     lam_h = np.asarray(arrival_rates_h, dtype=float) * per_hour(share)  # requests/s reaching this model
@@ -338,11 +357,13 @@ def size_model(model, index: int, share, arrival_rates_h, ctx: Context, *, quiet
     pt = None
     if generative:
         tpot = model.tpot_slo_ms / MS_PER_SECOND if model.tpot_slo_ms is not None else None
-        pt = generative_point(model, acc, mfu, mbu, usable_memory_fraction=s.usable_memory_fraction,
-                              largest=s.max_accelerators_per_replica, replica_size=s.accelerators_per_replica,
-                              tpot_slo_s=tpot, draft=draft)
+        pt = point if point is not None else generative_point(
+            model, acc, mfu, mbu, usable_memory_fraction=s.usable_memory_fraction,
+            largest=s.max_accelerators_per_replica, replica_size=s.accelerators_per_replica, tpot_slo_s=tpot,
+            draft=draft)
+        sz.operating_point = pt
         if pt is not None:
-            kv_mem = np.asarray(pt.batch) * model.beam_width * (k * t + o / 2.0) * kv_token
+            kv_mem = model_memory(model, np.asarray(pt.batch))[3]
     sz.kv_cache_gb = kv_mem / BYTES_PER_GB
     sz.memory_needed_gb = (weights + tables + kv_mem + draft * BYTES_PER_VALUE[model.weights_precision]) / BYTES_PER_GB
     if generative:
@@ -375,7 +396,7 @@ def size_model(model, index: int, share, arrival_rates_h, ctx: Context, *, quiet
     family = acc["family"] or "unknown"
     if generative:
         mu_est = num(pt.per_accelerator)
-        regime = roofline_regime(model, acc, mfu, mbu, g, kv_token, draft, s.usable_memory_fraction)
+        regime = pt.regime
         sz.decode_batch, sz.batch_binding = pt.batch, pt.binding
         sz.tpot_ms, sz.ttft_ms = pt.tpot_s * MS_PER_SECOND, pt.ttft_s * MS_PER_SECOND
         sz.tokens_per_step = pt.tokens_per_step
@@ -399,10 +420,8 @@ def size_model(model, index: int, share, arrival_rates_h, ctx: Context, *, quiet
         if not quiet and regime in UNVALIDATED_REGIMES.get(model.kind, ()):
             ctx.warn("estimate", f"{model.name}: {sz.throughput_basis}", model.name)
         elif not quiet and not calibrated:
-            ctx.warn("estimate", f"{model.name}: no {model.kind} measurement on {family} hardware "
-                     f"({rate.accelerator}) calibrates the throughput estimate; the cross-family factors are used, "
-                     f"typically within x{eff.band_low:g}-x{eff.band_high:g} of measured. Give a measured "
-                     f"throughput_rps to tighten it", model.name)
+            ctx.note_uncalibrated(family, rate.accelerator, f"{model.kind} throughput", model.name,
+                                  (eff.band_low, eff.band_high))
     sz.throughput_rps_per_accelerator = mu
     mu_rep = g * mu
     sz.replica_throughput_rps = mu_rep
@@ -531,9 +550,8 @@ def _size_training(model, sz: Sizing, ctx: Context) -> None:
     eff, calibrated = training_efficiency(ctx.catalog, precision, acc["family"])
     mfu = tr.mfu_train if tr.mfu_train is not None else float(eff.mfu)
     if tr.mfu_train is None and not calibrated:
-        ctx.warn("estimate", f"{model.name}: no {precision} training measurement on {acc['family'] or 'this'} "
-                 f"hardware ({rate.accelerator}) calibrates mfu_train; the cross-family factor {float(eff.mfu):g} is "
-                 f"used, typically within x{eff.band_low:g}-x{eff.band_high:g}", model.name)
+        ctx.note_uncalibrated(acc["family"], rate.accelerator, f"{precision} training", model.name,
+                              (eff.band_low, eff.band_high))
     flops = training_compute(model, tr.tokens_per_run, tr.method, tr.sequence_length)
     sz.training_rate = rate
     sz.training_flops_per_run = num(flops)

@@ -48,9 +48,11 @@ OPTIONAL = MODEL_FIELDS + ("benchmark", "system", "training_tokens", "training_m
                            "utilization_target", "usable_memory_fraction", "assumption", "notes")
 DEFAULT_UTILIZATION_TARGET = 0.7  # the schema's default rho_max (tco.scenario.Serving)
 #: The measurements the catalog's efficiency factors are derived from (notebooks/40-validation.ipynb)
-CALIBRATION_FILES = ("data/validation/llama2-training.csv", "data/validation/mlperf-inference-v4.0-h100.csv")
-#: Held out: other accelerators, models and MLPerf rounds, predicted with those factors unchanged
-HOLDOUT_FILES = ("data/validation/mlperf-inference-transfer.csv", "data/validation/mlperf-inference-v4.1-v5.0.csv")
+CALIBRATION_FILES = ("data/validation/llama2-training.csv", "data/validation/mlperf-inference-v4.0-h100.csv",
+                     "data/validation/llama3-training.csv", "data/validation/mlperf-inference-v4.1-calibration.csv")
+#: Held out: other accelerators, models, MLPerf rounds and training runs, predicted with those factors unchanged
+HOLDOUT_FILES = ("data/validation/mlperf-inference-transfer.csv", "data/validation/mlperf-inference-v4.1-v5.0.csv",
+                 "data/validation/training-published.csv")
 
 
 @dataclass
@@ -247,7 +249,7 @@ def _setup(row: dict, catalog: Catalog) -> _Setup:
             def value(mfu, mbu):
                 p = generative_point(model, acc, mfu, mbu, usable_memory_fraction=usable, replica_size=g)
                 return float(p.rate) * replicas * per_sample
-        regime = roofline_regime(model, acc, mfu, mbu, g, 0.0, 0.0, usable)
+        regime = roofline_regime(model, acc, mfu, mbu, g, 0.0, None, usable)
         return _Setup(base, mfu=mfu, mbu=mbu, value=value, regime=regime, **done)
 
     weights, tables, kv_token, kv_cache = model_memory(model)
@@ -303,7 +305,7 @@ def implied_factors(row: dict, catalog: Catalog) -> dict:
     from .sizing import FREE
 
     st = _setup(row, catalog)
-    out = {"id": row["id"], "mode": row["mode"], "kind": st.base["kind"], "mfu": float("nan"),
+    out = {"id": row["id"], "mode": row["mode"], "kind": st.base["kind"], "family": st.family, "mfu": float("nan"),
            "mbu_min": float("nan")}
     if st.value is None or row["mode"] == "server":
         return out
@@ -330,23 +332,25 @@ def calibration(paths=CALIBRATION_FILES, catalog: Catalog | None = None):
 
 
 def derived_defaults(calibrated, decimals: int = 2):
-    """Per workload class: the geometric mean of the implied ``mfu`` (rounded), its spread and rows.
+    """Per workload class and hardware family: the geometric mean of the implied ``mfu`` (rounded),
+    its spread and rows.
 
     The geometric mean because the factor divides a time: it is the value whose ratios predicted /
     published are balanced around 1 on a log scale. ``mbu_at_least`` is the largest lower bound on
     ``mbu`` any row of the class implies.
 
     >>> import pandas as pd
-    >>> frame = pd.DataFrame({"kind": ["training"] * 3, "mfu": [0.383, 0.372, 0.427], "mbu_min": [float("nan")] * 3})
-    >>> derived_defaults(frame)[["kind", "rows", "mfu_low", "mfu_high", "mfu"]].to_dict("records")
-    [{'kind': 'training', 'rows': 3, 'mfu_low': 0.372, 'mfu_high': 0.427, 'mfu': 0.39}]
+    >>> frame = pd.DataFrame({"kind": ["training"] * 3, "family": ["Ampere"] * 3, "mfu": [0.383, 0.372, 0.427],
+    ...                       "mbu_min": [float("nan")] * 3})
+    >>> derived_defaults(frame)[["kind", "family", "rows", "mfu_low", "mfu_high", "mfu"]].to_dict("records")
+    [{'kind': 'training', 'family': 'Ampere', 'rows': 3, 'mfu_low': 0.372, 'mfu_high': 0.427, 'mfu': 0.39}]
     """
     import pandas as pd
 
     out = []
-    for kind, group in calibrated.groupby("kind", sort=False):
+    for (kind, family), group in calibrated.groupby(["kind", "family"], sort=False):
         mfu, mbu = group["mfu"].dropna(), group["mbu_min"].dropna()
-        out.append({"kind": kind, "rows": int(len(mfu)),
+        out.append({"kind": kind, "family": family, "rows": int(len(mfu)),
                     "mfu_geomean": float(np.exp(np.log(mfu).mean())) if len(mfu) else float("nan"),
                     "mfu_low": float(mfu.min()) if len(mfu) else float("nan"),
                     "mfu_high": float(mfu.max()) if len(mfu) else float("nan"),
@@ -356,27 +360,63 @@ def derived_defaults(calibrated, decimals: int = 2):
     return frame
 
 
-def derived_bands(checked, step: float = 0.05, target: tuple = (0.8, 1.25)):
-    """The error band to state per workload class: the range of predicted / published over the
-    class's offline and training rows, rounded outward to ``step`` and never narrower than
-    ``target`` (a handful of rows cannot support a narrower claim).
+def derived_bands(checked, step: float = 0.05, target: tuple = (0.8, 1.25), fallback: tuple = (0.6, 1.6)):
+    """The error band to state per workload class and hardware family: the range of predicted /
+    published over the offline and training rows, rounded outward to ``step`` and never narrower
+    than ``target`` (a handful of rows cannot support a narrower claim).
 
-    ``checked`` is :func:`check`'s table with a ``kind`` column (``training`` for training rows).
+    Rows of families without a calibration row of their own (``calibrated`` False) were predicted
+    with the cross-family factors: together they give the band of the ``any`` row, never narrower
+    than ``fallback``.
+
+    ``checked`` is :func:`check`'s table (``kind`` is ``training`` for training rows).
 
     >>> import pandas as pd
-    >>> frame = pd.DataFrame({"kind": ["generative"] * 2, "mode": ["offline"] * 2, "ratio": [0.727, 1.008]})
-    >>> derived_bands(frame).to_dict("records")
-    [{'kind': 'generative', 'rows': 2, 'ratio_low': 0.727, 'ratio_high': 1.008, 'band_low': 0.7, 'band_high': 1.25}]
+    >>> frame = pd.DataFrame({"kind": ["generative"] * 3, "family": ["Hopper", "Hopper", "CDNA3"],
+    ...                       "calibrated": [True, True, False], "mode": ["offline"] * 3,
+    ...                       "ratio": [0.727, 1.008, 1.7]})
+    >>> [(r["family"], r["band_low"], r["band_high"]) for r in derived_bands(frame).to_dict("records")]
+    [('Hopper', 0.7, 1.25), ('any', 0.6, 1.7)]
     """
     import pandas as pd
 
     out = []
-    rows = checked[checked["mode"] != "server"].dropna(subset=["ratio"])
-    for kind, group in rows.groupby("kind", sort=False):
+    rows = checked[checked["mode"] != "server"].dropna(subset=["ratio"]).copy()
+    if "family" not in rows:
+        rows["family"], rows["calibrated"] = "any", False
+    rows["band_family"] = np.where(rows["calibrated"].astype(bool), rows["family"], "any")
+    for (kind, family), group in rows.groupby(["kind", "band_family"], sort=False):
         low, high = float(group["ratio"].min()), float(group["ratio"].max())
-        out.append({"kind": kind, "rows": int(len(group)), "ratio_low": low, "ratio_high": high,
-                    "band_low": round(min(target[0], math.floor(low / step + 1e-9) * step), 2),
-                    "band_high": round(max(target[1], math.ceil(high / step - 1e-9) * step), 2)})
+        floor, ceiling = target if family != "any" else fallback
+        out.append({"kind": kind, "family": family, "rows": int(len(group)), "ratio_low": low, "ratio_high": high,
+                    "band_low": round(min(floor, math.floor(low / step + 1e-9) * step), 2),
+                    "band_high": round(max(ceiling, math.ceil(high / step - 1e-9) * step), 2)})
+    return pd.DataFrame(out)
+
+
+def accuracy(checked, by=("kind", "family"), target: tuple = (0.8, 1.25)):
+    """How close the predictions are, per group of :func:`check_all`'s rows: the rows, the median
+    absolute log error (as a factor: 1.10 means typically 10% off either way), the worst ratios and
+    the share inside ``target``. A final row ``all`` covers every row.
+
+    >>> import pandas as pd
+    >>> frame = pd.DataFrame({"kind": ["encoder"] * 4, "family": ["Hopper"] * 4, "ratio": [1.0, 1.1, 0.9, 1.5]})
+    >>> accuracy(frame).iloc[0][["rows", "median_error", "inside_target"]].to_dict()
+    {'rows': 4, 'median_error': 1.106, 'inside_target': 0.75}
+    """
+    import pandas as pd
+
+    rows = checked.dropna(subset=["ratio"])
+
+    def summary(group) -> dict:
+        error = np.abs(np.log(group["ratio"].to_numpy(dtype=float)))
+        return {"rows": int(len(group)), "median_error": round(float(np.exp(np.median(error))), 3),
+                "ratio_low": round(float(group["ratio"].min()), 3), "ratio_high": round(float(group["ratio"].max()), 3),
+                "inside_target": round(float(group["ratio"].between(*target).mean()), 3)}
+
+    out = [{**dict(zip(by, key if isinstance(key, tuple) else (key,))), **summary(group)}
+           for key, group in rows.groupby(list(by), sort=False)]
+    out.append({**{b: "all" for b in by}, **summary(rows)})
     return pd.DataFrame(out)
 
 
