@@ -630,7 +630,10 @@ def deployment_options(chapter: Chapter) -> pd.DataFrame:
                 pick = _cheapest_instance(acc)
                 if pick is not None:
                     options[f"cloud ({pick} on demand)"] = {"deployment": "cloud", "instance": pick}
-            options[f"on premises ({acc})"] = {"deployment": "on_prem", "accelerator": acc}
+            if model.serving.deployment == "on_prem":  # the scenario's own servers, with their price
+                options[f"on premises ({acc})"] = model.serving.model_dump(mode="json", exclude_unset=True)
+            else:
+                options[f"on premises ({acc})"] = {"deployment": "on_prem", "accelerator": acc}
         api = model.serving.api_model if model.serving.deployment == "api" else model.api_alternative
         if api:
             options[f"hosted API ({api})"] = {"deployment": "api", "api_model": api}
@@ -642,6 +645,8 @@ def deployment_options(chapter: Chapter) -> pd.DataFrame:
                 if serving["deployment"] == "api":
                     d["models"][i]["serving"] = dict(serving)
                     d["models"][i].pop("api_alternative", None)
+                elif serving["deployment"] == model.serving.deployment == "on_prem":
+                    d["models"][i]["serving"] = dict(d["models"][i].get("serving", {}))  # as the scenario has it
                 else:
                     d["models"][i]["serving"] = {**keep, **serving}
                 return label
