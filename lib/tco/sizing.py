@@ -471,18 +471,23 @@ def size_model(model, index: int, share, arrival_rates_h, ctx: Context, *, quiet
             # cost (NaN) and are counted apart; the others are sized as usual
             ctx.warn("infeasible", f"{np.mean(slow):.1%} of the samples: {message}", model.name)
             busy = np.where(slow, target / 2.0, busy)
-        # Erlang C bounds the wait for a slot by target - busy: as an SLO on the whole service time
-        slos.append(service + (target - busy))
+        # Erlang C bounds the wait by target - busy, written as an SLO on the whole time in the queue's
+        # server: the wait for one of the replicas' batch slots, and, to the first token, the wait for
+        # the replica's prefill (one request at a time, prefill_s each: the shared resource that a
+        # long prompt makes the bottleneck)
+        slos.append((service, slots, service + (target - busy)))
+        if field_name == "ttft_slo_ms":
+            slos.append((pt.prefill_s, 1.0, pt.prefill_s + (target - busy)))
 
     def replicas(lam, hourly=False, known=np.inf):
         # per-sample figures meet hourly arrival rates on an hour axis
         h = per_hour if hourly else (lambda x: x)
         load = capacity.replicas_for_load(lam, h(mu_rep), h(s.utilization_target))
         slo_r = np.zeros_like(load)
-        for slo in slos:
+        for queue_service, queue_slots, slo in slos:
             # hour by hour only the larger of the counts matters: search from the load count up
             floor = np.maximum(np.maximum(load, h(r_min)), slo_r) if hourly else slo_r
-            slo_r = np.maximum(slo_r, capacity.replicas_for_slo(lam, h(service), h(slots), h(slo),
+            slo_r = np.maximum(slo_r, capacity.replicas_for_slo(lam, h(queue_service), h(queue_slots), h(slo),
                                                                 h(model.latency_percentile), floor, h(known)))
         return load, slo_r, np.maximum(np.maximum(load, slo_r), h(r_min)) + h(s.redundancy)
 

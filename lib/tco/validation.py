@@ -242,8 +242,11 @@ def _setup(row: dict, catalog: Catalog) -> _Setup:
                 service = float(p.batch) / float(p.rate)
                 if ttft is None:
                     return float(p.rate) * replicas * per_sample
-                lam = capacity.max_arrival_rate(replicas, float(p.batch), service, max(ttft - float(p.ttft_s), 0.0),
-                                                percentile)
+                wait = max(ttft - float(p.ttft_s), 0.0)
+                # the wait to the first token, at two queues: for one of the batch slots, and for the
+                # replica's prefill, one request at a time (the bottleneck with long prompts)
+                lam = min(capacity.max_arrival_rate(replicas, float(p.batch), service, wait, percentile),
+                          capacity.max_arrival_rate(replicas, 1.0, float(p.prefill_s), wait, percentile))
                 return float(lam) * per_sample
         else:
             def value(mfu, mbu):
