@@ -175,6 +175,13 @@ def test_scenario_sizing_meets_ttft_and_tpot_or_says_why(tmp_path):
     rate = 4e6 / 86_400
     assert m.replicas_load == math.ceil(rate / (0.7 / (T_PRE + 200 * t_step(115) / 115)))
     assert m.replicas >= m.replicas_load
+    # to the first token a request waits for the replica's prefill too (13.5 ms each, one at a time):
+    # 26 ms leaves 0.3 ms of wait at p99, so nearly every request needs an idle prefill: M/M/c with
+    # c replicas, A = 46.3 x 0.0135 = 0.624 erlang: C(3, 0.624) = 2.7% wait at all (too many for p99),
+    # C(4, 0.624) = 0.40% (enough): 4 replicas
+    spec["models"][0]["ttft_slo_ms"] = 26
+    tight = evaluate(spec).models.iloc[0]
+    assert tight.replicas_slo == 4 > m.replicas_slo
     spec["models"][0]["tpot_slo_ms"] = 3       # below one memory-bound step of the weights alone (3.98 ms)
     with pytest.raises(ScenarioError, match=r"not even one request meets tpot_slo_ms 3"):
         evaluate(spec)
