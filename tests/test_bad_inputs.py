@@ -648,3 +648,63 @@ def test_cli_sizing_error_names_the_file(tmp_path, case):
     result = _run("validate", str(good), str(path))
     assert result.returncode == 2
     assert path.name in result.stderr, result.stderr
+
+
+# --- LLM serving fields (issue 13) --------------------------------------------------------------
+def generative(**fields) -> dict:
+    data = base_scenario()
+    model = data["models"][0]
+    for key in ("parameters", "embedding_parameters", "items_per_request", "input_tokens_per_item"):
+        model.pop(key, None)
+    model.update({"kind": "generative", "model": "llama-3.1-8b", "precision": "fp8", "input_tokens_per_item": 200,
+                  "output_tokens": 50, **fields})
+    model["serving"] = {"deployment": "cloud", "instance": "p5.48xlarge"}
+    return data
+
+
+def test_generative_base_is_valid():
+    assert tco.evaluate(generative()).per_day > 0
+
+
+def test_unknown_model_id_names_the_field_and_suggests():
+    msg = problem_for(load_error(generative(model="llama-3.1-8bb")), "models[0].model")
+    assert "unknown model 'llama-3.1-8bb' (did you mean 'llama-3.1-8b'?)" in msg
+    assert_lists(msg, ["llama-3.1-70b", "qwen3-30b-a3b", "deepseek-v3"])
+
+
+def test_precision_without_a_peak_lists_the_supported_ones():
+    data = generative(precision="fp4")  # H100 has no FP4 tensor cores
+    msg = problem_for(load_error(data), "models[0].precision")
+    assert "H100-SXM has no fp4 peak" in msg and "fp8" in msg
+
+
+def test_speculative_needs_a_draft():
+    msg = problem_for(load_error(generative(speculative={"draft_tokens": 2})), "models[0].speculative")
+    assert "give draft_model (a catalog id) or draft_parameters" in msg
+    msg = problem_for(load_error(generative(speculative={"draft_model": "tiny"})), "models[0].speculative.draft_model")
+    assert "unknown model 'tiny'" in msg
+
+
+def test_replica_larger_than_allowed():
+    data = generative()
+    data["models"][0]["serving"].update(accelerators_per_replica=16, max_accelerators_per_replica=8)
+    msg = problem_for(load_error(data), "models[0].serving")
+    assert "accelerators_per_replica (16) exceeds max_accelerators_per_replica (8)" in msg
+
+
+def test_objectives_no_fleet_can_meet_name_the_field():
+    msg = problem_for(evaluate_error(generative(ttft_slo_ms=0.01)), "models[0].ttft_slo_ms")
+    assert "to the first token without queueing" in msg and "0.01 ms TTFT objective" in msg
+    data = generative(tpot_slo_ms=0.01)
+    data["models"][0]["serving"]["accelerators_per_replica"] = 1
+    msg = problem_for(evaluate_error(data), "models[0]")
+    assert "not even one request meets tpot_slo_ms 0.01" in msg
+
+
+@pytest.mark.parametrize("field, value, expected", [
+    ("prefix_cache_hit_rate", 1.0, "less than 1"), ("beam_width", 0, "greater than or equal to 1"),
+    ("active_parameters", 1e12, "active_parameters must lie between"), ("ttft_slo_ms", -5, "greater than 0"),
+])
+def test_llm_fields_out_of_range(field, value, expected):
+    error = load_error(generative(**{field: value}))
+    assert any(expected in msg for _, msg in error.problems), error.problems

@@ -198,6 +198,18 @@ class Serving(Hardware):
         "generative models take the power of two with the most requests per accelerator, others the smallest "
         "that holds the model. [1]")
 
+    @model_validator(mode="after")
+    def _replica(self) -> "Serving":
+        return _replica_fits(self)
+
+
+def _replica_fits(serving: "Serving") -> "Serving":
+    if serving.accelerators_per_replica is not None and serving.accelerators_per_replica > serving.max_accelerators_per_replica:
+        raise ValueError(f"accelerators_per_replica ({serving.accelerators_per_replica}) exceeds "
+                         f"max_accelerators_per_replica ({serving.max_accelerators_per_replica}); raise the maximum "
+                         f"or choose a smaller replica")
+    return serving
+
 
 class Training(Hardware):
     tokens_per_run: Num = Field(
@@ -352,8 +364,22 @@ class Model(_Base):
             catalog = load_catalog()
         ident = data["model"]
         if not isinstance(ident, str) or ident not in catalog.models.index:
-            raise ValueError("model: " + _known("model", str(ident), catalog.models.index))
+            return data  # the field's own validator names it (models[i].model)
         return {**catalog.model_fields(ident), **data}
+
+    @field_validator("model")
+    @classmethod
+    def _model_id(cls, value: Optional[str], info) -> Optional[str]:
+        if value is None:
+            return value
+        catalog = (info.context or {}).get("catalog") if info is not None else None
+        if catalog is None:
+            from .catalog import load_catalog
+
+            catalog = load_catalog()
+        if value not in catalog.models.index:
+            raise ValueError(_known("model", value, catalog.models.index))
+        return value
 
     @model_validator(mode="after")
     def _consistency(self) -> "Model":
