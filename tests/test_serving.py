@@ -2,6 +2,7 @@
 continuous batching with TTFT and TPOT. Every expected value is worked out by hand in the test."""
 
 import math
+from pathlib import Path
 
 import pytest
 
@@ -12,6 +13,7 @@ from tco.scenario import Model
 
 CATALOG = load_catalog()
 H100 = CATALOG.row("accelerators", "H100-SXM")
+ROOT_SCENARIOS = Path(__file__).resolve().parents[1] / "data" / "scenarios"
 
 
 def model(**fields):
@@ -192,3 +194,18 @@ def test_scenario_sizing_meets_ttft_and_tpot_or_says_why(tmp_path):
     spec["models"][0].update(tpot_slo_ms=20, ttft_slo_ms=20)   # prefill + a step take 25.7 ms
     with pytest.raises(ScenarioError, match=r"models\[0\]\.ttft_slo_ms"):
         evaluate(spec)
+
+
+def test_catalog_fields_are_marked_and_not_saved_back():
+    from tco import chapters, load_scenario
+    from tco.scenario import scenario_to_dict
+
+    sc = load_scenario(ROOT_SCENARIOS / "moe-query-understanding-h20.yaml")
+    filled = sc.models[0]._catalog_fields
+    assert {"parameters", "active_parameters", "experts", "routed_expert_parameters"} <= set(filled)
+    table = chapters.inputs_table(sc, "compute").set_index("input")
+    assert table.loc["models[0].experts", "value"] == "128 (model catalog: qwen3-30b-a3b)"
+    assert table.loc["models[0].prefix_cache_hit_rate", "value"] == "0.75"   # written in the file
+    saved = scenario_to_dict(sc)["models"][0]
+    assert saved["model"] == "qwen3-30b-a3b" and not set(filled) & set(saved)
+    assert load_scenario(scenario_to_dict(sc)).models[0].routed_expert_parameters == sc.models[0].routed_expert_parameters

@@ -267,7 +267,11 @@ def inputs_table(scenario: Scenario, dimension: str) -> pd.DataFrame:
         value = getattr(scenario, section)
         if section == "models" and dimension == "compute":
             for i, m in enumerate(value):
+                start = len(out)
                 _flatten(m, f"models[{i}]", None, out)
+                for row in out[start:]:  # say which values the model catalog filled in
+                    if row["input"].rsplit(".", 1)[-1] in m._catalog_fields:
+                        row["value"] = f"{row['value']} (model catalog: {_md(m.model)})"
         else:
             _flatten(value, section, Scenario.model_fields[section], out)
     for row in out:  # an input written as a range shows the range beside the point value used here

@@ -351,21 +351,28 @@ class Model(_Base):
     serving: Serving = Field(default_factory=Serving, description="How the model is served.")
     training: Optional[Training] = Field(None, description="Training or refresh runs, if any.")
 
-    @model_validator(mode="before")
-    @classmethod
-    def _from_catalog(cls, data: Any, info) -> Any:
-        """Fill the fields a ``model:`` catalog id implies; fields written out take precedence."""
-        if not isinstance(data, dict) or data.get("model") is None:
-            return data
-        catalog = (info.context or {}).get("catalog") if info is not None else None
-        if catalog is None:
-            from .catalog import load_catalog
+    #: the fields the ``model:`` catalog row filled in (not written in the scenario)
+    _catalog_fields: tuple = PrivateAttr(default=())
 
-            catalog = load_catalog()
-        ident = data["model"]
-        if not isinstance(ident, str) or ident not in catalog.models.index:
-            return data  # the field's own validator names it (models[i].model)
-        return {**catalog.model_fields(ident), **data}
+    @model_validator(mode="wrap")
+    @classmethod
+    def _from_catalog(cls, data: Any, handler, info) -> "Model":
+        """Fill the fields a ``model:`` catalog id implies; fields written out take precedence."""
+        filled: tuple = ()
+        if isinstance(data, dict) and isinstance(data.get("model"), str):
+            catalog = (info.context or {}).get("catalog") if info is not None else None
+            if catalog is None:
+                from .catalog import load_catalog
+
+                catalog = load_catalog()
+            if data["model"] in catalog.models.index:  # else the field's own validator names it
+                fields = catalog.model_fields(data["model"])
+                filled = tuple(k for k in fields if k not in data)
+                data = {**fields, **data}
+        model = handler(data)
+        if filled:
+            model._catalog_fields = filled
+        return model
 
     @field_validator("model")
     @classmethod
@@ -970,7 +977,12 @@ def scenario_to_dict(scenario: Scenario) -> dict:
     as ranges are written back as ranges."""
     from .ranges import restore
 
-    return restore(json.loads(scenario.model_dump_json(exclude_unset=True)), scenario.ranges)
+    data = restore(json.loads(scenario.model_dump_json(exclude_unset=True)), scenario.ranges)
+    for model, saved in zip(scenario.models, data.get("models", [])):
+        for key in model._catalog_fields:  # the catalog fills them again when the file is read
+            if saved.get(key) == json.loads(json.dumps(getattr(model, key))):
+                saved.pop(key, None)
+    return data
 
 
 def json_schema() -> dict:
