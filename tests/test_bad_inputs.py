@@ -708,3 +708,17 @@ def test_objectives_no_fleet_can_meet_name_the_field():
 def test_llm_fields_out_of_range(field, value, expected):
     error = load_error(generative(**{field: value}))
     assert any(expected in msg for _, msg in error.problems), error.problems
+
+
+def test_fp8_training_without_a_calibration_asks_for_mfu_train():
+    data = generative()
+    data["models"][0]["training"] = {"deployment": "cloud", "instance": "p5.48xlarge", "tokens_per_run": 1e9,
+                                     "precision": "fp8"}
+    msg = problem_for(evaluate_error(data), "models[0].training.mfu_train")
+    assert "no published measurement calibrates fp8 training" in msg and "give training.mfu_train" in msg
+    data["models"][0]["training"]["mfu_train"] = 0.25   # stated by the analyst: costed on the fp8 peak
+    report = tco.evaluate(data)
+    # catalog llama-3.1-8b: 8.0e9 parameters, input embedding 128,256 x 4,096 = 525,336,576 (no FLOPs):
+    # 6 x 7.4747e9 x 1e9 tokens / (1979e12 fp8 x 0.25 x 3600) = 25.18 GPU-hours
+    hours = 6 * (8.0e9 - 525_336_576) * 1e9 / (1979e12 * 0.25 * 3600)
+    assert report.models.iloc[0].training_accelerator_hours_per_run == pytest.approx(hours, rel=1e-9)

@@ -338,7 +338,7 @@ def size_model(model, index: int, share, arrival_rates_h, ctx: Context, *, quiet
     if model.serving.deployment == "api":
         sz.serving_cost_per_day = sz.api_cost_per_day
         sz.binding = "hosted API"
-        _size_training(model, sz, ctx)
+        _size_training(model, index, sz, ctx)
         return sz
 
     s = model.serving
@@ -519,7 +519,7 @@ def size_model(model, index: int, share, arrival_rates_h, ctx: Context, *, quiet
         sz.utilisation_mean = np.where(paid > 0, requests_per_day / paid, 0.0)
         sz.utilisation_peak = np.where(r_peak > 0, peak_region / (mu_rep * r_peak), 0.0)
     sz.serving_cost_per_day = num(np.where(too_slow, np.nan, sz.instance_hours_per_day * rate.price_per_instance_hour))
-    _size_training(model, sz, ctx)
+    _size_training(model, index, sz, ctx)
     return sz
 
 
@@ -539,12 +539,16 @@ def training_compute(model, tokens, method: str = "full", sequence_length=None):
 
 def training_efficiency(catalog, precision: str, family: str):
     """The efficiency row of training at a precision (``training`` for 16-bit, ``training-fp8`` ...) on a
-    hardware family, and whether that family is calibrated (:meth:`tco.catalog.Catalog.efficiency_for`)."""
+    hardware family, and whether that family is calibrated (:meth:`tco.catalog.Catalog.efficiency_for`).
+    ``(None, False)`` when no published figure calibrates training at that precision on any family."""
     workload = "training" if precision in ("bf16", "fp16") else f"training-{precision}"
-    return catalog.efficiency_for(workload, family)
+    try:
+        return catalog.efficiency_for(workload, family)
+    except KeyError:
+        return None, False
 
 
-def _size_training(model, sz: Sizing, ctx: Context) -> None:
+def _size_training(model, index: int, sz: Sizing, ctx: Context) -> None:
     tr = model.training
     if tr is None:
         return
@@ -553,6 +557,11 @@ def _size_training(model, sz: Sizing, ctx: Context) -> None:
     precision = tr.precision_on(acc)
     peak = float(acc[PEAK_COLUMN[precision]])
     eff, calibrated = training_efficiency(ctx.catalog, precision, acc["family"])
+    if eff is None and tr.mfu_train is None:
+        raise ScenarioError([(f"models[{index}].training.mfu_train", (
+            f"no published measurement calibrates {precision} training (data/catalog/efficiency.csv has no "
+            f"'training-{precision}' row), so its utilisation of the {precision} peak cannot be defaulted; give "
+            f"training.mfu_train (measured, or an assumption you state), or train in bf16"))])
     mfu = tr.mfu_train if tr.mfu_train is not None else float(eff.mfu)
     if tr.mfu_train is None and not calibrated:
         ctx.note_uncalibrated(acc["family"], rate.accelerator, f"{precision} training", model.name,

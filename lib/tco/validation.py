@@ -195,6 +195,8 @@ def _setup(row: dict, catalog: Catalog) -> _Setup:
                                        f"{', '.join(performance.TRAINING_FLOPS_FACTOR)}")
         precision = row.get("compute_precision") or ("bf16" if acc["bf16_tflops"] > 0 else "fp16")
         eff, calibrated = training_efficiency(catalog, precision, family)
+        if eff is None:
+            return _Setup(base, reason=f"no {precision} training calibration in efficiency.csv", family=family)
         peak = float(acc.get(PEAK_COLUMN.get(precision, ""), float("nan")))
         if not math.isfinite(peak):
             return _Setup(base, reason=f"{row['accelerator']} has no {precision} peak in the catalog")
