@@ -123,15 +123,19 @@ def validation_ratios(checked: pd.DataFrame):
         ax.plot(r.ratio, i, marker="D" if r.mode == "server" else "o", markersize=7, linestyle="none",
                 markerfacecolor="white" if held_out else colours[r.kind], markeredgecolor=colours[r.kind])
     ax.axvline(1.0, color="0.3", linewidth=1)
+    ax.axvspan(0.8, 1.25, color="0.85", alpha=0.35, zorder=0)  # the x0.8-x1.25 target
     ax.set_xscale("log")
-    ax.set_xticks([0.5, 0.7, 0.8, 1.0, 1.25, 1.5, 2.0])
+    low = min(rows["ratio"].min(), rows["band_low"].min())
+    high = max(rows["ratio"].max(), rows["band_high"].max())
+    ticks = [0.5, 0.7, 0.8, 1.0, 1.25, 1.5, 2.0] if high / low < 4 else [0.1, 0.2, 0.3, 0.5, 0.8, 1.0, 1.25, 2.0, 3.0]
+    ax.set_xticks([t for t in ticks if low / 1.1 <= t <= high * 1.1] or [1.0])
     ax.get_xaxis().set_major_formatter(plt.FuncFormatter(lambda v, _: f"{v:g}"))
     ax.get_xaxis().set_minor_formatter(plt.NullFormatter())
     ax.set_yticks(range(len(rows)))
     ax.set_yticklabels(rows["id"])
     ax.invert_yaxis()
-    ax.set_xlabel("predicted / published (log scale)\nbar: stated band; filled: calibration, hollow: held out; "
-                  "diamond: server")
+    ax.set_xlabel("predicted / published (log scale)\nbar: stated band; grey: the x0.8-x1.25 target\n"
+                  "filled: calibration, hollow: held out; diamond: server")
     ax.set_title("Workbook estimates against published measurements")
     handles = [plt.Line2D([], [], color=colours[k], linewidth=7, alpha=0.4, label=k) for k in kinds]
     ax.legend(handles=handles, loc="lower right", fontsize="small")
