@@ -114,8 +114,12 @@ def test_allreduce_by_hand():
     w, hw = op.workload(m, sizing.kv_bytes_per_token(m)), op.hardware(H100, "fp8", 0.6, 0.6)
     with_comm = op.step_seconds(w, hw, 2, 64)
     hw_free = op.hardware({**H100, "scaleup_bandwidth_gb_s": float("nan")}, "fp8", 0.6, 0.6)
-    extra = 2 * 80 * 2 * (2 - 1) / 2 * (64 * 8192 * 2) / 450e9   # 160 all-reduces of 1 MiB: 0.373 ms
+    # 160 all-reduces of 1 MiB: 0.373 ms of transfer, plus NCCL's ring latencies (3.6 us to launch,
+    # 0.47 us for each of the 2 steps over NVLink): 160 x 4.54 us = 0.726 ms
+    extra = 2 * 80 * (2 * (2 - 1) / 2 * (64 * 8192 * 2) / 450e9 + 3.6e-6 + 2 * 0.47e-6)
     assert with_comm - op.step_seconds(w, hw_free, 2, 64) == pytest.approx(extra)
+    assert serving.allreduce_time(4_194_304, 8, 450, 3.6e-6, 0.47e-6) == pytest.approx(
+        2 * 7 / 8 * 4_194_304 / 450e9 + 3.6e-6 + 14 * 0.47e-6)      # 26.49 us: 14 ring steps
 
 
 # --- continuous batching: TPOT and TTFT ---------------------------------------------------------

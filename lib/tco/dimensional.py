@@ -175,7 +175,8 @@ class UnitCheck:
 
 #: Sample values for parameters whose shape or range matters; everything else gets 0.5 when
 #: dimensionless (shares, efficiencies) and 3.0 otherwise.
-SAMPLE_VALUES = {"weights": np.ones(24), "escalation": np.array([0.2, 0.5]), "experts": 8.0, "active_experts": 2.0}
+SAMPLE_VALUES = {"weights": np.ones(24), "escalation": np.array([0.2, 0.5]), "experts": 8.0, "active_experts": 2.0,
+                 "accelerators": 4.0}
 
 
 def check(func, values: dict | None = None) -> UnitCheck:

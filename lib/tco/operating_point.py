@@ -25,6 +25,11 @@ from .units import scalar_or_array as num
 
 #: Bytes of one activation value exchanged between tensor-parallel accelerators (bf16).
 ACTIVATION_BYTES = 2.0
+#: Latencies of NCCL's ring all-reduce, low-latency protocol, in NCCL's own cost model
+#: (NVIDIA/nccl, src/graph/tuning.cc at 01afd20a: baseLat Ring/LL 3.6 us; hwLat NVLink Ring/LL
+#: 0.47 us, PCI 1.0 us per step). An assumption for other vendors' links, which publish no such model.
+ALLREDUCE_BASE_LATENCY_S = 3.6e-6
+ALLREDUCE_HOP_LATENCY_S = {"switched": 0.47e-6, "pcie": 1.0e-6}
 #: Bisection steps of the largest batch meeting a TPOT objective (2**20 sequences at most).
 BATCH_SEARCH_STEPS = 21
 #: A bandwidth efficiency so large that memory traffic takes no time (to ask which term binds).
@@ -100,13 +105,16 @@ class Hardware:
     link_gb_s: float  # scale-up bandwidth per direction [GB/s]; NaN: unknown
     mfu: object
     mbu: object
+    hop_latency_s: float = ALLREDUCE_HOP_LATENCY_S["switched"]  # per ring step [s]
 
 
 def hardware(accelerator, compute_precision: str, mfu, mbu) -> Hardware:
     """The :class:`Hardware` of a catalog accelerator row at a compute precision (peak NaN if none)."""
     peak = float(accelerator.get(PEAK_COLUMN[compute_precision], np.nan)) * TERA
     link = float(accelerator.get("scaleup_bandwidth_gb_s", np.nan)) / 2.0  # the catalog states both directions
-    return Hardware(peak, float(accelerator["bandwidth_gb_s"]), float(accelerator["memory_gb"]), link, mfu, mbu)
+    domain = float(accelerator.get("scaleup_domain", np.nan))
+    hop = ALLREDUCE_HOP_LATENCY_S["pcie" if domain == 1 else "switched"]  # a domain of 1: PCIe-only cards
+    return Hardware(peak, float(accelerator["bandwidth_gb_s"]), float(accelerator["memory_gb"]), link, mfu, mbu, hop)
 
 
 def _collectives(w: Workload, hw: Hardware, tokens, g):
@@ -114,7 +122,8 @@ def _collectives(w: Workload, hw: Hardware, tokens, g):
     if np.all(np.asarray(g) <= 1) or not np.isfinite(hw.link_gb_s):
         return 0.0
     message = np.multiply(np.multiply(tokens, w.hidden), ACTIVATION_BYTES)
-    return np.multiply(2.0 * np.asarray(w.layers, dtype=float), serving.allreduce_time(message, g, hw.link_gb_s))
+    one = serving.allreduce_time(message, g, hw.link_gb_s, ALLREDUCE_BASE_LATENCY_S, hw.hop_latency_s)
+    return np.multiply(2.0 * np.asarray(w.layers, dtype=float), one)
 
 
 def prefill_seconds(w: Workload, hw: Hardware, g):
@@ -217,7 +226,8 @@ def point(w: Workload, hw: Hardware, g, usable_memory_fraction, batch=None, tpot
     safe = np.maximum(b, 1.0)
     step = step_seconds(w, hw, g, safe)
     rate = np.where(b >= 1.0, serving.replica_request_rate(step, pre, safe, w.output_tokens, w.tau), 0.0)
-    unbound = Hardware(hw.peak_flops, hw.bandwidth_gb_s, hw.memory_gb, hw.link_gb_s, hw.mfu, FREE_MEMORY)
+    unbound = Hardware(hw.peak_flops, hw.bandwidth_gb_s, hw.memory_gb, hw.link_gb_s, hw.mfu, FREE_MEMORY,
+                       hw.hop_latency_s)
     free_rate = serving.replica_request_rate(step_seconds(w, unbound, g, safe), pre, safe, w.output_tokens, w.tau)
     regime = "compute" if np.all(np.isclose(free_rate, np.where(b >= 1.0, rate, free_rate), rtol=0.05)) else "memory"
     return Point(g, num(b), num(b_mem), num(step), num(pre),

@@ -279,7 +279,7 @@ def speculative_tokens_per_step(acceptance_rate, draft_tokens):
 
 
 @vectorised
-def allreduce_time(message_bytes, accelerators, link_bandwidth_gb_s):
+def allreduce_time(message_bytes, accelerators, link_bandwidth_gb_s, base_latency_s=0.0, hop_latency_s=0.0):
     r"""Time of one ring all-reduce of a message across a replica's accelerators.
 
     Parameters
@@ -290,6 +290,10 @@ def allreduce_time(message_bytes, accelerators, link_bandwidth_gb_s):
         Accelerators in the group, t (1: no communication). [accelerators]
     link_bandwidth_gb_s : array_like
         Scale-up bandwidth of one accelerator in one direction (NVLink, Infinity Fabric, ICI). [GB/s]
+    base_latency_s : array_like, default 0
+        Fixed cost of launching the collective, alpha_0. [s]
+    hop_latency_s : array_like, default 0
+        Latency of each of the ring's steps, alpha. [s]
 
     Returns
     -------
@@ -298,30 +302,39 @@ def allreduce_time(message_bytes, accelerators, link_bandwidth_gb_s):
 
     Notes
     -----
-    A ring all-reduce sends and receives :math:`2(t-1)/t` of the message on every link:
+    A ring all-reduce takes :math:`2(t-1)` steps and sends and receives :math:`2(t-1)/t` of the
+    message on every link:
 
-    .. math:: t_{AR} = \frac{2 (t - 1)}{t} \frac{M}{BW_{link}}
+    .. math:: t_{AR} = \alpha_0 + 2 (t - 1) \alpha + \frac{2 (t - 1)}{t} \frac{M}{BW_{link}}
 
     Tensor parallelism (Megatron-LM) needs two per layer and step, after attention and after the
-    MLP, of :math:`tokens \times d_{model}` activations each. Latency per hop is left out.
+    MLP, of :math:`tokens \times d_{model}` activations each. NCCL's own cost model has this form
+    (``src/graph/tuning.cc``: a base latency per algorithm and protocol plus a per-step latency per
+    link type, then bytes over bandwidth); at small batches the latencies dominate.
 
     References
     ----------
     Patarasuk and Yuan (2009), *Bandwidth optimal all-reduce algorithms for clusters of
     workstations*, J. Parallel Distrib. Comput. 69(2); Shoeybi et al. (2019), *Megatron-LM*,
-    arXiv 1909.08053, section 3.
+    arXiv 1909.08053, section 3; NVIDIA/nccl, ``src/graph/tuning.cc`` (``baseLat``, ``hwLat``).
 
     Examples
     --------
-    256 tokens of a 8,192-wide bf16 activation across 8 H100 (450 GB/s per direction):
+    256 tokens of a 8,192-wide bf16 activation across 8 H100 (450 GB/s per direction), bandwidth
+    only, then with NCCL's ring latencies (3.6 us to launch, 0.47 us per NVLink step):
 
     >>> round(allreduce_time(256 * 8192 * 2, 8, 450) * 1e6, 2)
     16.31
-    >>> allreduce_time(1e6, 1, 450)
+    >>> round(allreduce_time(256 * 8192 * 2, 8, 450, 3.6e-6, 0.47e-6) * 1e6, 2)
+    26.49
+    >>> allreduce_time(1e6, 1, 450, 3.6e-6, 0.47e-6)
     0.0
     """
-    share = np.divide(np.multiply(2.0, np.subtract(accelerators, 1.0)), accelerators)
-    return np.divide(np.multiply(share, message_bytes), np.multiply(link_bandwidth_gb_s, BYTES_PER_GB)) * 1.0
+    steps = np.multiply(2.0, np.subtract(accelerators, 1.0))
+    share = np.divide(steps, accelerators)
+    transfer = np.divide(np.multiply(share, message_bytes), np.multiply(link_bandwidth_gb_s, BYTES_PER_GB))
+    latency = np.add(base_latency_s, np.multiply(steps, hop_latency_s))
+    return np.where(np.greater(steps, 0), np.add(transfer, latency), 0.0 * transfer) * 1.0
 
 
 @vectorised
