@@ -92,7 +92,8 @@ The same functions size models in every scenario (`tco.sizing`, composed of `tco
   positions ($w$ beams, $k$ drafted tokens) takes
   $t_{step} = \max\!\left(\dfrac{2 N_{act} n + n F_{attn}}{g\,P\,mfu}, \dfrac{W_{dense} + W_{routed} E_{touched}/E + b\,w\,\bar c\,kv}{g\,BW\,mbu}\right) + 2L\,t_{AR}$,
   with $E_{touched} = E(1-(1-k_{e}/E)^{n})$ experts read per MoE layer and a ring all-reduce
-  $t_{AR} = 2(g-1)/g \cdot n\,d\,2\,\text{B} / BW_{link}$ per layer and collective. A request's prefill
+  $t_{AR} = \alpha_0 + 2(g-1)\,\alpha + 2(g-1)/g \cdot n\,d\,2\,\text{B} / BW_{link}$ per layer and
+  collective, with NCCL's ring latencies ($\alpha_0$ 3.6 µs, $\alpha$ 0.47 µs per NVLink step). A request's prefill
   (its prompt tokens that miss the prefix cache) is compute-bound. Requests per second per replica:
   $\mu = 1/(t_{pre} + o\,t_{step}/(b\,\tau))$, $\tau$ the tokens advanced per step (speculative decoding).
   Offline: $b$ is the most requests memory holds, and $g$ the power of two with the most requests per
