@@ -179,3 +179,15 @@ def test_load_another_scenario(ex):
     ex.load_button.click()
     assert "not found" in ex.message.value
     assert_shows(ex, raw("paper-example"))  # the loaded scenario stays
+
+
+def test_serving_options_are_the_accelerators_the_workbook_can_estimate():
+    """An accelerator without a published dense peak or memory bandwidth (L20, A10G, Ascend 910B) cannot be
+    sized from a roofline: the explorer does not offer it."""
+    from tco.explorer import serving_options
+
+    kinds = {value for _, value in serving_options()}
+    assert ("on_prem", "H20") in kinds and ("on_prem", "B200") in kinds
+    assert ("on_prem", "L20") not in kinds and ("on_prem", "A10G") not in kinds
+    assert ("cloud", "ecs.gn8is-8x.32xlarge") not in kinds       # 8 x L20
+    assert ("cloud", "p6-b200.48xlarge") in kinds and ("api", "deepseek-v3") in kinds

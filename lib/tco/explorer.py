@@ -47,11 +47,16 @@ def _hex(rgb) -> str:
 def serving_options() -> list[tuple[str, tuple]]:
     """Every way a model can be served: cloud GPU instances, on-premises accelerators, hosted APIs."""
     cat = load_catalog()
+    acc_table = cat.accelerators
+    peaks = [c for c in acc_table.columns if c.endswith(("tflops", "tops"))]
+    # accelerators whose throughput can be estimated: a memory bandwidth and at least one dense peak
+    usable = set(acc_table.index[(acc_table["bandwidth_gb_s"] > 0) & (acc_table[peaks] > 0).any(axis=1)])
     out = []
     types = cat.instance_types[cat.instance_types.accelerators_per_instance > 0].sort_values(["provider", "instance"])
     for r in types.itertuples():
-        out.append((f"cloud: {r.instance} ({r.accelerators_per_instance} x {r.accelerator})", ("cloud", r.instance)))
-    for acc in sorted(cat.accelerators.index):
+        if r.accelerator in usable:
+            out.append((f"cloud: {r.instance} ({r.accelerators_per_instance} x {r.accelerator})", ("cloud", r.instance)))
+    for acc in sorted(usable):
         out.append((f"on premises: {acc}", ("on_prem", acc)))
     for api in sorted(cat.api_prices.index):
         out.append((f"hosted API: {api}", ("api", api)))

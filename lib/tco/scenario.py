@@ -829,7 +829,8 @@ def check_references(scenario: Scenario, catalog) -> list[tuple[str, str]]:
                     supported = [p for p, c in PEAK_COLUMN.items() if row.get(c, float("nan")) > 0]
                     field = "compute_precision" if m.compute_precision is not None else "precision"
                     problems.append((f"{mp}.{field}", f"{acc_id} has no {m.math_precision} peak in the catalog; "
-                                     f"supported: {', '.join(supported)} (or give a measured throughput_rps)"))
+                                     f"supported: {', '.join(supported) or 'none (no dense peak is published)'} "
+                                     f"(or give a measured throughput_rps)"))
         if m.speculative is not None and m.speculative.draft_model is not None \
                 and m.speculative.draft_model not in catalog.models.index:
             problems.append((f"{mp}.speculative.draft_model", _known("model", m.speculative.draft_model,
