@@ -500,8 +500,6 @@ FORMULAS = {
     "performance.decode_flops": (performance.decode_flops, args_of(pos, small)),
     "performance.embedding_bytes": (performance.embedding_bytes, args_of(count, small, count, st.sampled_from([0.5, 1.0, 2.0, 4.0]), frac)),
     "performance.prefill_time": (performance.prefill_time, args_of(pos, small, pos, st.floats(10, 1e4), unit, unit)),
-    "performance.decode_step_time": (performance.decode_step_time, args_of(pos, pos, small, count, pos, st.floats(10, 1e4), unit, unit)),
-    "performance.decode_time": (performance.decode_time, args_of(small, st.floats(0, 10), count)),
     "performance.throughput": (performance.throughput, args_of(st.floats(1e-6, 10), st.floats(0, 10))),
     "performance.weight_bytes": (performance.weight_bytes, args_of(pos, st.sampled_from([0.5, 1.0, 2.0, 4.0]))),
     "performance.kv_bytes_per_token_estimate": (performance.kv_bytes_per_token_estimate, args_of(pos, st.sampled_from([0.5, 1.0, 2.0, 4.0]))),

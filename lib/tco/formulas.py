@@ -14,7 +14,7 @@ from __future__ import annotations
 import inspect
 import re
 
-from . import capacity, performance, pricing
+from . import capacity, performance, pricing, serving
 from .dimensions import data, fusion, staff, storage
 
 
@@ -63,12 +63,15 @@ FORMULAS: dict[str, dict[str, list]] = {
     },
     "compute": {
         "inference serving": [performance.prefill_flops, performance.embedding_bytes, performance.prefill_time,
-                              performance.decode_step_time, performance.decode_time, performance.throughput,
+                              performance.throughput, serving.attention_flops, serving.kv_bytes_per_token,
+                              serving.moe_step_weight_bytes, serving.distinct_experts, serving.allreduce_time,
+                              serving.speculative_tokens_per_step, serving.batch_for_memory,
+                              serving.time_per_output_token, serving.replica_request_rate,
                               performance.replica_size, capacity.arrival_rates, capacity.replicas_for_load,
                               capacity.erlang_c, capacity.replicas_for_slo, capacity.instances_needed,
                               pricing.onprem_accelerator_hour_cost],
         "hosted API": [pricing.api_cost_per_day],
-        "training and refresh": [performance.training_flops, performance.accelerator_hours],
+        "training and refresh": [performance.training_flops, serving.attention_flops, performance.accelerator_hours],
         "CPU": [],
     },
     "staff": {

@@ -200,15 +200,11 @@ class Serving(Hardware):
 
     @model_validator(mode="after")
     def _replica(self) -> "Serving":
-        return _replica_fits(self)
-
-
-def _replica_fits(serving: "Serving") -> "Serving":
-    if serving.accelerators_per_replica is not None and serving.accelerators_per_replica > serving.max_accelerators_per_replica:
-        raise ValueError(f"accelerators_per_replica ({serving.accelerators_per_replica}) exceeds "
-                         f"max_accelerators_per_replica ({serving.max_accelerators_per_replica}); raise the maximum "
-                         f"or choose a smaller replica")
-    return serving
+        if self.accelerators_per_replica is not None and self.accelerators_per_replica > self.max_accelerators_per_replica:
+            raise ValueError(f"accelerators_per_replica ({self.accelerators_per_replica}) exceeds "
+                             f"max_accelerators_per_replica ({self.max_accelerators_per_replica}); raise the maximum "
+                             f"or choose a smaller replica")
+        return self
 
 
 class Training(Hardware):

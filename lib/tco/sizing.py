@@ -245,7 +245,7 @@ def generative_point(model, accelerator, mfu, mbu, *, usable_memory_fraction=0.9
 
 
 def roofline_throughput(model, accelerator, mfu: float, mbu: float, replica_size: float = 1.0,
-                        kv_bytes_per_token: float = 0.0, draft: float | None = None,
+                        draft: float | None = None,
                         usable_memory_fraction: float = 0.9) -> float:
     """Requests per second one accelerator of a ``replica_size``-wide replica serves (roofline).
 
@@ -275,8 +275,7 @@ FREE = 1e9
 
 
 def roofline_regime(model, accelerator, mfu: float, mbu: float, replica_size: float = 1.0,
-                    kv_bytes_per_token: float = 0.0, draft: float | None = None,
-                    usable_memory_fraction: float = 0.9) -> str:
+                    draft: float | None = None, usable_memory_fraction: float = 0.9) -> str:
     """Which roofline term binds a model's throughput: ``"compute"`` when making memory free
     changes the estimate by under 5%, else ``"memory"``."""
     if model.kind == "generative" and np.any(np.asarray(model.output_tokens) > 0):
@@ -284,7 +283,7 @@ def roofline_regime(model, accelerator, mfu: float, mbu: float, replica_size: fl
                               replica_size=replica_size, draft=draft)
         return pt.regime if pt is not None else ""
     args = (model, accelerator, mfu)
-    rest = (replica_size, kv_bytes_per_token, draft, usable_memory_fraction)
+    rest = (replica_size, draft, usable_memory_fraction)
     both = roofline_throughput(*args, mbu, *rest)
     compute_only = roofline_throughput(*args, FREE, *rest)
     return "compute" if np.all(np.isclose(compute_only, both, rtol=0.05)) else "memory"
@@ -403,8 +402,8 @@ def size_model(model, index: int, share, arrival_rates_h, ctx: Context, *, quiet
         sz.notes.append(f"{fmt(pt.batch, ',.0f')} requests decoded together per replica of {fmt(g)} ({pt.binding}); "
                         f"TPOT {fmt(sz.tpot_ms, ',.1f')} ms, TTFT without queueing {fmt(sz.ttft_ms, ',.0f')} ms")
     else:
-        mu_est = roofline_throughput(model, acc, mfu, mbu, g, kv_token)
-        regime = roofline_regime(model, acc, mfu, mbu, g, kv_token) if np.all(np.isfinite(mu_est)) else ""
+        mu_est = roofline_throughput(model, acc, mfu, mbu, g)
+        regime = roofline_regime(model, acc, mfu, mbu, g) if np.all(np.isfinite(mu_est)) else ""
     if model.throughput_rps is not None:
         mu, sz.throughput_basis = num(model.throughput_rps), f"measured ({model.throughput_source})"
     else:

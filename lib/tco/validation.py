@@ -254,10 +254,10 @@ def _setup(row: dict, catalog: Catalog) -> _Setup:
             def value(mfu, mbu):
                 p = generative_point(model, acc, mfu, mbu, usable_memory_fraction=usable, replica_size=g)
                 return float(p.rate) * replicas * per_sample
-        regime = roofline_regime(model, acc, mfu, mbu, g, 0.0, None, usable)
+        regime = pt.regime
         return _Setup(base, mfu=mfu, mbu=mbu, value=value, regime=regime, **done)
 
-    weights, tables, kv_token, kv_cache = model_memory(model)
+    weights, tables, _, kv_cache = model_memory(model)
     memory_gb = (weights + tables + kv_cache) / BYTES_PER_GB
     g = float(given or performance.replica_size(memory_gb, acc["memory_gb"], usable))
     if g > n:
@@ -271,11 +271,11 @@ def _setup(row: dict, catalog: Catalog) -> _Setup:
         done["band"] = (low, high)
 
     def value(mfu, mbu):
-        return roofline_throughput(model, acc, mfu, mbu, g, kv_token) * scale
+        return roofline_throughput(model, acc, mfu, mbu, g) * scale
 
     if not math.isfinite(value(mfu, mbu)):
         return _Setup(base, reason=f"{row['accelerator']} has no {model.math_precision} peak in the catalog")
-    regime = roofline_regime(model, acc, mfu, mbu, g, kv_token)
+    regime = roofline_regime(model, acc, mfu, mbu, g)
     return _Setup(base, mfu=mfu, mbu=mbu, value=value, regime=regime, **done)
 
 
