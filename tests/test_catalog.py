@@ -21,14 +21,14 @@ def test_required_accelerators_and_published_specs():
     acc = load_catalog().accelerators
     for required in ["H100-SXM", "H200-SXM", "A100-80GB", "A100-40GB", "L40S", "L4", "A10", "T4"]:
         assert required in acc.index
-    # facts.md section 1 (S1, S2): H100 SXM 989 dense BF16 TFLOPS, 3,350 GB/s, 80 GB
+    # NVIDIA H100 datasheet (accelerators.csv source): H100 SXM 989 dense BF16 TFLOPS, 3,350 GB/s, 80 GB
     assert acc.loc["H100-SXM", "bf16_tflops"] == 989
     assert acc.loc["H100-SXM", "bandwidth_gb_s"] == 3350
     assert acc.loc["L4", "memory_gb"] == 24
 
 
 def test_aws_price_after_the_june_2025_cut():
-    # facts.md section 2 (A1): p5.48xlarge 98.32 -> 55.04 USD/h on demand
+    # AWS on-demand price after the June 2025 cut (instances.csv source): p5.48xlarge 98.32 -> 55.04 USD/h
     price = load_catalog().instance_price("p5.48xlarge", "on_demand")
     assert price.value == pytest.approx(55.04)
     assert price.currency == "USD"

@@ -654,7 +654,7 @@ def test_cached_lookup_share_scalar_and_array_agree(args):
 
 
 def test_cached_lookup_share_dlrm_v2():
-    """DLRM-v2's 26 tables (facts.md 6d3): with 16 MB of cache for INT8 rows (128 bytes) the 18
+    """DLRM-v2's 26 tables (mlcommons/inference recommendation/dlrm_v2): with 16 MB of cache for INT8 rows (128 bytes) the 18
     smallest tables (15.5 MB) stay whole and take 44 of the 214 lookups per pair; the next table
     (405,282 rows, 51.9 MB) does not fit."""
     rows = [40000000, 39060, 17295, 7424, 20265, 3, 7122, 1543, 63, 40000000, 3067956, 405282, 10, 2209, 11938,

@@ -1,7 +1,7 @@
 """Predicting published measurements (tco.validation, python -m tco check-measurements).
 
 Hand calculations are written out; the published figures are cited in data/validation/*.csv
-(Llama 2 model card; MLPerf Inference v4.0 closed, NVIDIA DGX H100; facts.md section 6).
+(the Llama 2 model card, meta-llama/llama MODEL_CARD.md; the MLCommons results repositories mlcommons/inference_results_v3.1 to v5.0).
 """
 
 import datetime as dt
