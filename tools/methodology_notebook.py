@@ -60,10 +60,10 @@ assumption)."""),
 import numpy as np
 import pandas as pd
 
-from tco import capacity, chapters as ch, evaluate, load_catalog, load_scenario, performance, plots, pricing
+from tco import capacity, chapters as ch, evaluate, load_catalog, load_scenario, performance, plots, pricing, variants
 from tco.dimensions import data, fusion, staff
 from tco.formulas import latex
-from tco.scenario import parse_scenario, repo_path
+from tco.scenario import parse_scenario, repo_path, scenario_to_dict
 from tco.units import BYTES_PER_GB, BYTES_PER_VALUE, DAYS_PER_MONTH, DAYS_PER_YEAR, PEAK_COLUMN, TERA
 
 ch.setup()
@@ -248,8 +248,8 @@ prices that have a date. The engine warns about anything old or unpriced:"""),
         md("""## Exercises / 练习
 
 Try each one before reading the answers. Use the functions above, or change the scenario and
-evaluate it again (`ch.scenario_dict` gives the scenario as a dictionary, `parse_scenario` checks
-it again).
+evaluate it again (`scenario_to_dict` gives the scenario as a dictionary, `parse_scenario` checks
+it again; `tco.variants` holds the common edits, such as `with_billing`).
 
 1. **Traffic.** The cache hit rate rises from 30% to 50%. What is the peak arrival rate now?
 2. **Units.** The model registry holds 1.76 GB at 0.12 CNY per GB-month. What does that cost per
@@ -280,9 +280,7 @@ display(Markdown(f"⌈{half.max():,.1f} ÷ ({mu:,.1f} × {serving.utilization_ta
                  f"for load**, + {serving.redundancy} = **{load_half + serving.redundancy:g} instances at the peak** "
                  f"(was {replicas.max():g})."))"""),
         md("""**4. Price.** Provisioned billing pays the peak fleet for 24 hours; autoscaled pays each hour's fleet."""),
-        code("""d = ch.scenario_dict(scenario)
-d["models"][0]["serving"]["billing"] = "provisioned"
-provisioned = evaluate(parse_scenario(d), catalog)
+        code("""provisioned = evaluate(variants.with_billing(scenario, "provisioned"), catalog)
 provisioned_serving = provisioned.items.query("item == 'inference serving'")["cost_per_day"].sum()
 display(Markdown(
     f"By hand: ({replicas.max():g} × 24 − {instances.sum():g}) instance-hours × {per_hour:.4f} = "
@@ -293,7 +291,7 @@ display(Markdown(
 it is proportional to the number of nodes people look after, and twice the traffic needs about
 twice the instances; training moves a little with it, because the operations staff are trained
 too. The source article's staff formula, by contrast, doubles with the queries (see `30-paper-errata`)."""),
-        code("""d = ch.scenario_dict(scenario)
+        code("""d = scenario_to_dict(scenario)
 d["traffic"]["requests_per_day"] = 2 * scenario.traffic.requests_per_day
 doubled = evaluate(parse_scenario(d), catalog)
 compare = pd.DataFrame({"now": report.items.query("dimension == 'staff'").set_index("item")["cost_per_day"],

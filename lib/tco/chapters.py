@@ -10,21 +10,19 @@ import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 import pandas as pd
 from pydantic import BaseModel
 
-from . import __version__
+from . import __version__, variants
 from .catalog import load_catalog
-from .dimensions import DIMENSIONS, LABELS
-from .dimensions.fusion import DEFAULT_ESCALATION, DEFAULT_META_MODEL
+from .dimensions import DIMENSIONS, INPUT_SECTIONS, LABELS
 from .engine import evaluate
 from .errors import ScenarioError
 from .formulas import formulas_for
 from .report import CostReport
-from .scenario import Scenario, load_scenario, parse_scenario, repo_path
+from .scenario import Scenario, load_scenario, repo_path
 from .units import DAYS_PER_MONTH
 
 CHAPTERS = {
@@ -250,16 +248,6 @@ def _flatten(value, prefix: str, model_cls, out: list) -> None:
         out.append({"input": prefix, "value": str(value), "meaning [unit]": desc})
 
 
-#: the scenario sections each dimension reads
-INPUT_SECTIONS = {
-    "data": ["data"],
-    "storage": ["storage"],
-    "compute": ["traffic", "models", "compute", "on_prem"],
-    "staff": ["staff"],
-    "fusion": ["fusion"],
-}
-
-
 def inputs_table(scenario: Scenario, dimension: str) -> pd.DataFrame:
     """Every scenario input the dimension uses (defaults included), with its meaning and unit."""
     out: list[dict] = []
@@ -300,185 +288,21 @@ def drivers(report: CostReport, dimension: str | None = None, n: int = 3) -> pd.
 
 
 # ------------------------------------------------------------------------------------------
-# Levers: scenario changes a dimension allows, each evaluated
+# Levers: the changes a dimension allows (tco.variants), each costed
 # ------------------------------------------------------------------------------------------
-Lever = Callable[[dict, Scenario], "str | None"]
-
-
-def _models(d: dict):
-    return d["models"]
-
-
-def _lever_autoscale(d, sc):
-    done = []
-    for m, model in zip(_models(d), sc.models):
-        if model.serving.deployment == "cloud" and model.serving.billing == "provisioned":
-            m.setdefault("serving", {})["billing"] = "autoscaled"
-            done.append(model.name)
-    return f"autoscaled billing for {', '.join(done)}" if done else None
-
-
-def _lever_precision(d, sc):
-    cat = load_catalog()
-    done = []
-    for m, model in zip(_models(d), sc.models):
-        if model.serving.deployment == "api" or model.throughput_rps is not None or model.precision not in ("bf16", "fp16", "fp32"):
-            continue
-        acc = model.serving.accelerator or cat.row("instance_types", model.serving.instance)["accelerator"]
-        row = cat.row("accelerators", acc)
-        for p, col in (("fp8", "fp8_tflops"), ("int8", "int8_tops")):
-            if np.isfinite(row[col]):
-                m["precision"] = p
-                done.append(f"{model.name} in {p}")
-                break
-    return "quantise: " + ", ".join(done) if done else None
-
-
-def _lever_utilisation(d, sc):
-    done = []
-    for m, model in zip(_models(d), sc.models):
-        if model.serving.deployment != "api" and model.serving.utilization_target < 0.8:
-            m.setdefault("serving", {})["utilization_target"] = 0.8
-            done.append(model.name)
-    return f"utilisation target 0.8 for {', '.join(done)}" if done else None
-
-
-def _lever_spares(d, sc):
-    done = []
-    for m, model in zip(_models(d), sc.models):
-        if model.serving.deployment != "api" and model.serving.redundancy > 0:
-            m["serving"]["redundancy"] = model.serving.redundancy - 1
-            done.append(model.name)
-    return f"one spare replica fewer for {', '.join(done)}" if done else None
-
-
-def _lever_api(d, sc):
-    done = []
-    for m, model in zip(_models(d), sc.models):
-        if model.serving.deployment != "api" and model.api_alternative:
-            m["serving"] = {"deployment": "api", "api_model": model.api_alternative}
-            m.pop("api_alternative", None)
-            done.append(f"{model.name} -> {model.api_alternative}")
-    return "hosted API: " + ", ".join(done) if done else None
-
-
-def _lever_cache(d, sc):
-    h = sc.traffic.cache_hit_rate
-    if h >= 0.9:
-        return None
-    d["traffic"]["cache_hit_rate"] = round(min(0.9, h + 0.1), 6)
-    return f"cache hit rate {h:g} -> {d['traffic']['cache_hit_rate']:g}"
-
-
-def _lever_retention(d, sc):
-    ret = d.get("data", {}).get("retention", [])
-    if not ret:
-        return None
-    for r in ret:
-        r["days"] = r["days"] / 2
-    return "keep retained data half as long"
-
-
-def _lever_relabel(d, sc):
-    lab = sc.data.labelling
-    if lab is None or lab.relabel_rate == 0:
-        return None
-    d["data"]["labelling"]["relabel_rate"] = 0.0
-    return "no relabelling"
-
-
-def _lever_versions(d, sc):
-    if sc.storage.versions_kept <= 1:
-        return None
-    d.setdefault("storage", {})["versions_kept"] = max(1, sc.storage.versions_kept // 2)
-    return f"keep {max(1, sc.storage.versions_kept // 2)} model versions instead of {sc.storage.versions_kept}"
-
-
-def _lever_compression(d, sc):
-    d.setdefault("storage", {})["compression_ratio"] = sc.storage.compression_ratio * 2
-    return "compress stored artifacts 2x"
-
-
-def _lever_automation(d, sc):
-    a = sc.staff.automation_factor
-    if a >= 0.7 or not (sc.staff.upkeep_person_days_per_model_per_month or sc.staff.operations):
-        return None
-    d.setdefault("staff", {})["automation_factor"] = round(a + 0.2, 6)
-    return f"automation {a:g} -> {a + 0.2:g} (upkeep and operations)"
-
-
-def _lever_cascade(d, sc):
-    if sc.fusion.strategy not in ("ensemble", "stacking"):
-        return None
-    n = len(sc.models)
-    d["fusion"]["strategy"] = "cascade"
-    d["fusion"]["escalation"] = [DEFAULT_ESCALATION] * (n - 1)
-    d["fusion"].pop("meta_model", None)
-    return f"cascade instead of {sc.fusion.strategy}, escalating 20% at each stage"
-
-
-def _lever_single(d, sc):
-    if sc.fusion.strategy == "single":
-        return None
-    d["models"] = d["models"][:1]
-    d["fusion"] = {"strategy": "single"}
-    return f"first model ({sc.models[0].name}) alone"
-
-
-def _lever_complexity(d, sc):
-    if not (sc.fusion.algorithm_cost_per_day and sc.fusion.complexity):
-        return None
-    d["fusion"]["complexity"] = sc.fusion.complexity / 2
-    return "fusion algorithm half as complex"
-
-
-LEVERS: dict[str, list[Lever]] = {
-    "data": [_lever_retention, _lever_relabel],
-    "storage": [_lever_versions, _lever_compression],
-    "compute": [_lever_autoscale, _lever_precision, _lever_utilisation, _lever_spares, _lever_cache, _lever_api],
-    "staff": [_lever_automation],
-    "fusion": [_lever_cascade, _lever_complexity, _lever_single],
-}
-
-
-def scenario_dict(scenario: Scenario) -> dict:
-    """The scenario as a plain mapping with the keys that were set (input to a variant)."""
-    return scenario.model_dump(mode="json", exclude_unset=True)
-
-
-def variant(scenario: Scenario, change: Callable[[dict, Scenario], "str | None"]) -> tuple[str | None, Scenario | None]:
-    """Apply ``change`` to a copy of the scenario; returns (description, new scenario) or (None, None)."""
-    d = scenario_dict(scenario)
-    what = change(d, scenario)
-    if what is None:
-        return None, None
-    try:
-        return what, parse_scenario(d)
-    except ScenarioError as exc:
-        return f"{what} (not possible: {exc.problems[0][1]})", None
-
-
 def levers(chapter: Chapter, dimension: str) -> pd.DataFrame:
     """Each lever the scenario allows for ``dimension``: cost after it and the saving per day."""
     rep = chapter.report
+    table = variants.evaluate_variants(variants.levers(chapter.scenario, dimension), base=rep)
     rows = []
-    for lever in LEVERS[dimension]:
-        what, sc = variant(chapter.scenario, lever)
-        if what is None:
+    for v in table.to_dict(orient="records"):
+        if v["status"] != "ok":
+            rows.append({"lever": f"{v['variant']} ({v['note']})", "dimension after": "", "total after": "",
+                         "saving per day": "", "saving": ""})
             continue
-        if sc is None:
-            rows.append({"lever": what, "dimension after": "", "total after": "", "saving per day": "",
-                         "saving": ""})
-            continue
-        try:
-            after = evaluate(sc, compare=False)
-        except ScenarioError as exc:
-            rows.append({"lever": f"{what} (not possible: {exc.problems[0][1]})", "dimension after": "",
-                         "total after": "", "saving per day": "", "saving": ""})
-            continue
-        saving = rep.per_day - after.per_day
-        rows.append({"lever": what, "dimension after": money(after.by_dimension()[dimension], rep.currency),
-                     "total after": money(after.per_day, rep.currency), "saving per day": money(saving, rep.currency),
+        saving = v["saving_per_day"]
+        rows.append({"lever": v["variant"], "dimension after": money(v[dimension], rep.currency),
+                     "total after": money(v["per_day"], rep.currency), "saving per day": money(saving, rep.currency),
                      "saving": f"{saving / rep.per_day * 100:.1f}%" if rep.per_day else ""})
     return pd.DataFrame(rows, columns=["lever", "dimension after", "total after", "saving per day", "saving"])
 
@@ -596,14 +420,7 @@ def billing_comparison(chapter: Chapter) -> tuple[pd.DataFrame, pd.DataFrame]:
                           "accelerator-hours/day": m.accelerator_hours_per_day,
                           f"serving {sc.currency}/day": m.serving_cost_per_day})
     for mode in ("provisioned", "autoscaled"):
-        def change(d, s, mode=mode):
-            hit = False
-            for m, model in zip(d["models"], s.models):
-                if model.serving.deployment == "cloud":
-                    m.setdefault("serving", {})["billing"] = mode
-                    hit = True
-            return mode if hit else None
-        what, variant_sc = variant(sc, change)
+        variant_sc = variants.with_billing(sc, mode)
         if variant_sc is None:
             continue
         rep = evaluate(variant_sc, compare=False)
@@ -617,76 +434,25 @@ def billing_comparison(chapter: Chapter) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 def deployment_options(chapter: Chapter) -> pd.DataFrame:
     """Serving cost per day of each model on cloud, on premises and the hosted API, same traffic."""
-    sc, cat = chapter.scenario, load_catalog()
+    sc = chapter.scenario
+    column = f"serving {sc.currency}/day"
+    table = variants.evaluate_variants(variants.deployment_options(sc), keep_reports=True)
     rows = []
-    for i, model in enumerate(sc.models):
-        if model.serving.deployment == "api":
-            acc = None
-        else:
-            acc = model.serving.accelerator or cat.row("instance_types", model.serving.instance)["accelerator"]
-        options = {}
-        if acc is not None:
-            if model.serving.deployment == "cloud" and model.serving.instance:
-                own = model.serving
-                options[f"cloud ({own.instance} {own.pricing})"] = {"deployment": "cloud", "instance": own.instance,
-                                                                   "pricing": own.pricing}
-            else:
-                pick = _cheapest_instance(acc)
-                if pick is not None:
-                    options[f"cloud ({pick} on demand)"] = {"deployment": "cloud", "instance": pick}
-            if model.serving.deployment == "on_prem":  # the scenario's own servers, with their price
-                options[f"on premises ({acc})"] = model.serving.model_dump(mode="json", exclude_unset=True)
-            else:
-                options[f"on premises ({acc})"] = {"deployment": "on_prem", "accelerator": acc}
-        api = model.serving.api_model if model.serving.deployment == "api" else model.api_alternative
-        if api:
-            options[f"hosted API ({api})"] = {"deployment": "api", "api_model": api}
-        for label, serving in options.items():
-            def change(d, s, i=i, serving=serving):
-                kept = ["utilization_target", "min_replicas", "redundancy", "regions", "usable_memory_fraction",
-                        "max_accelerators_per_replica"] + (["billing"] if serving["deployment"] == "cloud" else [])
-                keep = {k: v for k, v in d["models"][i].get("serving", {}).items() if k in kept}
-                if serving["deployment"] == "api":
-                    d["models"][i]["serving"] = dict(serving)
-                    d["models"][i].pop("api_alternative", None)
-                elif serving["deployment"] == model.serving.deployment == "on_prem":
-                    d["models"][i]["serving"] = dict(d["models"][i].get("serving", {}))  # as the scenario has it
-                else:
-                    d["models"][i]["serving"] = {**keep, **serving}
-                return label
-            what, v = variant(sc, change)
-            if v is None:
-                rows.append({"model": model.name, "option": label, "kind": label.split(" (")[0],
-                             f"serving {sc.currency}/day": float("nan"), "note": what or ""})
-                continue
-            try:
-                rep = evaluate(v, compare=False)
-            except ScenarioError as exc:
-                rows.append({"model": model.name, "option": label, "kind": label.split(" (")[0],
-                             f"serving {sc.currency}/day": float("nan"), "note": exc.problems[0][1]})
-                continue
-            item = rep.items[(rep.items.dimension == "compute") & (rep.items.model == model.name)
-                             & rep.items["item"].isin(["inference serving", "hosted API"])]
-            cost = float(item.cost_per_day.iloc[0]) if len(item) else float("nan")
-            current = label.startswith({"cloud": "cloud", "on_prem": "on premises", "api": "hosted API"}[
-                model.serving.deployment])
-            reasons = [w.split("could not be priced: ", 1)[1].split(". It is left out")[0]
-                       for w in rep.warnings if "could not be priced" in w]
-            note = "" if np.isfinite(cost) else "unpriced: " + (reasons[0] if reasons else "see warnings")
-            rows.append({"model": model.name, "option": label + (" *" if current else ""),
-                         "kind": label.split(" (")[0], f"serving {sc.currency}/day": cost, "note": note})
-    return pd.DataFrame(rows, columns=["model", "option", "kind", f"serving {sc.currency}/day", "note"])
-
-
-def _cheapest_instance(accelerator: str) -> str | None:
-    """The catalog instance with ``accelerator`` whose on-demand accelerator-hour is cheapest."""
-    cat = load_catalog()
-    rows = cat.instances[(cat.instances.accelerator == accelerator) & (cat.instances.plan == "on_demand")]
-    rows = rows[rows.price_per_hour.notna()]
-    if rows.empty:
-        return None
-    usd = rows.price_per_hour / rows.accelerators_per_instance * [cat.fx_rate(c, "USD") for c in rows.currency]
-    return str(rows.loc[usd.sort_values(kind="stable").index[0], "instance"])
+    for v in table.to_dict(orient="records"):
+        kind = v["variant"].split(" (")[0]
+        rep = v["report"]
+        if rep is None:
+            rows.append({"model": v["group"], "option": v["variant"], "kind": kind, column: float("nan"),
+                         "note": v["note"].removeprefix("not possible: ")})
+            continue
+        item = rep.items[(rep.items.dimension == "compute") & (rep.items.model == v["group"])
+                         & rep.items["item"].isin(["inference serving", "hosted API"])]
+        cost = float(item.cost_per_day.iloc[0]) if len(item) else float("nan")
+        reasons = rep.unpriced_reasons
+        note = "" if np.isfinite(cost) else "unpriced: " + (reasons[0] if reasons else "see warnings")
+        rows.append({"model": v["group"], "option": v["variant"] + (" *" if v["current"] else ""), "kind": kind,
+                     column: cost, "note": note})
+    return pd.DataFrame(rows, columns=["model", "option", "kind", column, "note"])
 
 
 def formatted(frame: pd.DataFrame, decimals: int = 2) -> pd.DataFrame:
@@ -722,40 +488,17 @@ def break_even_table(report: CostReport) -> pd.DataFrame:
 def strategy_comparison(chapter: Chapter) -> pd.DataFrame:
     """Traffic share per model and total cost under each fusion strategy the models allow."""
     sc = chapter.scenario
-    if len(sc.models) < 2:
-        return pd.DataFrame()
-    n = len(sc.models)
-    escalation = sc.fusion.escalation or [DEFAULT_ESCALATION] * (n - 1)
     rows = []
-    for strategy in ("single", "ensemble", "cascade", "stacking"):
-        def change(d, s, strategy=strategy):
-            f = d.setdefault("fusion", {})
-            if strategy == "single":
-                d["models"] = d["models"][:1]
-                d["fusion"] = {"strategy": "single"}
-                return strategy
-            f["strategy"] = strategy
-            f.pop("escalation", None)
-            if strategy == "cascade":
-                f["escalation"] = list(escalation)
-            if strategy == "stacking" and "meta_model" not in f:
-                f["meta_model"] = dict(DEFAULT_META_MODEL)
-            elif strategy != "stacking":
-                f.pop("meta_model", None)
-            return strategy
-        what, v = variant(sc, change)
-        if v is None:
-            continue
-        try:
-            rep = evaluate(v, compare=False)
-        except ScenarioError:
+    for v in variants.evaluate_variants(variants.strategies(sc), keep_reports=True).to_dict(orient="records"):
+        rep = v["report"]
+        if rep is None:
             continue
         shares = {m.model: m.traffic_share for m in rep.models.itertuples()}
-        row = {"strategy": strategy + (" (this scenario)" if strategy == sc.fusion.strategy else "")}
+        row = {"strategy": v["variant"] + (" (this scenario)" if v["current"] else "")}
         for model in sc.models:
             row[f"share {model.name}"] = f"{shares[model.name]:.3f}" if model.name in shares else "-"
         row[f"total {sc.currency}/day"] = money(rep.per_day)
-        row[f"fusion {sc.currency}/day"] = money(rep.by_dimension()["fusion"])
+        row[f"fusion {sc.currency}/day"] = money(v["fusion"])
         rows.append(row)
     return pd.DataFrame(rows)
 

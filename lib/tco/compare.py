@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from .chapters import INPUT_SECTIONS
+from .dimensions import INPUT_SECTIONS
 from .engine import evaluate
 from .report import CostReport, _clean
 from .scenario import Scenario

@@ -37,6 +37,7 @@ class Warning_:
     message: str
     model: str = ""
     dimensions: tuple[str, ...] = ()
+    detail: str = ""  # the reason alone, for callers that show it apart from the message
 
 
 @dataclass
@@ -73,12 +74,13 @@ class Context:
                     self.price_dimensions.setdefault(("fx", c), set()).add(self.dimension)
         return self.catalog.fx_rate(currency, self.currency)
 
-    def warn(self, code: str, message: str, model: str = "", dimensions: tuple[str, ...] | None = None) -> None:
+    def warn(self, code: str, message: str, model: str = "", dimensions: tuple[str, ...] | None = None,
+             detail: str = "") -> None:
         for w in self.warnings:
             if w.code == code and w.message == message:
                 w.dimensions = tuple(sorted(set(w.dimensions) | set(dimensions or (self.dimension,))))
                 return
-        self.warnings.append(Warning_(code, message, model, tuple(dimensions or (self.dimension,))))
+        self.warnings.append(Warning_(code, message, model, tuple(dimensions or (self.dimension,)), detail))
 
     def note_uncalibrated(self, family: str, accelerator: str, what: str, model: str, band: tuple) -> None:
         """Record an estimate (``what``: 'encoder throughput', 'bf16 training'...) made with the
@@ -104,5 +106,6 @@ class Context:
 
     def unpriced(self, what: str, reason: str, model: str = "") -> float:
         """Warn that ``what`` could not be priced and return NaN for its cost."""
-        self.warn("unpriced", f"{what} could not be priced: {reason}. It is left out of the totals.", model)
+        self.warn("unpriced", f"{what} could not be priced: {reason}. It is left out of the totals.", model,
+                  detail=reason)
         return float("nan")

@@ -12,8 +12,9 @@ from .context import Context
 from .errors import ScenarioError
 from .dimensions import compute, data, fusion, staff, storage
 from .report import CostReport
-from .scenario import Fusion, Scenario, load_scenario, repo_path  # noqa: F401 (repo_path: doctests)
+from .scenario import Scenario, load_scenario, repo_path  # noqa: F401 (repo_path: doctests)
 from .sizing import Sizing, size_model
+from .variants import first_model_alone
 
 #: Mean utilisation below which a self-hosted fleet is reported as mostly idle.
 IDLE_UTILISATION = 0.15
@@ -161,8 +162,7 @@ def evaluate(scenario: Scenario | str | Path | dict, catalog: Catalog | None = N
     alternatives: list[dict] = []
     if compare:
         if scenario.fusion.strategy != "single":
-            alone = scenario.model_copy(update={"models": scenario.models[:1], "fusion": Fusion()})
-            alone_total = evaluate(alone, catalog, compare=False).per_day
+            alone_total = evaluate(first_model_alone(scenario, catalog), catalog, compare=False).per_day
         alternatives = compute.api_comparison(
             scenario, sizings, rates,
             lambda model, i, share, grid: size_model(model, i, share, grid, Context(scenario, catalog), quiet=True,
@@ -182,4 +182,5 @@ def evaluate(scenario: Scenario | str | Path | dict, catalog: Catalog | None = N
     report = CostReport(scenario, items, _model_rows(scenario, sizings), warnings, _source_rows(ctx), alternatives,
                         alone_total, _hourly_columns(rates, sizings))
     report.warning_dimensions = [w.dimensions for w in ordered]
+    report.unpriced_reasons = [w.detail for w in ordered if w.code == "unpriced"]
     return report

@@ -22,12 +22,13 @@ import ipywidgets as w
 import numpy as np
 import yaml
 
+from . import variants
 from .batch import bundled_scenarios, safe_name, write_atomic
 from .capacity import max_peak_to_average
 from .catalog import load_catalog
 from .chapters import money, resolve_path, ChapterStop
 from .dimensions import DIMENSIONS, LABELS
-from .dimensions.fusion import DEFAULT_ESCALATION, DEFAULT_META_MODEL
+from .dimensions.fusion import DEFAULT_ESCALATION
 from .engine import evaluate
 from .errors import ScenarioError
 from .plots import PALETTE
@@ -301,16 +302,9 @@ class Explorer:
             tr.pop("peak_to_average", None)
         for m, base_m, c in zip(d["models"], self.base["models"], self.model_controls):
             self._apply_model(m, base_m, c)
-        f = d.setdefault("fusion", {})
-        f["strategy"] = self.strategy.value
-        if self.strategy.value == "cascade":
-            f["escalation"] = [float(e.value) for e in self.escalation]
-        else:
-            f.pop("escalation", None)
-        if self.strategy.value == "stacking":
-            f.setdefault("meta_model", dict(DEFAULT_META_MODEL))
-        else:
-            f.pop("meta_model", None)
+        if len(d["models"]) > 1:  # one model: nothing to fuse, the fusion block stays as written
+            variants.apply_strategy(d, self.strategy.value,
+                                    [float(e.value) for e in self.escalation] if self.strategy.value == "cascade" else None)
         staff = d.setdefault("staff", {})
         roles = staff.get("roles", [])
         base_fte = sum(r.get("fte", 0.0) for r in roles)
@@ -333,29 +327,14 @@ class Explorer:
                 m["throughput_rps"] = m["throughput_rps"] / factor
         m["precision"] = c["precision"].value
         kind, ident = c["serving"].value
-        s = m.setdefault("serving", {})
-        keep = {k: v for k, v in s.items() if k in ("min_replicas", "redundancy", "regions", "usable_memory_fraction",
-                                                    "max_accelerators_per_replica", "price_per_hour", "price_source",
-                                                    "server", "server_price", "accelerators_per_server")}
         if kind == "api":
-            m["serving"] = {"deployment": "api", "api_model": ident}
-            if m.get("api_alternative") == ident:
-                m.pop("api_alternative")
-            m.pop("latency_slo_ms", None)
+            variants.switch_deployment(m, {"deployment": "api", "api_model": ident})
             return
-        if kind == "cloud":
-            if (s.get("deployment", "cloud"), s.get("instance")) != ("cloud", ident):
-                keep = {k: v for k, v in keep.items() if k not in ("price_per_hour", "price_source", "server",
-                                                                   "server_price", "accelerators_per_server")}
-            m["serving"] = {**keep, "deployment": "cloud", "instance": ident, "pricing": c["pricing"].value,
-                            "billing": c["billing"].value}
-        elif kind == "cloud-custom":
-            m["serving"] = {**keep, "deployment": "cloud", "accelerator": ident, "billing": c["billing"].value}
-        else:
-            if (s.get("deployment"), s.get("accelerator")) != ("on_prem", ident):
-                keep = {k: v for k, v in keep.items() if k not in ("price_per_hour", "price_source", "server",
-                                                                   "server_price", "accelerators_per_server")}
-            m["serving"] = {**keep, "deployment": "on_prem", "accelerator": ident, "billing": "provisioned"}
+        option = {"cloud": {"deployment": "cloud", "instance": ident, "pricing": c["pricing"].value,
+                            "billing": c["billing"].value},
+                  "cloud-custom": {"deployment": "cloud", "accelerator": ident, "billing": c["billing"].value},
+                  }.get(kind, {"deployment": "on_prem", "accelerator": ident, "billing": "provisioned"})
+        variants.switch_deployment(m, option)
         m["serving"]["utilization_target"] = float(c["utilization"].value)
         if c["slo"].value and c["slo"].value > 0:
             m["latency_slo_ms"] = float(c["slo"].value)

@@ -75,6 +75,8 @@ class CostReport:
         self._hourly_columns = hourly_columns
         self.first_model_alone_per_day = first_model_alone_per_day
         self.warning_dimensions: list[tuple[str, ...]] = [() for _ in self.warnings]
+        #: why each unpriced item could not be priced (the reasons of the 'unpriced' warnings, in order)
+        self.unpriced_reasons: list[str] = []
         self.per_day = float(sum(float(it.cost_per_day) for it in self.line_items if it.priced))
         self.marginal_fusion_cost_per_day = (
             None if first_model_alone_per_day is None else self.per_day - first_model_alone_per_day)

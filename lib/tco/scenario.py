@@ -207,6 +207,45 @@ class Serving(Hardware):
         return self
 
 
+#: What survives a switch of a model's deployment (tco.variants.with_deployment), written once.
+#: How the fleet is run survives any switch between self-hosted options:
+SERVING_KEPT_ON_ANY_HARDWARE = ("utilization_target", "min_replicas", "redundancy", "regions",
+                                "usable_memory_fraction", "max_accelerators_per_replica")
+#: What was priced or sized for one instance or accelerator survives only while it stays the same:
+SERVING_KEPT_ON_SAME_HARDWARE = ("pricing", "price_per_hour", "price_source", "server", "server_price",
+                                 "accelerators_per_server", "accelerators_per_replica")
+#: Billing survives a switch that stays on the cloud (on premises is provisioned); a switch to the
+#: hosted API keeps nothing of the serving block.
+SERVING_KEPT_ON_CLOUD = ("billing",)
+
+
+def switched_serving(current: dict, option: dict) -> dict:
+    """The serving block (plain data) after switching from ``current`` to ``option``.
+
+    ``option`` names the new deployment: ``{"deployment": "api", "api_model": ...}``,
+    ``{"deployment": "cloud", "instance": ...}`` (or a cloud ``accelerator``), or
+    ``{"deployment": "on_prem", "accelerator": ...}``, and may set any other serving key, which wins.
+
+    >>> switched_serving({"instance": "g6.xlarge", "price_per_hour": 0.9, "redundancy": 1},
+    ...                  {"deployment": "cloud", "instance": "g6e.xlarge"})
+    {'redundancy': 1, 'deployment': 'cloud', 'instance': 'g6e.xlarge'}
+    >>> switched_serving({"deployment": "on_prem", "accelerator": "H100", "server_price": 3e5},
+    ...                  {"deployment": "on_prem", "accelerator": "H100"})
+    {'deployment': 'on_prem', 'accelerator': 'H100', 'server_price': 300000.0}
+    """
+    target = option.get("deployment", "cloud")
+    if target == "api":
+        return dict(option)
+    was = current.get("deployment", "cloud")
+    same = was == target and all(current.get(k) == option.get(k) for k in ("instance", "accelerator"))
+    kept = SERVING_KEPT_ON_ANY_HARDWARE + (SERVING_KEPT_ON_SAME_HARDWARE if same else ())
+    kept += SERVING_KEPT_ON_CLOUD if target == "cloud" and was == "cloud" else ()
+    out = {k: v for k, v in current.items() if k in kept}
+    if same:
+        out = {**{k: current[k] for k in ("deployment", "instance", "accelerator") if k in current}, **out}
+    return {**out, **option}
+
+
 class Training(Hardware):
     tokens_per_run: Num = Field(
         gt=0, description="Training tokens (or samples x tokens per sample) per run, D. [tokens]"

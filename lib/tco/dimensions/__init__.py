@@ -10,5 +10,13 @@ LABELS = {
     "staff": "Staff cost / 人员成本",
     "fusion": "Multi-model fusion cost / 多模型融合成本",
 }
+#: the scenario sections each dimension reads
+INPUT_SECTIONS = {
+    "data": ["data"],
+    "storage": ["storage"],
+    "compute": ["traffic", "models", "compute", "on_prem"],
+    "staff": ["staff"],
+    "fusion": ["fusion"],
+}
 
-__all__ = ["DIMENSIONS", "LABELS", "compute", "data", "fusion", "staff", "storage"]
+__all__ = ["DIMENSIONS", "INPUT_SECTIONS", "LABELS", "compute", "data", "fusion", "staff", "storage"]
