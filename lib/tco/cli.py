@@ -1,4 +1,4 @@
-"""Command line: ``python -m tco evaluate | validate | catalog | report | compare | schema |
+"""Command line: ``python -m tco evaluate | validate | catalog | report | compare | sweep | schema |
 check-measurements``.
 
 Exit codes: 0 success; 2 a scenario or catalog is invalid (the message names the field);
@@ -122,6 +122,28 @@ def _compare(args) -> int:
     return 0
 
 
+def _sweep(args) -> int:
+    from .scenario import load_scenario
+    from .sweep import crossovers, parse_axis, sweep, write
+
+    axes = [parse_axis(text) for text in args.vary]
+    scenario = load_scenario(args.file)
+    table = sweep(scenario, axes, api=not args.no_api)
+    written = write(table, scenario, Path(args.out))
+    feasible = table[table.feasible]
+    print(f"{len(table):,} points costed ({int((~table.feasible).sum()):,} infeasible); daily cost "
+          f"{feasible.per_day.min():,.2f} to {feasible.per_day.max():,.2f} {scenario.currency}" if len(feasible) else
+          f"{len(table):,} points costed, none feasible")
+    for axis in [a.path for a in axes if a.numeric]:
+        for cross in crossovers(table, axis):
+            where = ", ".join(f"{k} = {v}" for k, v in cross.items()
+                              if k not in (axis, "cheaper below", "cheaper above", "per_day"))
+            print(f"break-even at {axis} = {cross[axis]:,.4g}{f' ({where})' if where else ''}: "
+                  f"{cross['cheaper below']} is cheaper below, {cross['cheaper above']} above")
+    print("written: " + ", ".join(str(p) for p in written), file=sys.stderr)
+    return 0
+
+
 def _check_measurements(args) -> int:
     from .validation import check, to_text
 
@@ -189,6 +211,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("b", help="scenario file b (after)")
     p.add_argument("--json", action="store_true", help="print the comparison as JSON")
     p.set_defaults(func=_compare)
+
+    p = sub.add_parser("sweep", help="cost a scenario over a grid of inputs: a tidy CSV/xlsx and charts")
+    p.add_argument("file", help="scenario YAML file")
+    p.add_argument("--vary", action="append", required=True, metavar="PATH=SPEC",
+                   help="an input and its values: path=low:high:count, path=low:high:count:log or path=a,b,c "
+                        "(e.g. traffic.requests_per_day=1e6:1e8:25:log, models[0].serving.instance=g6.xlarge,"
+                        "g6e.xlarge); repeat for a grid")
+    p.add_argument("--out", default="sweep", help="output folder (default: sweep/)")
+    p.add_argument("--no-api", action="store_true",
+                   help="do not also cost the models that name an api_alternative on that API")
+    p.set_defaults(func=_sweep)
 
     p = sub.add_parser("check-measurements",
                        help="predict every row of a measurement CSV (data/validation/ format) and compare")
