@@ -9,7 +9,8 @@ from hypothesis import strategies as st
 from tco import evaluate, load_scenario
 from tco.cli import main
 from tco.errors import ScenarioError
-from tco.sweep import AS_WRITTEN, crossovers, parse_axis, spreadsheet_safe, sweep
+from tco.files import spreadsheet_safe
+from tco.sweep import AS_WRITTEN, crossovers, parse_axis, sweep
 from tco.variants import with_deployment
 
 from conftest import scenario_path

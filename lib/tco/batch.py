@@ -39,6 +39,7 @@ import pandas as pd
 from . import __version__
 from .dimensions import DIMENSIONS, LABELS
 from .errors import ScenarioError
+from .files import replace_dir, safe_name, write_atomic
 from .scenario import repo_path
 
 CHAPTER_FILES = ["01-data-cost", "02-storage-cost", "03-compute-cost", "04-staff-cost", "05-fusion-cost",
@@ -49,42 +50,8 @@ CHAPTER_TITLES = {
 }
 
 
-def safe_name(text: str) -> str:
-    """A folder name made only of ``[a-z0-9_-]`` from any text.
-
-    >>> safe_name("../Etc/Passwd v2"), safe_name("..")
-    ('etc-passwd-v2', 'scenario')
-    """
-    slug = re.sub(r"[^a-z0-9_-]+", "-", text.lower()).strip("-_")
-    return slug[:64] or "scenario"
-
-
 def bundled_scenarios() -> list[Path]:
     return sorted(repo_path("data/scenarios").glob("*.yaml"))
-
-
-def write_atomic(path: Path, data: str | bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file in the same folder and a rename."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data.encode("utf-8") if isinstance(data, str) else data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def replace_dir(staging: Path, target: Path) -> None:
-    """Move ``staging`` to ``target``, replacing an older ``target`` (never a half-written one)."""
-    if target.exists():
-        old = target.with_name(f".{target.name}.old-{os.getpid()}-{threading.get_ident()}")
-        os.replace(target, old)
-        os.replace(staging, target)
-        shutil.rmtree(old, ignore_errors=True)
-    else:
-        os.replace(staging, target)
 
 
 # ------------------------------------------------------------------------------------------

@@ -539,7 +539,7 @@ def results(report: CostReport, chapter: str, dimension: str | None = None,
 
 def write_results(data: dict, path: str | os.PathLike) -> Path:
     """Write ``data`` as JSON to ``path`` atomically (temporary file, then rename)."""
-    from .batch import write_atomic
+    from .files import write_atomic
     from .report import _clean
 
     target = Path(path)

@@ -23,7 +23,8 @@ import numpy as np
 import yaml
 
 from . import variants
-from .batch import bundled_scenarios, safe_name, write_atomic
+from .batch import bundled_scenarios
+from .files import safe_name, write_atomic
 from .capacity import max_peak_to_average
 from .catalog import load_catalog
 from .chapters import money, resolve_path, ChapterStop

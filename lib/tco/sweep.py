@@ -29,6 +29,7 @@ from . import variants
 from .catalog import Catalog, load_catalog
 from .dimensions import DIMENSIONS
 from .errors import ScenarioError
+from .files import spreadsheet_safe, write_atomic
 from .scenario import Scenario
 
 #: Most points a sweep costs (the product of every axis' count): bounds memory and time.
@@ -252,18 +253,6 @@ def crossovers(table, axis: str) -> list[dict]:
 _RESULT_COLUMNS = ("per_day", "per_1k_requests", *DIMENSIONS, "feasible", "unpriced")
 
 
-def spreadsheet_safe(value):
-    """Text that a spreadsheet shows as text, never runs as a formula (a leading = + - @ gets a
-    quote); other values unchanged.
-
-    >>> spreadsheet_safe("=HYPERLINK(1)"), spreadsheet_safe("g6.xlarge"), spreadsheet_safe(1.5)
-    ("'=HYPERLINK(1)", 'g6.xlarge', 1.5)
-    """
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
-
-
 def chart(table, axis: str, currency: str, title: str):
     """The daily cost against ``axis``: a line per option and list value, crossovers marked."""
     import matplotlib
@@ -330,7 +319,6 @@ def write(table, scenario: Scenario, out) -> list:
     import io
     from pathlib import Path
 
-    from .batch import write_atomic
 
     out = Path(out)
     safe = table.map(spreadsheet_safe)

@@ -1,0 +1,63 @@
+"""Files the workbook writes: safe names from user text, whole-or-nothing writes, formula-safe cells.
+
+Scenario files are data written by anyone: their names become folder names only through
+:func:`safe_name`, every file is written through :func:`write_atomic` (a reader sees the old file or
+the new one, never half of one), a folder of outputs is swapped in whole by :func:`replace_dir`, and
+text put into a spreadsheet goes through :func:`spreadsheet_safe`.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import tempfile
+import threading
+from pathlib import Path
+
+
+def safe_name(text: str) -> str:
+    """A folder name made only of ``[a-z0-9_-]`` from any text.
+
+    >>> safe_name("../Etc/Passwd v2"), safe_name("..")
+    ('etc-passwd-v2', 'scenario')
+    """
+    slug = re.sub(r"[^a-z0-9_-]+", "-", text.lower()).strip("-_")
+    return slug[:64] or "scenario"
+
+
+def write_atomic(path: Path, data: str | bytes) -> None:
+    """Write ``data`` to ``path`` through a temporary file in the same folder and a rename."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data.encode("utf-8") if isinstance(data, str) else data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def replace_dir(staging: Path, target: Path) -> None:
+    """Move ``staging`` to ``target``, replacing an older ``target`` (never a half-written one)."""
+    if target.exists():
+        old = target.with_name(f".{target.name}.old-{os.getpid()}-{threading.get_ident()}")
+        os.replace(target, old)
+        os.replace(staging, target)
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        os.replace(staging, target)
+
+
+def spreadsheet_safe(value):
+    """Text that a spreadsheet shows as text, never runs as a formula (a leading = + - @, tab or
+    carriage return gets a quote); other values unchanged.
+
+    >>> spreadsheet_safe("=HYPERLINK(1)"), spreadsheet_safe("g6.xlarge"), spreadsheet_safe(1.5)
+    ("'=HYPERLINK(1)", 'g6.xlarge', 1.5)
+    """
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
