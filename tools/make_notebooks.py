@@ -1,11 +1,14 @@
-"""Write the chapter notebooks (01-06) and store the outputs of the default scenario in them.
+"""Write every notebook in notebooks/ and store the outputs of its default scenario in it.
 
-    .venv/bin/python tools/make_notebooks.py            # write and execute all chapters
-    .venv/bin/python tools/make_notebooks.py --no-run   # write the cells only
+    .venv/bin/python tools/make_notebooks.py                    # write and execute every notebook
+    .venv/bin/python tools/make_notebooks.py 03-compute-cost    # only the ones named
+    .venv/bin/python tools/make_notebooks.py --no-run           # write the cells only
 
-The notebooks are data built from the cell texts below, so every chapter follows the same
-pattern; the outputs are produced with nbclient in the repository's environment (not papermill,
-so no run metadata is stored) and are what nbval re-checks.
+The notebooks are data built from the cell texts below (00-methodology's in
+tools/methodology_notebook.py, 40-validation's in tools/validation_notebook.py), so every chapter
+follows the same pattern; each starts with a cell saying so. The outputs are produced with
+nbclient in the repository's environment (not papermill, so no run metadata is stored) and are
+what nbval re-checks.
 """
 
 from __future__ import annotations
@@ -111,8 +114,28 @@ DIMENSIONS = {
 }
 
 
+#: Where a notebook's cells are written, when not in this file.
+CELL_SOURCES = {"00-methodology": "tools/methodology_notebook.py", "40-validation": "tools/validation_notebook.py"}
+#: Tag of the first cell saying the notebook is generated (left out of the HTML reports).
+GENERATED_TAG = "generated-notice"
+
+
 def md(text: str):
     return nbformat.v4.new_markdown_cell(text)
+
+
+def generated_notice(name: str):
+    """The first cell of notebook ``name``: generated, from which file, and how to rebuild it. No
+    dates and no absolute paths, so that rebuilding an unchanged notebook changes nothing."""
+    source = CELL_SOURCES.get(name)
+    where = "`tools/make_notebooks.py`" + (f" from the cells in `{source}`" if source else "")
+    cell = md(f"> **Generated notebook: edit its source, not this file.** `notebooks/{name}.ipynb` is written "
+              f"by {where}. Change the cells there, then rebuild it with its stored outputs (which the tests "
+              f"re-check with nbval):\n>\n> `.venv/bin/python tools/make_notebooks.py {name}`\n>\n"
+              f"> (name several notebooks, or none for all of them; `--no-run` writes the cells without "
+              f"running them). Edits saved here are lost at the next rebuild.")
+    cell.metadata["tags"] = [GENERATED_TAG]
+    return cell
 
 
 def code(text: str, tags: list[str] | None = None):
@@ -464,6 +487,24 @@ def notebook(cells) -> nbformat.NotebookNode:
         "kernelspec": {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"},
         "language_info": {"name": "python"},
     }
+    return nb
+
+
+def builders() -> dict:
+    """Notebook name -> the function building its cells, in the order they are written."""
+    books = {spec["file"]: (lambda d=d: dimension_notebook(d)) for d, spec in DIMENSIONS.items()}
+    books["06-summary"] = summary_notebook
+    books["20-explorer"] = explorer_notebook
+    books["30-paper-errata"] = errata_notebook
+    books["00-methodology"] = methodology_notebook
+    books["40-validation"] = validation_notebook
+    return books
+
+
+def build(name: str) -> nbformat.NotebookNode:
+    """Notebook ``name`` as written (not executed): the generated-notebook cell, then its own cells."""
+    nb = builders()[name]()
+    nb.cells.insert(0, generated_notice(name))
     for i, cell in enumerate(nb.cells):  # stable ids: diffs stay small when a chapter is rebuilt
         cell["id"] = f"cell-{i:02d}"
     return nb
@@ -483,18 +524,15 @@ def execute(nb: nbformat.NotebookNode) -> None:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--no-run", action="store_true", help="write cells without executing")
-    parser.add_argument("only", nargs="*", help="chapter files to build (default: all)")
+    parser.add_argument("only", nargs="*", help="notebooks to build, e.g. 03-compute-cost (default: all)")
     args = parser.parse_args(argv)
-    books = {spec["file"]: (lambda d=d: dimension_notebook(d)) for d, spec in DIMENSIONS.items()}
-    books["06-summary"] = summary_notebook
-    books["20-explorer"] = explorer_notebook
-    books["30-paper-errata"] = errata_notebook
-    books["00-methodology"] = methodology_notebook
-    books["40-validation"] = validation_notebook
-    for name, build in books.items():
+    unknown = sorted(set(args.only) - set(builders()))
+    if unknown:
+        parser.error(f"unknown notebook(s) {', '.join(unknown)}; known: {', '.join(builders())}")
+    for name in builders():
         if args.only and name not in args.only:
             continue
-        nb = build()
+        nb = build(name)
         if not args.no_run:
             execute(nb)
         nbformat.write(nb, NOTEBOOKS / f"{name}.ipynb")

@@ -316,7 +316,7 @@ def sizing_table(report: CostReport) -> pd.DataFrame:
     for m in report.models.to_dict(orient="records"):
         if m["deployment"] == "api":
             rows.append({"model": m["model"], "deployment": f"hosted API {m['api_model']}",
-                         "requests/day": f"{m['requests_per_day']:,.0f}", "throughput per accelerator": "",
+                         "requests/day served": f"{m['requests_per_day_served']:,.0f}", "throughput per accelerator": "",
                          "basis": "", "replica": "", "replicas": "", "accelerators": "", "instances": "",
                          "utilisation (mean / peak)": "", "latency": ""})
             continue
@@ -327,7 +327,7 @@ def sizing_table(report: CostReport) -> pd.DataFrame:
             latency += f"; SLO p{m['latency_percentile'] * 100:g} {slo:g} ms met with {m['replicas_slo']:g} replicas"
         rows.append({
             "model": m["model"], "deployment": f"{m['deployment']} {m['instance']}".strip(),
-            "requests/day": f"{m['requests_per_day']:,.0f}",
+            "requests/day served": f"{m['requests_per_day_served']:,.0f}",
             "throughput per accelerator": f"{m['throughput_rps_per_accelerator']:,.1f} req/s on {m['accelerator']}",
             "basis": basis, "replica": f"{m['replica_size']:g} x {m['accelerator']} ({m['memory_needed_gb']:,.1f} GB)",
             "replicas": f"{m['replicas']:g} ({m['binding']}; load {m['replicas_load']:g}, SLO {m['replicas_slo']:g})",

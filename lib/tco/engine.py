@@ -63,7 +63,8 @@ def _model_rows(scenario: Scenario, sizings: list[Sizing]) -> list[dict]:
         rows.append({
             "model": sz.name, "kind": sz.kind, "deployment": sz.deployment,
             "accelerator": sz.accelerator, "instance": sz.instance,
-            "traffic_share": float(sz.traffic_share), "requests_per_day": float(sz.requests_per_day),
+            "traffic_share": float(sz.traffic_share),
+            "requests_per_day_served": float(sz.requests_per_day_served),
             "peak_rps": float(sz.peak_rps),
             "throughput_rps_per_accelerator": float(sz.throughput_rps_per_accelerator),
             "throughput_basis": sz.throughput_basis,

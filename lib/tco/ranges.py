@@ -11,6 +11,9 @@ value, so a scenario without ranges, or with ranges, costs the same there. :func
 the ranges out of a mapping read from YAML before the schema validates it, and records each under
 the path of its field (``models[0].serving.price_per_hour``), the same notation error messages
 use. :mod:`tco.uncertainty` samples them.
+
+This module knows nothing of the scenario schema: :mod:`tco.scenario` imports it and hands
+:func:`extract` its pydantic model, from which each field's bounds and integer-ness are read.
 """
 
 from __future__ import annotations
@@ -146,11 +149,13 @@ def _join(path: str, key) -> str:
     return f"{path}[{key}]" if isinstance(key, int) else (f"{path}.{key}" if path else str(key))
 
 
-def extract(data: Any) -> tuple[Any, dict[str, Range], list[tuple[str, str]]]:
+def extract(data: Any, schema=None) -> tuple[Any, dict[str, Range], list[tuple[str, str]]]:
     """Split a mapping read from YAML into point values and ranges.
 
     Returns the mapping with every range replaced by its point value, the ranges by field path,
-    and the problems found (``(path, message)``) in ranges that are not well formed.
+    and the problems found (``(path, message)``) in ranges that are not well formed. ``schema``
+    (a pydantic model class, e.g. :class:`tco.scenario.Scenario`) gives each range its field's
+    bounds and whether it is a count; without it ranges are unbounded real numbers.
 
     >>> point, ranges, problems = extract({"traffic": {"requests_per_day": {"low": 1, "high": 3}}})
     >>> point, list(ranges), problems
@@ -163,7 +168,7 @@ def extract(data: Any) -> tuple[Any, dict[str, Range], list[tuple[str, str]]]:
         if not is_range(value):
             return KEEP
         try:
-            r = _with_field_facts(parse(path, value))
+            r = _with_field_facts(parse(path, value), schema)
         except ValueError as exc:
             problems.append((path, str(exc)))
             return value
@@ -243,13 +248,12 @@ def _unwrap(annotation):
     return annotation
 
 
-def _field_facts(path: str) -> tuple[bool, float, float]:
-    """(integer, lower, upper) for a scenario field path; (False, -inf, inf) when unknown."""
+def _field_facts(path: str, schema) -> tuple[bool, float, float]:
+    """(integer, lower, upper) for a field path of the pydantic model ``schema``; (False, -inf, inf)
+    when unknown."""
     from pydantic import BaseModel
 
-    from .scenario import Scenario
-
-    current: Any = Scenario
+    current: Any = schema
     metadata: list = []
     leaf: Any = None
     for token in _tokens(path):
@@ -272,6 +276,8 @@ def _field_facts(path: str) -> tuple[bool, float, float]:
     return base is int, lower, upper
 
 
-def _with_field_facts(r: Range) -> Range:
-    integer, lower, upper = _field_facts(r.path)
+def _with_field_facts(r: Range, schema) -> Range:
+    if schema is None:
+        return r
+    integer, lower, upper = _field_facts(r.path, schema)
     return Range(r.path, r.dist, r.low, r.mode, r.high, r.p5, r.p95, integer, lower, upper)

@@ -47,7 +47,10 @@ class CostReport:
     totals : dict
         ``per_day``, ``per_month``, ``per_year`` and ``per_1k_requests`` of the priced items.
     models : pandas.DataFrame
-        Sizing per model (throughput, replicas, accelerators, instances, utilisation...).
+        Sizing per model (throughput, replicas, accelerators, instances, utilisation...);
+        ``requests_per_day_served`` is what reaches that model after the cache and fusion routing.
+    requests_per_day : float
+        All the scenario's traffic (``traffic.requests_per_day``, cached requests included).
     alternatives : pandas.DataFrame
         Self-hosting against the hosted API per model that names one, with the break-even traffic.
     sources : pandas.DataFrame
@@ -193,7 +196,8 @@ class CostReport:
         out += ["", "Models"]
         for m in self.models.to_dict(orient="records"):
             if m["deployment"] == "api":
-                out.append(f"  {m['model']}: hosted API {m['api_model']}, {m['requests_per_day']:,.0f} requests/day")
+                out.append(f"  {m['model']}: hosted API {m['api_model']}, "
+                           f"{m['requests_per_day_served']:,.0f} requests/day served")
                 continue
             out.append(
                 f"  {m['model']}: {m['throughput_rps_per_accelerator']:,.1f} req/s per {m['accelerator']} "

@@ -24,6 +24,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr,
 from typing_extensions import Annotated
 
 from .errors import ScenarioError
+from .ranges import extract, restore, substitute
 from .units import BYTES_PER_VALUE, PEAK_COLUMN
 
 def _not_bool(value: Any) -> Any:
@@ -967,9 +968,7 @@ def parse_scenario(data: Any, catalog=None, source: str | None = None) -> Scenar
         got = "an empty file" if data is None else f"a {type(data).__name__}"
         raise ScenarioError([("", f"a scenario must be a mapping of keys (name, traffic, models, ...), got {got}")],
                             source=source)
-    from .ranges import extract, substitute
-
-    data, ranges, problems = extract(data)  # ranges -> point values; the ranges are kept aside
+    data, ranges, problems = extract(data, Scenario)  # ranges -> point values; the ranges are kept aside
     if problems:
         raise ScenarioError(problems, source=source)
     catalog = catalog or load_catalog()
@@ -1011,8 +1010,6 @@ def load_scenario(path: str | Path | dict, catalog=None) -> Scenario:
 def scenario_to_dict(scenario: Scenario) -> dict:
     """The scenario as plain data (for saving as YAML), leaving out unset defaults; inputs written
     as ranges are written back as ranges."""
-    from .ranges import restore
-
     data = restore(json.loads(scenario.model_dump_json(exclude_unset=True)), scenario.ranges)
     for model, saved in zip(scenario.models, data.get("models", [])):
         for key in model._catalog_fields:  # the catalog fills them again when the file is read

@@ -119,7 +119,7 @@ class Sizing:
     kind: str
     deployment: str
     traffic_share: float
-    requests_per_day: object
+    requests_per_day_served: object  # requests/day reaching this model: after the cache and fusion routing
     peak_rps: object = 0.0
     accelerator: str = ""
     instance: str = ""
@@ -320,9 +320,9 @@ def size_model(model, index: int, share, arrival_rates_h, ctx: Context, *, quiet
     """
     cat = ctx.catalog
     lam_h = np.asarray(arrival_rates_h, dtype=float) * per_hour(share)  # requests/s reaching this model
-    requests_per_day = lam_h.mean(axis=-1) * SECONDS_PER_DAY
+    requests_per_day_served = lam_h.mean(axis=-1) * SECONDS_PER_DAY
     k, t, o = model.items_per_request, model.input_tokens_per_item, model.output_tokens
-    sz = Sizing(model.name, model.kind, model.serving.deployment, share, requests_per_day,
+    sz = Sizing(model.name, model.kind, model.serving.deployment, share, requests_per_day_served,
                 peak_rps=lam_h.max(axis=-1), input_tokens_per_request=k * t, output_tokens=o)
     weights, tables, kv_token, kv_mem = model_memory(model)
     sz.weights_gb = weights / BYTES_PER_GB
@@ -333,7 +333,7 @@ def size_model(model, index: int, share, arrival_rates_h, ctx: Context, *, quiet
     if api_model:
         sz.api_model = api_model
         p_in, p_out = _api_price(ctx, api_model)
-        sz.api_cost_per_day = pricing.api_cost_per_day(requests_per_day, k * t, o, p_in, p_out)
+        sz.api_cost_per_day = pricing.api_cost_per_day(requests_per_day_served, k * t, o, p_in, p_out)
     if model.serving.deployment == "api":
         sz.serving_cost_per_day = sz.api_cost_per_day
         sz.binding = "hosted API"
@@ -515,7 +515,7 @@ def size_model(model, index: int, share, arrival_rates_h, ctx: Context, *, quiet
     with np.errstate(divide="ignore", invalid="ignore"):
         # mean utilisation of the accelerator-hours paid for (whole instances or servers)
         paid = sz.accelerator_hours_per_day * 3600.0 * mu
-        sz.utilisation_mean = np.where(paid > 0, requests_per_day / paid, 0.0)
+        sz.utilisation_mean = np.where(paid > 0, requests_per_day_served / paid, 0.0)
         sz.utilisation_peak = np.where(r_peak > 0, peak_region / (mu_rep * r_peak), 0.0)
     sz.serving_cost_per_day = num(np.where(too_slow, np.nan, sz.instance_hours_per_day * rate.price_per_instance_hour))
     _size_training(model, index, sz, ctx)

@@ -20,7 +20,7 @@ def items(ctx: Context, sizings) -> list[LineItem]:
     for model, sz in zip(ctx.scenario.models, sizings):
         if sz.deployment == "api":
             out.append(LineItem("compute", "hosted API", sz.name, num(sz.serving_cost_per_day),
-                                num(sz.requests_per_day), "requests/day",
+                                num(sz.requests_per_day_served), "requests/day",
                                 "requests/day × (input tokens × price_in + output tokens × price_out) ÷ 10^6",
                                 f"{sz.api_model}"))
         else:

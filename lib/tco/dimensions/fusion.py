@@ -141,7 +141,7 @@ def items(ctx: Context, sizings) -> list[LineItem]:
         if nonzero(fu.algorithm_cost_per_day) and nonzero(fu.complexity):
             out.append(_algorithm_item(ctx))
         return out
-    q = num(sizings[0].requests_per_day)
+    q = num(sizings[0].requests_per_day_served)
     if nonzero(fu.combiner_cpu_ms_per_request):
         price, vcpus, basis = _instance_hour(ctx, fu.combiner_instance)
         what = "routing" if fu.strategy == "cascade" else f"combiner ({fu.combiner})"
