@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Callable
 
 import numpy as np
 
 from .catalog import Catalog, Price
+from .units import fmt
+from .units import scalar_or_array as num
 
 
 @dataclass
@@ -29,6 +32,25 @@ class LineItem:
     @property
     def priced(self) -> bool:
         return bool(np.all(np.isfinite(self.cost_per_day)))
+
+
+@dataclass(frozen=True)
+class Resolved:
+    """A figure the scenario gives or the catalog prices (:meth:`Context.resolve_price`)."""
+
+    value: object  # in the scenario's currency; NaN when unpriced
+    basis: str  # where it comes from, for the line item's note
+    reason: str = ""  # why it could not be priced
+
+
+class _Figure:
+    """A figure that formats as :func:`tco.units.fmt` does (a low-high range for samples)."""
+
+    def __init__(self, value):
+        self.value = value
+
+    def __format__(self, spec: str) -> str:
+        return fmt(self.value, spec or "g")
 
 
 @dataclass
@@ -61,6 +83,54 @@ class Context:
         if not price.currency:
             return price.value
         return price.value * self.use_fx(price.currency)
+
+    def resolve_price(self, given, lookup: Callable[[], Price | None], given_basis: str = "",
+                      catalog_basis: str = "", what: str = "", reason: str | Callable[[], str] = "",
+                      model: str = "", **fields) -> Resolved:
+        """The scenario's figure ``given`` when it is set, else the catalog's price, with its basis.
+
+        Parameters
+        ----------
+        given : number, array or None
+            The scenario's value, in the scenario's currency; None when the scenario leaves it out.
+        lookup : callable
+            Returns the catalog :class:`~tco.catalog.Price`, or None when the catalog has none;
+            called only when ``given`` is None. A price used is recorded (:meth:`use`).
+        given_basis, catalog_basis : str
+            The basis text of each case: ``given_basis`` is filled in with ``{value}`` (the
+            scenario's figure) and ``{currency}`` (the scenario's); ``catalog_basis`` with the
+            fields of the Price (``{key}``, ``{value}``, ``{currency}``, ``{as_of}``...).
+            ``{value:g}`` formats as :func:`tco.units.fmt` (a range for samples). Text that may
+            hold braces (a name from the scenario) goes in as one of the other ``fields``.
+        what, reason, model : str
+            When the catalog has no price: :meth:`unpriced` warns that ``what`` could not be
+            priced because of ``reason`` (a callable is called then), the value is NaN, never
+            zero, and the basis is ``"unpriced"``.
+        **fields
+            Further fields of both basis texts.
+
+        Examples
+        --------
+        >>> from types import SimpleNamespace
+        >>> from tco.catalog import load_catalog
+        >>> ctx = Context(SimpleNamespace(currency="USD"), load_catalog())
+        >>> tier = lambda: ctx.catalog.storage_price("s3-standard")
+        >>> ctx.resolve_price(None, tier, catalog_basis="{key} ({value:g} {currency}/GB-month, {as_of})")
+        Resolved(value=0.023, basis='s3-standard (0.023 USD/GB-month, 2025-08-29)', reason='')
+        >>> ctx.resolve_price([0.02, 0.03], tier, "{value:g} {currency}/{unit} (scenario)", unit="GB-month").basis
+        '0.02-0.03 USD/GB-month (scenario)'
+        >>> ctx.resolve_price(None, lambda: None, what="tier x", reason="no price for it")
+        Resolved(value=nan, basis='unpriced', reason='no price for it')
+        >>> ctx.warnings[-1].message
+        'tier x could not be priced: no price for it. It is left out of the totals.'
+        """
+        if given is not None:
+            return Resolved(num(given), given_basis.format(**fields, value=_Figure(given), currency=self.currency))
+        price = lookup()
+        if price is None:
+            reason = reason() if callable(reason) else reason
+            return Resolved(self.unpriced(what, reason, model), "unpriced", reason)
+        return Resolved(self.use(price), catalog_basis.format(**{**fields, **vars(price), "value": _Figure(price.value)}))
 
     def use_fx(self, currency: str) -> float:
         """Record the exchange rate used to convert ``currency`` and return units of ours per unit."""
