@@ -7,7 +7,7 @@ import numpy as np
 from ..context import Context, LineItem
 from ..units import fmt, nonzero
 from ..units import scalar_or_array as num
-from ..pricing import per_month_to_per_day
+from ..pricing import fleet_cost_per_day, per_month_to_per_day
 from ..units import HOURS_PER_DAY
 
 #: Traffic multiples (of the scenario's own) over which the hosted-API break-even is searched.
@@ -45,18 +45,13 @@ def items(ctx: Context, sizings) -> list[LineItem]:
                 f"{fmt(sz.training_accelerator_hours_per_run, ',.1f')} {rate.accelerator}-hours per run, "
                 f"{fmt(tr.runs_per_month, 'g')} runs/month, {fmt(rate.price_per_accelerator_hour, ',.2f')} {cur}/accelerator-hour; {rate.basis}"))
     for fleet in ctx.scenario.compute.cpu:
-        if fleet.price_per_hour is not None:
-            price, basis = num(fleet.price_per_hour), "scenario price"
-        else:
-            p = ctx.catalog.instance_price(fleet.instance, fleet.pricing)
-            if p is None:
-                price = ctx.unpriced(f"CPU fleet {fleet.name}", f"the catalog has no '{fleet.pricing}' price for "
-                                     f"{fleet.instance}; give compute.cpu price_per_hour")
-                basis = "unpriced"
-            else:
-                price, basis = ctx.use(p), f"{fleet.instance} {fleet.pricing} ({p.as_of})"
-        out.append(LineItem("compute", f"CPU: {fleet.name}", "", fleet.count * HOURS_PER_DAY * price,
-                            fleet.count * HOURS_PER_DAY, "instance-hours/day", "instances × 24 × price/instance-hour", basis))
+        price = ctx.resolve_price(fleet.price_per_hour, lambda: ctx.catalog.instance_price(fleet.instance, fleet.pricing),
+                                  "scenario price", "{key} ({as_of})", f"CPU fleet {fleet.name}",
+                                  f"the catalog has no '{fleet.pricing}' price for {fleet.instance}; "
+                                  "give compute.cpu price_per_hour")
+        out.append(LineItem("compute", f"CPU: {fleet.name}", "", fleet_cost_per_day(fleet.count, price.value),
+                            fleet.count * HOURS_PER_DAY, "instance-hours/day", "instances × 24 × price/instance-hour",
+                            price.basis))
     return out
 
 

@@ -119,21 +119,15 @@ def items(ctx: Context, sizings=None) -> list[LineItem]:
                             step.gb_per_day, "GB/day", "GB/day × price/GB", f"{fmt(step.price_per_gb, 'g')} {cur}/GB"))
     lab = d.labelling
     if lab is not None:
-        if lab.price_per_label is not None:
-            price, note = lab.price_per_label, f"{fmt(lab.price_per_label, 'g')} {cur}/label"
-        else:
-            p = ctx.catalog.labelling_price(lab.task)
-            price, note = ctx.use(p), f"catalog task {lab.task} ({fmt(p.value, 'g')} {p.currency}/label, {p.as_of})"
-        out.append(LineItem("data", "labelling", "", num(labelling_cost_per_day(lab.labels_per_day, price, lab.relabel_rate)),
+        price = ctx.resolve_price(lab.price_per_label, lambda: ctx.catalog.labelling_price(lab.task),
+                                  "{value:g} {currency}/label", "catalog task {key} ({value:g} {currency}/label, {as_of})")
+        out.append(LineItem("data", "labelling", "", num(labelling_cost_per_day(lab.labels_per_day, price.value, lab.relabel_rate)),
                             lab.labels_per_day * (1 + lab.relabel_rate), "labels/day",
-                            "labels/day × price/label × (1 + relabel_rate)", note))
+                            "labels/day × price/label × (1 + relabel_rate)", price.basis))
     for r in d.retention:
         gb = retained_gb(r.gb_per_day, r.days, r.replication)
-        if r.price_per_gb_month is not None:
-            price, note = r.price_per_gb_month, f"{fmt(r.price_per_gb_month, 'g')} {cur}/GB-month"
-        else:
-            p = ctx.catalog.storage_price(r.tier)
-            price, note = ctx.use(p), f"{r.tier} ({fmt(p.value, 'g')} {p.currency}/GB-month, {p.as_of})"
-        out.append(LineItem("data", f"retention: {r.name}", "", num(stored_cost_per_day(gb, price)), num(gb), "GB held",
-                            "GB/day × days × replication × price/GB-month ÷ (365/12)", note))
+        price = ctx.resolve_price(r.price_per_gb_month, lambda: ctx.catalog.storage_price(r.tier),
+                                  "{value:g} {currency}/GB-month", "{key} ({value:g} {currency}/GB-month, {as_of})")
+        out.append(LineItem("data", f"retention: {r.name}", "", num(stored_cost_per_day(gb, price.value)), num(gb), "GB held",
+                            "GB/day × days × replication × price/GB-month ÷ (365/12)", price.basis))
     return out

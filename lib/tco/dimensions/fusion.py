@@ -126,11 +126,11 @@ def algorithm_upkeep_per_day(algorithm_cost_per_day, complexity):
 
 
 def _instance_hour(ctx: Context, instance: str):
-    p = ctx.catalog.instance_price(instance, "on_demand")
     vcpus = num(ctx.catalog.row("instance_types", instance)["vcpus"])
-    if p is None:
-        return ctx.unpriced(f"instance {instance}", "no on_demand price in the catalog"), vcpus, "unpriced"
-    return ctx.use(p), vcpus, f"{instance} on_demand ({p.as_of})"
+    price = ctx.resolve_price(None, lambda: ctx.catalog.instance_price(instance, "on_demand"),
+                              catalog_basis="{key} ({as_of})", what=f"instance {instance}",
+                              reason="no on_demand price in the catalog")
+    return price, vcpus
 
 
 def items(ctx: Context, sizings) -> list[LineItem]:
@@ -143,18 +143,18 @@ def items(ctx: Context, sizings) -> list[LineItem]:
         return out
     q = num(sizings[0].requests_per_day)
     if nonzero(fu.combiner_cpu_ms_per_request):
-        price, vcpus, basis = _instance_hour(ctx, fu.combiner_instance)
+        price, vcpus = _instance_hour(ctx, fu.combiner_instance)
         what = "routing" if fu.strategy == "cascade" else f"combiner ({fu.combiner})"
-        out.append(LineItem("fusion", what, "", num(combiner_cost_per_day(q, fu.combiner_cpu_ms_per_request, price, vcpus)),
+        out.append(LineItem("fusion", what, "", num(combiner_cost_per_day(q, fu.combiner_cpu_ms_per_request, price.value, vcpus)),
                             q * fu.combiner_cpu_ms_per_request / MS_PER_SECOND / SECONDS_PER_HOUR, "vCPU-hours/day",
-                            "requests/day × CPU ms ÷ 1000 ÷ 3600 × price/instance-hour ÷ vCPUs", basis))
+                            "requests/day × CPU ms ÷ 1000 ÷ 3600 × price/instance-hour ÷ vCPUs", price.basis))
     if fu.meta_model is not None:
         mm = fu.meta_model
-        price, _, basis = _instance_hour(ctx, mm.instance)
+        price, _ = _instance_hour(ctx, mm.instance)
         hours = mm.hours_per_run * mm.runs_per_month
-        out.append(LineItem("fusion", "meta-model training", "", num(per_month_to_per_day(hours * price)),
+        out.append(LineItem("fusion", "meta-model training", "", num(per_month_to_per_day(hours * price.value)),
                             num(per_month_to_per_day(hours)), "instance-hours/day",
-                            "hours/run × runs/month × price/instance-hour ÷ (365/12)", basis))
+                            "hours/run × runs/month × price/instance-hour ÷ (365/12)", price.basis))
     if nonzero(fu.integration_person_days_per_model_per_month):
         n = len(sc.models)
         days = fu.integration_person_days_per_model_per_month * n

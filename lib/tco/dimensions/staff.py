@@ -108,10 +108,8 @@ def operations_fte(nodes, nodes_per_engineer, automation_factor=0.0):
 
 
 def _annual(ctx: Context, annual_cost, rate):
-    if annual_cost is not None:
-        return num(annual_cost), f"{fmt(annual_cost, ',.0f')} {ctx.currency}/year"
-    p = ctx.catalog.staff_rate(rate)
-    return ctx.use(p), f"catalog {rate} ({fmt(p.value, ',.0f')} {p.currency}/year, {p.as_of})"
+    return ctx.resolve_price(annual_cost, lambda: ctx.catalog.staff_rate(rate), "{value:,.0f} {currency}/year",
+                             "catalog {key} ({value:,.0f} {currency}/year, {as_of})")
 
 
 def items(ctx: Context, sizings) -> list[LineItem]:
@@ -121,10 +119,10 @@ def items(ctx: Context, sizings) -> list[LineItem]:
     out: list[LineItem] = []
     headcount = 0.0
     for role in st.roles:
-        annual, note = _annual(ctx, role.annual_cost, role.rate)
+        annual = _annual(ctx, role.annual_cost, role.rate)
         headcount += role.fte
-        out.append(LineItem("staff", f"role: {role.role}", "", num(fte_cost_per_day(role.fte, annual)), role.fte, "FTE",
-                            "FTE × loaded annual cost ÷ 365", note))
+        out.append(LineItem("staff", f"role: {role.role}", "", num(fte_cost_per_day(role.fte, annual.value)), role.fte, "FTE",
+                            "FTE × loaded annual cost ÷ 365", annual.basis))
     for task in st.tasks:
         rate = task.day_rate if task.day_rate is not None else st.day_rate
         out.append(LineItem("staff", f"task: {task.task}", "", num(person_days_cost_per_day(task.person_days_per_month, rate)),
@@ -140,11 +138,11 @@ def items(ctx: Context, sizings) -> list[LineItem]:
     if st.operations is not None:
         nodes = sum(num(sz.instances) for sz in sizings if sz.deployment != "api")
         fte = num(operations_fte(nodes, st.operations.nodes_per_engineer, auto))
-        annual, note = _annual(ctx, st.operations.annual_cost, st.operations.rate)
+        annual = _annual(ctx, st.operations.annual_cost, st.operations.rate)
         headcount += fte
-        out.append(LineItem("staff", "operations", "", num(fte_cost_per_day(fte, annual)), fte, "FTE",
+        out.append(LineItem("staff", "operations", "", num(fte_cost_per_day(fte, annual.value)), fte, "FTE",
                             "nodes ÷ nodes per engineer × (1 − automation) × loaded annual cost ÷ 365",
-                            f"{fmt(nodes, 'g')} nodes, {fmt(st.operations.nodes_per_engineer, 'g')} per engineer; {note}"))
+                            f"{fmt(nodes, 'g')} nodes, {fmt(st.operations.nodes_per_engineer, 'g')} per engineer; {annual.basis}"))
     if nonzero(st.training_days_per_person_per_year):
         days = headcount * st.training_days_per_person_per_year
         out.append(LineItem("staff", "training", "", num(per_year_to_per_day(days * st.day_rate)), days,
