@@ -218,9 +218,10 @@ def items_table(report: CostReport, dimension: str) -> pd.DataFrame:
 
 
 def formula_markdown(report: CostReport, dimension: str) -> str:
-    """Markdown with the LaTeX of every library function behind the dimension's line items."""
-    items = report.items[report.items.dimension == dimension]["item"].tolist()
-    rows = formulas_for(dimension, items if items else None)
+    """Markdown with the LaTeX of every library function behind the dimension's line items (of
+    every kind the dimension declares when the scenario has none)."""
+    kinds = report.items[report.items.dimension == dimension]["kind"].tolist()
+    rows = formulas_for(dimension, kinds if kinds else None)
     if not rows:
         return "_No line items in this dimension for this scenario._"
     out, last = [], None
@@ -666,7 +667,7 @@ def deployment_options(chapter: Chapter) -> pd.DataFrame:
                              f"serving {sc.currency}/day": float("nan"), "note": exc.problems[0][1]})
                 continue
             item = rep.items[(rep.items.dimension == "compute") & (rep.items.model == model.name)
-                             & rep.items["item"].isin(["inference serving", "hosted API"])]
+                             & rep.items.kind.isin(["inference serving", "hosted API"])]
             cost = float(item.cost_per_day.iloc[0]) if len(item) else float("nan")
             current = label.startswith({"cloud": "cloud", "on_prem": "on premises", "api": "hosted API"}[
                 model.serving.deployment])

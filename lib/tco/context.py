@@ -12,22 +12,63 @@ from .units import fmt
 from .units import scalar_or_array as num
 
 
+@dataclass(frozen=True)
+class ItemKind:
+    """One kind of line item, declared once beside the code that computes it (``KINDS`` of each
+    module in :mod:`tco.dimensions`).
+
+    ``formula`` is the composition shown in the items table; ``functions`` are the library formula
+    functions that compute the item, in order (their equations are what the chapters show).
+    """
+
+    dimension: str
+    name: str
+    formula: str
+    functions: tuple
+
+    @property
+    def function_names(self) -> list[str]:
+        return [f.__name__ for f in self.functions]
+
+
+def item_kinds(dimension: str, *rows: tuple) -> dict[str, ItemKind]:
+    """A dimension's table of item kinds, by name, from ``(name, formula, functions)`` rows.
+
+    >>> from tco.pricing import per_year_to_per_day
+    >>> item_kinds("staff", ("training", "days ÷ 365", (per_year_to_per_day,)))["training"].function_names
+    ['per_year_to_per_day']
+    """
+    return {name: ItemKind(dimension, name, formula, tuple(functions)) for name, formula, functions in rows}
+
+
 @dataclass
 class LineItem:
-    """One cost line: what, for which model, how much per day, and the formula it came from.
+    """One cost line: of which kind, what, for which model, how much per day.
 
+    The dimension, the formula text and the functions that computed it come from ``kind``.
     ``cost_per_day`` is NaN when the item could not be priced; ``priced`` is then False and a
     warning says why. Quantities are per day unless ``unit`` says otherwise.
     """
 
-    dimension: str
+    kind: ItemKind
     item: str
     model: str
     cost_per_day: float
     quantity: float
     unit: str
-    formula: str
     note: str = ""
+
+    @property
+    def dimension(self) -> str:
+        return self.kind.dimension
+
+    @property
+    def formula(self) -> str:
+        return self.kind.formula
+
+    @property
+    def functions(self) -> tuple:
+        return self.kind.functions
 
     @property
     def priced(self) -> bool:

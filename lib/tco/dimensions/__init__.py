@@ -10,5 +10,8 @@ LABELS = {
     "staff": "Staff cost / 人员成本",
     "fusion": "Multi-model fusion cost / 多模型融合成本",
 }
+#: dimension -> its kinds of line item by name (:class:`tco.context.ItemKind`), declared in each module
+KINDS = {"data": data.KINDS, "storage": storage.KINDS, "compute": compute.KINDS, "staff": staff.KINDS,
+         "fusion": fusion.KINDS}
 
-__all__ = ["DIMENSIONS", "LABELS", "compute", "data", "fusion", "staff", "storage"]
+__all__ = ["DIMENSIONS", "KINDS", "LABELS", "compute", "data", "fusion", "staff", "storage"]
