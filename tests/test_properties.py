@@ -516,6 +516,7 @@ FORMULAS = {
     "pricing.onprem_accelerator_hour_cost": (pricing.onprem_accelerator_hour_cost,
                                              args_of(small, st.floats(1, 10), st.floats(0, 2), st.floats(1, 2),
                                                      st.floats(0, 2), frac, st.floats(0, 0.5), st.floats(0, 5))),
+    "pricing.fleet_cost_per_day": (pricing.fleet_cost_per_day, args_of(st.floats(0, 1e4), st.floats(0, 200))),
     "pricing.api_cost_per_day": (pricing.api_cost_per_day, args_of(st.floats(0, 1e9), small, small, st.floats(0, 100), st.floats(0, 100))),
     "pricing.stored_cost_per_day": (pricing.stored_cost_per_day, args_of(st.floats(0, 1e7), st.floats(0, 1))),
     "pricing.per_month_to_per_day": (pricing.per_month_to_per_day, args_of(st.floats(0, 1e9))),

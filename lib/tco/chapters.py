@@ -216,9 +216,10 @@ def items_table(report: CostReport, dimension: str) -> pd.DataFrame:
 
 
 def formula_markdown(report: CostReport, dimension: str) -> str:
-    """Markdown with the LaTeX of every library function behind the dimension's line items."""
-    items = report.items[report.items.dimension == dimension]["item"].tolist()
-    rows = formulas_for(dimension, items if items else None)
+    """Markdown with the LaTeX of every library function behind the dimension's line items (of
+    every kind the dimension declares when the scenario has none)."""
+    kinds = report.items[report.items.dimension == dimension]["kind"].tolist()
+    rows = formulas_for(dimension, kinds if kinds else None)
     if not rows:
         return "_No line items in this dimension for this scenario._"
     out, last = [], None
@@ -446,7 +447,7 @@ def deployment_options(chapter: Chapter) -> pd.DataFrame:
                          "note": v["note"].removeprefix("not possible: ")})
             continue
         item = rep.items[(rep.items.dimension == "compute") & (rep.items.model == v["group"])
-                         & rep.items["item"].isin(["inference serving", "hosted API"])]
+                         & rep.items.kind.isin(["inference serving", "hosted API"])]
         cost = float(item.cost_per_day.iloc[0]) if len(item) else float("nan")
         reasons = rep.unpriced_reasons
         note = "" if np.isfinite(cost) else "unpriced: " + (reasons[0] if reasons else "see warnings")

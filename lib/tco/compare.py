@@ -63,8 +63,8 @@ def input_differences(a: Scenario, b: Scenario) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["input", "a", "b"])
 
 
-#: besides its own section, what an item depends on; items that follow the fleet size depend on
-#: the traffic and routing that size it
+#: besides its own section, what an item depends on, by (dimension, kind of item; "" for the
+#: others); items that follow the fleet size depend on the traffic and routing that size it
 FLEET = ("traffic", "fusion", "on_prem")
 DEPENDS = {
     ("data", ""): (),
@@ -78,12 +78,11 @@ DEPENDS = {
 }
 
 
-def _relevant(dimension: str, item: str, model: str, key: str) -> bool:
-    """Could input ``key`` change line item ``item`` of ``dimension`` (for ``model``, or shared)?"""
+def _relevant(dimension: str, kind: str, model: str, key: str) -> bool:
+    """Could input ``key`` change a line item of ``kind`` in ``dimension`` (for ``model``, or shared)?"""
     top = key.split(".")[0].split("[")[0]
     if top in ("currency", "as_of"):
         return True
-    kind = item.split(":")[0]
     extra = DEPENDS.get((dimension, kind), DEPENDS[(dimension, "")])
     if top == "models":
         if model:
@@ -143,7 +142,7 @@ def compare(a: Scenario, b: Scenario) -> Comparison:
     """Evaluate both scenarios and diff their line items and inputs."""
     ra, rb = evaluate(a, compare=False), evaluate(b, compare=False)
     inputs = input_differences(a, b)
-    key = ["dimension", "item", "model"]
+    key = ["dimension", "item", "kind", "model"]  # an item's name gives its kind
     ia = ra.items[key + ["cost_per_day"]].rename(columns={"cost_per_day": "a_per_day"})
     ib = rb.items[key + ["cost_per_day"]].rename(columns={"cost_per_day": "b_per_day"})
     merged = ia.merge(ib, on=key, how="outer", indicator=True)
@@ -159,7 +158,7 @@ def compare(a: Scenario, b: Scenario) -> Comparison:
         delta = (0 if b_cost != b_cost else b_cost) - (0 if a_cost != a_cost else a_cost)
         pct = delta / a_cost * 100 if change == "changed" and a_cost else float("nan")
         because = [f"{d['input']}: {d['a']} -> {d['b']}" for d in inputs.to_dict(orient="records")
-                   if _relevant(r["dimension"], r["item"], r["model"], d["input"])]
+                   if _relevant(r["dimension"], r["kind"], r["model"], d["input"])]
         rows.append({"dimension": r["dimension"], "item": r["item"], "model": r["model"], "change": change,
                      "a_per_day": a_cost, "b_per_day": b_cost, "delta_per_day": delta, "change_pct": pct,
                      "because": "; ".join(because[:6]) + (f"; ... {len(because) - 6} more" if len(because) > 6 else "")})

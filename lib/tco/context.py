@@ -3,32 +3,95 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Callable
 
 import numpy as np
 
 from .catalog import Catalog, Price
+from .units import fmt
+from .units import scalar_or_array as num
+
+
+@dataclass(frozen=True)
+class ItemKind:
+    """One kind of line item, declared once beside the code that computes it (``KINDS`` of each
+    module in :mod:`tco.dimensions`).
+
+    ``formula`` is the composition shown in the items table; ``functions`` are the library formula
+    functions that compute the item, in order (their equations are what the chapters show).
+    """
+
+    dimension: str
+    name: str
+    formula: str
+    functions: tuple
+
+    @property
+    def function_names(self) -> list[str]:
+        return [f.__name__ for f in self.functions]
+
+
+def item_kinds(dimension: str, *rows: tuple) -> dict[str, ItemKind]:
+    """A dimension's table of item kinds, by name, from ``(name, formula, functions)`` rows.
+
+    >>> from tco.pricing import per_year_to_per_day
+    >>> item_kinds("staff", ("training", "days ÷ 365", (per_year_to_per_day,)))["training"].function_names
+    ['per_year_to_per_day']
+    """
+    return {name: ItemKind(dimension, name, formula, tuple(functions)) for name, formula, functions in rows}
 
 
 @dataclass
 class LineItem:
-    """One cost line: what, for which model, how much per day, and the formula it came from.
+    """One cost line: of which kind, what, for which model, how much per day.
 
+    The dimension, the formula text and the functions that computed it come from ``kind``.
     ``cost_per_day`` is NaN when the item could not be priced; ``priced`` is then False and a
     warning says why. Quantities are per day unless ``unit`` says otherwise.
     """
 
-    dimension: str
+    kind: ItemKind
     item: str
     model: str
     cost_per_day: float
     quantity: float
     unit: str
-    formula: str
     note: str = ""
+
+    @property
+    def dimension(self) -> str:
+        return self.kind.dimension
+
+    @property
+    def formula(self) -> str:
+        return self.kind.formula
+
+    @property
+    def functions(self) -> tuple:
+        return self.kind.functions
 
     @property
     def priced(self) -> bool:
         return bool(np.all(np.isfinite(self.cost_per_day)))
+
+
+@dataclass(frozen=True)
+class Resolved:
+    """A figure the scenario gives or the catalog prices (:meth:`Context.resolve_price`)."""
+
+    value: object  # in the scenario's currency; NaN when unpriced
+    basis: str  # where it comes from, for the line item's note
+    reason: str = ""  # why it could not be priced
+
+
+class _Figure:
+    """A figure that formats as :func:`tco.units.fmt` does (a low-high range for samples)."""
+
+    def __init__(self, value):
+        self.value = value
+
+    def __format__(self, spec: str) -> str:
+        return fmt(self.value, spec or "g")
 
 
 @dataclass
@@ -62,6 +125,54 @@ class Context:
         if not price.currency:
             return price.value
         return price.value * self.use_fx(price.currency)
+
+    def resolve_price(self, given, lookup: Callable[[], Price | None], given_basis: str = "",
+                      catalog_basis: str = "", what: str = "", reason: str | Callable[[], str] = "",
+                      model: str = "", **fields) -> Resolved:
+        """The scenario's figure ``given`` when it is set, else the catalog's price, with its basis.
+
+        Parameters
+        ----------
+        given : number, array or None
+            The scenario's value, in the scenario's currency; None when the scenario leaves it out.
+        lookup : callable
+            Returns the catalog :class:`~tco.catalog.Price`, or None when the catalog has none;
+            called only when ``given`` is None. A price used is recorded (:meth:`use`).
+        given_basis, catalog_basis : str
+            The basis text of each case: ``given_basis`` is filled in with ``{value}`` (the
+            scenario's figure) and ``{currency}`` (the scenario's); ``catalog_basis`` with the
+            fields of the Price (``{key}``, ``{value}``, ``{currency}``, ``{as_of}``...).
+            ``{value:g}`` formats as :func:`tco.units.fmt` (a range for samples). Text that may
+            hold braces (a name from the scenario) goes in as one of the other ``fields``.
+        what, reason, model : str
+            When the catalog has no price: :meth:`unpriced` warns that ``what`` could not be
+            priced because of ``reason`` (a callable is called then), the value is NaN, never
+            zero, and the basis is ``"unpriced"``.
+        **fields
+            Further fields of both basis texts.
+
+        Examples
+        --------
+        >>> from types import SimpleNamespace
+        >>> from tco.catalog import load_catalog
+        >>> ctx = Context(SimpleNamespace(currency="USD"), load_catalog())
+        >>> tier = lambda: ctx.catalog.storage_price("s3-standard")
+        >>> ctx.resolve_price(None, tier, catalog_basis="{key} ({value:g} {currency}/GB-month, {as_of})")
+        Resolved(value=0.023, basis='s3-standard (0.023 USD/GB-month, 2025-08-29)', reason='')
+        >>> ctx.resolve_price([0.02, 0.03], tier, "{value:g} {currency}/{unit} (scenario)", unit="GB-month").basis
+        '0.02-0.03 USD/GB-month (scenario)'
+        >>> ctx.resolve_price(None, lambda: None, what="tier x", reason="no price for it")
+        Resolved(value=nan, basis='unpriced', reason='no price for it')
+        >>> ctx.warnings[-1].message
+        'tier x could not be priced: no price for it. It is left out of the totals.'
+        """
+        if given is not None:
+            return Resolved(num(given), given_basis.format(**fields, value=_Figure(given), currency=self.currency))
+        price = lookup()
+        if price is None:
+            reason = reason() if callable(reason) else reason
+            return Resolved(self.unpriced(what, reason, model), "unpriced", reason)
+        return Resolved(self.use(price), catalog_basis.format(**{**fields, **vars(price), "value": _Figure(price.value)}))
 
     def use_fx(self, currency: str) -> float:
         """Record the exchange rate used to convert ``currency`` and return units of ours per unit."""

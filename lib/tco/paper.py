@@ -323,7 +323,7 @@ def errata_section(dimension: str):
         {"figure": "sound method, paper-example", "value": float(report.by_dimension()[dimension]),
          "unit": f"{report.currency}/day"},
     ]).set_index("figure")
-    functions = list(dict.fromkeys(f for fs in formulas.FORMULAS[dimension].values() for f in fs))
+    functions = formulas.functions(dimension)
     checks = dimensional.check_all(functions)
     checks.insert(0, "equation", [formulas.latex(f)[0] if formulas.latex(f) else "" for f in functions])
     items = report.items[report.items["dimension"] == dimension][["item", "model", "cost_per_day", "formula", "note"]]

@@ -6,7 +6,7 @@ from .units import vectorised
 
 import numpy as np
 
-from .units import DAYS_PER_MONTH, DAYS_PER_YEAR, HOURS_PER_YEAR, TOKENS_PER_MTOKEN
+from .units import DAYS_PER_MONTH, DAYS_PER_YEAR, HOURS_PER_DAY, HOURS_PER_YEAR, TOKENS_PER_MTOKEN
 
 
 @vectorised
@@ -56,6 +56,41 @@ def onprem_accelerator_hour_cost(capex_per_accelerator, useful_life_years, power
     energy = np.multiply(np.multiply(np.multiply(power_kw, pue), electricity_price_per_kwh), load_factor)
     maintenance = np.divide(np.multiply(maintenance_rate, capex_per_accelerator), HOURS_PER_YEAR)
     return np.add(np.add(np.add(depreciation, energy), maintenance), hosting_per_hour) * 1.0
+
+
+@vectorised
+def fleet_cost_per_day(instances, price_per_instance_hour):
+    r"""Daily cost of instances that run all day, billed per instance-hour.
+
+    Parameters
+    ----------
+    instances : array_like
+        Instances running around the clock, n. [instances]
+    price_per_instance_hour : array_like
+        [currency/instance-hour]
+
+    Returns
+    -------
+    numpy.ndarray or float
+        [currency/day]
+
+    Notes
+    -----
+    .. math:: C = n \cdot 24 \cdot p_{h}
+
+    References
+    ----------
+    Amazon EC2 On-Demand pricing (https://aws.amazon.com/ec2/pricing/on-demand/): an instance is
+    billed for the time it runs at its hourly price, 24 hours a day when it never stops.
+
+    Examples
+    --------
+    Three c7i.xlarge at 0.1785 USD/h:
+
+    >>> round(fleet_cost_per_day(3, 0.1785), 4)
+    12.852
+    """
+    return np.multiply(np.multiply(instances, HOURS_PER_DAY), price_per_instance_hour) * 1.0
 
 
 @vectorised

@@ -15,7 +15,7 @@ from .units import DAYS_PER_MONTH, DAYS_PER_YEAR
 SOURCE_COLUMNS = ["table", "key", "value", "currency", "source", "as_of", "stale", "assumption"]
 ALTERNATIVE_COLUMNS = ["model", "api_model", "traffic_share", "self_hosted_per_day", "api_per_day", "cheaper",
                        "break_even_requests_per_day", "api_cheaper_everywhere", "self_hosting_cheaper_everywhere"]
-ITEM_COLUMNS = ["dimension", "item", "model", "cost_per_day", "cost_per_month", "cost_per_year", "share",
+ITEM_COLUMNS = ["dimension", "item", "kind", "model", "cost_per_day", "cost_per_month", "cost_per_year", "share",
                 "quantity", "unit", "formula", "note", "priced"]
 
 
@@ -87,7 +87,7 @@ class CostReport:
     @functools.cached_property
     def items(self) -> pd.DataFrame:
         rows = [{
-            "dimension": it.dimension, "item": it.item, "model": it.model,
+            "dimension": it.dimension, "item": it.item, "kind": it.kind.name, "model": it.model,
             "cost_per_day": float(it.cost_per_day), "quantity": float(it.quantity), "unit": it.unit,
             "formula": it.formula, "note": it.note, "priced": it.priced,
         } for it in self.line_items]

@@ -37,31 +37,27 @@ class HourlyRate:
 
 
 def _onprem_value(ctx: Context, override, parameter: str, region: str = "global") -> float:
-    if override is not None:
-        return num(override)
-    return ctx.use(ctx.catalog.onprem_value(parameter, region))
+    return ctx.resolve_price(override, lambda: ctx.catalog.onprem_value(parameter, region)).value
 
 
 def hardware_rate(hw, ctx: Context, what: str, model: str) -> HourlyRate:
     """Price of an hour of the instance or server that ``hw`` (Serving or Training) describes."""
     cat = ctx.catalog
+    given = "price_per_hour given in the scenario{source}"
+    source = f" ({hw.price_source})" if hw.price_source else ""
     if hw.deployment == "cloud":
         if hw.instance is not None:
             row = cat.row("instance_types", hw.instance)
             per, acc = int(row.accelerators_per_instance), str(row.accelerator)
         else:
             per, acc = 1, hw.accelerator
-        if hw.price_per_hour is not None:
-            src = f" ({hw.price_source})" if hw.price_source else ""
-            return HourlyRate(num(hw.price_per_hour), per, acc, f"price_per_hour given in the scenario{src}")
-        price = cat.instance_price(hw.instance, hw.pricing)
-        if price is None:
-            plans = ", ".join(cat.instance_plans(hw.instance)) or "none"
-            reason = (f"the catalog has no '{hw.pricing}' price for {hw.instance} (priced plans: {plans}); "
-                      f"give {what}.price_per_hour")
-            return HourlyRate(ctx.unpriced(f"{model}: {what} on {hw.instance}", reason, model), per, acc, "unpriced",
-                              reason)
-        return HourlyRate(ctx.use(price), per, acc, f"{hw.instance} {hw.pricing}, catalog {price.as_of}")
+        price = ctx.resolve_price(
+            hw.price_per_hour, lambda: cat.instance_price(hw.instance, hw.pricing), given, "{key}, catalog {as_of}",
+            f"{model}: {what} on {hw.instance}",
+            lambda: (f"the catalog has no '{hw.pricing}' price for {hw.instance} (priced plans: "
+                     f"{', '.join(cat.instance_plans(hw.instance)) or 'none'}); give {what}.price_per_hour"),
+            model, source=source)
+        return HourlyRate(price.value, per, acc, price.basis, price.reason)
 
     # on premises: price of one accelerator-hour, times the accelerators of a server
     acc = hw.accelerator
@@ -70,19 +66,16 @@ def hardware_rate(hw, ctx: Context, what: str, model: str) -> HourlyRate:
     per = hw.accelerators_per_server if hw.accelerators_per_server is not None else (
         int(server.accelerators_per_server) if server is not None else 8)
     if hw.price_per_hour is not None:
-        src = f" ({hw.price_source})" if hw.price_source else ""
-        return HourlyRate(num(hw.price_per_hour) * per, per, acc, f"price_per_hour given in the scenario{src}")
-    reason = ""
-    if hw.server_price is not None:
-        capex = num(hw.server_price) / per
-        basis = "server_price given in the scenario"
-    elif server is not None and np.isfinite(server.price):
-        capex = ctx.use(cat.server_price(server)) / float(server.accelerators_per_server)
-        basis = f"server {server.server} ({server.as_of})"
-    else:
-        reason = f"no priced server with {acc} in onprem_servers.csv; give {what}.server_price"
-        capex = ctx.unpriced(f"{model}: {what} servers with {acc}", reason, model)
-        basis = "unpriced"
+        return HourlyRate(num(hw.price_per_hour) * per, per, acc, given.format(source=source))
+    priced = server if server is not None and np.isfinite(server.price) else None
+    server_price = ctx.resolve_price(
+        hw.server_price, lambda: None if priced is None else cat.server_price(priced),
+        "server_price given in the scenario", "server {key} ({as_of})", f"{model}: {what} servers with {acc}",
+        f"no priced server with {acc} in onprem_servers.csv; give {what}.server_price", model)
+    # a catalog server's price is shared by its own accelerators
+    shared_by = per if hw.server_price is not None or priced is None else float(priced.accelerators_per_server)
+    capex = server_price.value / shared_by
+    basis, reason = server_price.basis, server_price.reason
     tdp = cat.row("accelerators", acc)["tdp_w"]
     overhead = _onprem_value(ctx, site.server_power_overhead, "server_power_overhead")
     if server is not None and np.isfinite(float(server.get("power_kw", np.nan))):

@@ -19,4 +19,8 @@ INPUT_SECTIONS = {
     "fusion": ["fusion"],
 }
 
-__all__ = ["DIMENSIONS", "INPUT_SECTIONS", "LABELS", "compute", "data", "fusion", "staff", "storage"]
+#: dimension -> its kinds of line item by name (:class:`tco.context.ItemKind`), declared in each module
+KINDS = {"data": data.KINDS, "storage": storage.KINDS, "compute": compute.KINDS, "staff": staff.KINDS,
+         "fusion": fusion.KINDS}
+
+__all__ = ["DIMENSIONS", "INPUT_SECTIONS", "KINDS", "LABELS", "compute", "data", "fusion", "staff", "storage"]

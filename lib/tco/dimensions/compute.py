@@ -4,14 +4,33 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..context import Context, LineItem
-from ..units import fmt, nonzero
+from .. import capacity, performance, pricing, serving
+from ..context import Context, LineItem, item_kinds
+from ..units import fmt
 from ..units import scalar_or_array as num
-from ..pricing import per_month_to_per_day
+from ..pricing import fleet_cost_per_day, per_month_to_per_day
 from ..units import HOURS_PER_DAY
 
 #: Traffic multiples (of the scenario's own) over which the hosted-API break-even is searched.
 BREAK_EVEN_GRID = np.logspace(-4, 3, 141)  # 20 points per decade
+
+#: The kinds of compute line item: name, the formula shown in the items table, the functions computing it.
+KINDS = item_kinds(
+    "compute",
+    ("inference serving",
+     "instance-hours/day × price/instance-hour; instances from replicas = max(load, SLO, min) + redundancy",
+     (performance.prefill_flops, performance.embedding_bytes, performance.prefill_time, performance.throughput,
+      serving.attention_flops, serving.kv_bytes_per_token, serving.moe_step_weight_bytes, serving.distinct_experts,
+      serving.allreduce_time, serving.speculative_tokens_per_step, serving.batch_for_memory,
+      serving.time_per_output_token, serving.replica_request_rate, performance.replica_size, capacity.arrival_rates,
+      capacity.replicas_for_load, capacity.erlang_c, capacity.replicas_for_slo, capacity.instances_needed,
+      pricing.onprem_accelerator_hour_cost)),
+    ("hosted API", "requests/day × (input tokens × price_in + output tokens × price_out) ÷ 10^6",
+     (pricing.api_cost_per_day,)),
+    ("training and refresh", "c·N·D ÷ (peak × mfu_train × 3600) × price/accelerator-hour × runs/month ÷ (365/12)",
+     (performance.training_flops, serving.attention_flops, performance.accelerator_hours)),
+    ("CPU", "instances × 24 × price/instance-hour", (fleet_cost_per_day,)),
+)
 
 
 def items(ctx: Context, sizings) -> list[LineItem]:
@@ -19,18 +38,15 @@ def items(ctx: Context, sizings) -> list[LineItem]:
     out: list[LineItem] = []
     for model, sz in zip(ctx.scenario.models, sizings):
         if sz.deployment == "api":
-            out.append(LineItem("compute", "hosted API", sz.name, num(sz.serving_cost_per_day),
-                                num(sz.requests_per_day_served), "requests/day",
-                                "requests/day × (input tokens × price_in + output tokens × price_out) ÷ 10^6",
-                                f"{sz.api_model}"))
+            out.append(LineItem(KINDS["hosted API"], "hosted API", sz.name, num(sz.serving_cost_per_day),
+                                num(sz.requests_per_day_served), "requests/day", f"{sz.api_model}"))
         else:
             rate = sz.rate
             cost = num(sz.serving_cost_per_day) if np.all(np.isfinite(rate.price_per_instance_hour)) else float("nan")
             where = sz.instance if sz.deployment == "cloud" else f"on-premises {sz.accelerator} servers"
             out.append(LineItem(
-                "compute", "inference serving", sz.name, cost, num(sz.accelerator_hours_per_day),
+                KINDS["inference serving"], "inference serving", sz.name, cost, num(sz.accelerator_hours_per_day),
                 "accelerator-hours/day",
-                "instance-hours/day × price/instance-hour; instances from replicas = max(load, SLO, min) + redundancy",
                 f"{where}; {fmt(num(sz.instances), 'g')} × {sz.accelerators_per_instance} {sz.accelerator}; "
                 f"{rate.basis}; {fmt(num(rate.price_per_instance_hour), ',.2f')} {cur}/instance-hour"))
         if sz.training_rate is not None:
@@ -38,25 +54,18 @@ def items(ctx: Context, sizings) -> list[LineItem]:
             rate = sz.training_rate
             hours = sz.training_accelerator_hours_per_run * tr.runs_per_month
             out.append(LineItem(
-                "compute", "training and refresh", sz.name,
+                KINDS["training and refresh"], "training and refresh", sz.name,
                 num(per_month_to_per_day(sz.training_cost_per_run * tr.runs_per_month)),
                 num(per_month_to_per_day(hours)), "accelerator-hours/day",
-                "c·N·D ÷ (peak × mfu_train × 3600) × price/accelerator-hour × runs/month ÷ (365/12)",
                 f"{fmt(sz.training_accelerator_hours_per_run, ',.1f')} {rate.accelerator}-hours per run, "
                 f"{fmt(tr.runs_per_month, 'g')} runs/month, {fmt(rate.price_per_accelerator_hour, ',.2f')} {cur}/accelerator-hour; {rate.basis}"))
     for fleet in ctx.scenario.compute.cpu:
-        if fleet.price_per_hour is not None:
-            price, basis = num(fleet.price_per_hour), "scenario price"
-        else:
-            p = ctx.catalog.instance_price(fleet.instance, fleet.pricing)
-            if p is None:
-                price = ctx.unpriced(f"CPU fleet {fleet.name}", f"the catalog has no '{fleet.pricing}' price for "
-                                     f"{fleet.instance}; give compute.cpu price_per_hour")
-                basis = "unpriced"
-            else:
-                price, basis = ctx.use(p), f"{fleet.instance} {fleet.pricing} ({p.as_of})"
-        out.append(LineItem("compute", f"CPU: {fleet.name}", "", fleet.count * HOURS_PER_DAY * price,
-                            fleet.count * HOURS_PER_DAY, "instance-hours/day", "instances × 24 × price/instance-hour", basis))
+        price = ctx.resolve_price(fleet.price_per_hour, lambda: ctx.catalog.instance_price(fleet.instance, fleet.pricing),
+                                  "scenario price", "{key} ({as_of})", f"CPU fleet {fleet.name}",
+                                  f"the catalog has no '{fleet.pricing}' price for {fleet.instance}; "
+                                  "give compute.cpu price_per_hour")
+        out.append(LineItem(KINDS["CPU"], f"CPU: {fleet.name}", "", fleet_cost_per_day(fleet.count, price.value),
+                            fleet.count * HOURS_PER_DAY, "instance-hours/day", price.basis))
     return out
 
 

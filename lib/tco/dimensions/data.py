@@ -6,7 +6,7 @@ from ..units import vectorised
 
 import numpy as np
 
-from ..context import Context, LineItem
+from ..context import Context, LineItem, item_kinds
 from ..units import fmt, nonzero
 from ..units import scalar_or_array as num
 from ..pricing import per_month_to_per_day, stored_cost_per_day
@@ -102,38 +102,44 @@ def retained_gb(gb_per_day, days, replication=1.0):
     return np.multiply(np.multiply(gb_per_day, days), replication) * 1.0
 
 
+#: The kinds of data line item: name, the formula shown in the items table, the functions computing it.
+KINDS = item_kinds(
+    "data",
+    ("acquisition", "GB/day × price/GB ÷ usable_fraction", (volume_cost_per_day,)),
+    ("licence", "licence fee/month ÷ (365/12)", (per_month_to_per_day,)),
+    ("processing", "GB/day × price/GB", (volume_cost_per_day,)),
+    ("labelling", "labels/day × price/label × (1 + relabel_rate)", (labelling_cost_per_day,)),
+    ("retention", "GB/day × days × replication × price/GB-month ÷ (365/12)", (retained_gb, stored_cost_per_day)),
+)
+
+
 def items(ctx: Context, sizings=None) -> list[LineItem]:
     d = ctx.scenario.data
     cur = ctx.currency
     out: list[LineItem] = []
     for src in d.sources:
         cost = volume_cost_per_day(src.gb_per_day, src.price_per_gb, src.usable_fraction)
-        out.append(LineItem("data", f"acquisition: {src.name}", "", num(cost), src.gb_per_day, "GB/day",
-                            "GB/day × price/GB ÷ usable_fraction",
+        out.append(LineItem(KINDS["acquisition"], f"acquisition: {src.name}", "", num(cost), src.gb_per_day, "GB/day",
                             f"{fmt(src.price_per_gb, 'g')} {cur}/GB, usable {fmt(src.usable_fraction, 'g')}"))
         if nonzero(src.licence_fee_per_month):
-            out.append(LineItem("data", f"licence: {src.name}", "", num(per_month_to_per_day(src.licence_fee_per_month)),
-                                src.licence_fee_per_month, f"{cur}/month", "licence fee/month ÷ (365/12)"))
+            out.append(LineItem(KINDS["licence"], f"licence: {src.name}", "",
+                                num(per_month_to_per_day(src.licence_fee_per_month)), src.licence_fee_per_month,
+                                f"{cur}/month"))
     for step in d.processing:
-        out.append(LineItem("data", f"processing: {step.name}", "", num(volume_cost_per_day(step.gb_per_day, step.price_per_gb)),
-                            step.gb_per_day, "GB/day", "GB/day × price/GB", f"{fmt(step.price_per_gb, 'g')} {cur}/GB"))
+        out.append(LineItem(KINDS["processing"], f"processing: {step.name}", "",
+                            num(volume_cost_per_day(step.gb_per_day, step.price_per_gb)), step.gb_per_day, "GB/day",
+                            f"{fmt(step.price_per_gb, 'g')} {cur}/GB"))
     lab = d.labelling
     if lab is not None:
-        if lab.price_per_label is not None:
-            price, note = lab.price_per_label, f"{fmt(lab.price_per_label, 'g')} {cur}/label"
-        else:
-            p = ctx.catalog.labelling_price(lab.task)
-            price, note = ctx.use(p), f"catalog task {lab.task} ({fmt(p.value, 'g')} {p.currency}/label, {p.as_of})"
-        out.append(LineItem("data", "labelling", "", num(labelling_cost_per_day(lab.labels_per_day, price, lab.relabel_rate)),
-                            lab.labels_per_day * (1 + lab.relabel_rate), "labels/day",
-                            "labels/day × price/label × (1 + relabel_rate)", note))
+        price = ctx.resolve_price(lab.price_per_label, lambda: ctx.catalog.labelling_price(lab.task),
+                                  "{value:g} {currency}/label", "catalog task {key} ({value:g} {currency}/label, {as_of})")
+        out.append(LineItem(KINDS["labelling"], "labelling", "",
+                            num(labelling_cost_per_day(lab.labels_per_day, price.value, lab.relabel_rate)),
+                            lab.labels_per_day * (1 + lab.relabel_rate), "labels/day", price.basis))
     for r in d.retention:
         gb = retained_gb(r.gb_per_day, r.days, r.replication)
-        if r.price_per_gb_month is not None:
-            price, note = r.price_per_gb_month, f"{fmt(r.price_per_gb_month, 'g')} {cur}/GB-month"
-        else:
-            p = ctx.catalog.storage_price(r.tier)
-            price, note = ctx.use(p), f"{r.tier} ({fmt(p.value, 'g')} {p.currency}/GB-month, {p.as_of})"
-        out.append(LineItem("data", f"retention: {r.name}", "", num(stored_cost_per_day(gb, price)), num(gb), "GB held",
-                            "GB/day × days × replication × price/GB-month ÷ (365/12)", note))
+        price = ctx.resolve_price(r.price_per_gb_month, lambda: ctx.catalog.storage_price(r.tier),
+                                  "{value:g} {currency}/GB-month", "{key} ({value:g} {currency}/GB-month, {as_of})")
+        out.append(LineItem(KINDS["retention"], f"retention: {r.name}", "", num(stored_cost_per_day(gb, price.value)),
+                            num(gb), "GB held", price.basis))
     return out

@@ -6,7 +6,7 @@ from ..units import vectorised
 
 import numpy as np
 
-from ..context import Context, LineItem
+from ..context import Context, LineItem, item_kinds
 from ..units import fmt, nonzero
 from ..units import scalar_or_array as num
 from ..pricing import per_month_to_per_day
@@ -125,12 +125,26 @@ def algorithm_upkeep_per_day(algorithm_cost_per_day, complexity):
     return np.multiply(algorithm_cost_per_day, complexity)
 
 
+_COMBINER = "requests/day × CPU ms ÷ 1000 ÷ 3600 × price/instance-hour ÷ vCPUs"
+#: The kinds of fusion line item: name, the formula shown in the items table, the functions computing
+#: it. A cascade's routing comes with the shares it routes to each stage.
+KINDS = item_kinds(
+    "fusion",
+    ("routing", _COMBINER, (cascade_shares, combiner_cost_per_day)),
+    ("combiner", _COMBINER, (combiner_cost_per_day,)),
+    ("meta-model training", "hours/run × runs/month × price/instance-hour ÷ (365/12)", (per_month_to_per_day,)),
+    ("integration upkeep", "person-days/model/month × models × day rate ÷ (365/12)", (person_days_cost_per_day,)),
+    ("fusion algorithm upkeep", "fusion algorithm cost/day × complexity (the articles' C_fuse = C × F, per day)",
+     (algorithm_upkeep_per_day,)),
+)
+
+
 def _instance_hour(ctx: Context, instance: str):
-    p = ctx.catalog.instance_price(instance, "on_demand")
     vcpus = num(ctx.catalog.row("instance_types", instance)["vcpus"])
-    if p is None:
-        return ctx.unpriced(f"instance {instance}", "no on_demand price in the catalog"), vcpus, "unpriced"
-    return ctx.use(p), vcpus, f"{instance} on_demand ({p.as_of})"
+    price = ctx.resolve_price(None, lambda: ctx.catalog.instance_price(instance, "on_demand"),
+                              catalog_basis="{key} ({as_of})", what=f"instance {instance}",
+                              reason="no on_demand price in the catalog")
+    return price, vcpus
 
 
 def items(ctx: Context, sizings) -> list[LineItem]:
@@ -143,23 +157,24 @@ def items(ctx: Context, sizings) -> list[LineItem]:
         return out
     q = num(sizings[0].requests_per_day_served)
     if nonzero(fu.combiner_cpu_ms_per_request):
-        price, vcpus, basis = _instance_hour(ctx, fu.combiner_instance)
+        price, vcpus = _instance_hour(ctx, fu.combiner_instance)
+        kind = KINDS["routing"] if fu.strategy == "cascade" else KINDS["combiner"]
         what = "routing" if fu.strategy == "cascade" else f"combiner ({fu.combiner})"
-        out.append(LineItem("fusion", what, "", num(combiner_cost_per_day(q, fu.combiner_cpu_ms_per_request, price, vcpus)),
+        out.append(LineItem(kind, what, "", num(combiner_cost_per_day(q, fu.combiner_cpu_ms_per_request, price.value, vcpus)),
                             q * fu.combiner_cpu_ms_per_request / MS_PER_SECOND / SECONDS_PER_HOUR, "vCPU-hours/day",
-                            "requests/day × CPU ms ÷ 1000 ÷ 3600 × price/instance-hour ÷ vCPUs", basis))
+                            price.basis))
     if fu.meta_model is not None:
         mm = fu.meta_model
-        price, _, basis = _instance_hour(ctx, mm.instance)
+        price, _ = _instance_hour(ctx, mm.instance)
         hours = mm.hours_per_run * mm.runs_per_month
-        out.append(LineItem("fusion", "meta-model training", "", num(per_month_to_per_day(hours * price)),
-                            num(per_month_to_per_day(hours)), "instance-hours/day",
-                            "hours/run × runs/month × price/instance-hour ÷ (365/12)", basis))
+        out.append(LineItem(KINDS["meta-model training"], "meta-model training", "",
+                            num(per_month_to_per_day(hours * price.value)), num(per_month_to_per_day(hours)),
+                            "instance-hours/day", price.basis))
     if nonzero(fu.integration_person_days_per_model_per_month):
         n = len(sc.models)
         days = fu.integration_person_days_per_model_per_month * n
-        out.append(LineItem("fusion", "integration upkeep", "", num(person_days_cost_per_day(days, sc.staff.day_rate)),
-                            days, "person-days/month", "person-days/model/month × models × day rate ÷ (365/12)",
+        out.append(LineItem(KINDS["integration upkeep"], "integration upkeep", "",
+                            num(person_days_cost_per_day(days, sc.staff.day_rate)), days, "person-days/month",
                             f"{n} models, {fmt(sc.staff.day_rate, ',.0f')} {ctx.currency}/person-day"))
     if nonzero(fu.algorithm_cost_per_day) and nonzero(fu.complexity):
         out.append(_algorithm_item(ctx))
@@ -168,7 +183,6 @@ def items(ctx: Context, sizings) -> list[LineItem]:
 
 def _algorithm_item(ctx: Context) -> LineItem:
     fu = ctx.scenario.fusion
-    return LineItem("fusion", "fusion algorithm upkeep", "", algorithm_upkeep_per_day(fu.algorithm_cost_per_day, fu.complexity),
-                    fu.complexity,
-                    "complexity (0-1)", "fusion algorithm cost/day × complexity (the articles' C_fuse = C × F, per day)",
-                    f"{fmt(fu.algorithm_cost_per_day, 'g')} {ctx.currency}/day × {fmt(fu.complexity, 'g')}")
+    return LineItem(KINDS["fusion algorithm upkeep"], "fusion algorithm upkeep", "",
+                    algorithm_upkeep_per_day(fu.algorithm_cost_per_day, fu.complexity), fu.complexity,
+                    "complexity (0-1)", f"{fmt(fu.algorithm_cost_per_day, 'g')} {ctx.currency}/day × {fmt(fu.complexity, 'g')}")

@@ -10,7 +10,7 @@ from ..units import vectorised
 
 import numpy as np
 
-from ..context import Context, LineItem
+from ..context import Context, LineItem, item_kinds
 from ..units import fmt, nonzero
 from ..units import scalar_or_array as num
 from ..pricing import per_month_to_per_day, per_year_to_per_day
@@ -107,11 +107,21 @@ def operations_fte(nodes, nodes_per_engineer, automation_factor=0.0):
     return np.multiply(np.divide(nodes, nodes_per_engineer), np.subtract(1.0, automation_factor)) * 1.0
 
 
+#: The kinds of staff line item: name, the formula shown in the items table, the functions computing it.
+KINDS = item_kinds(
+    "staff",
+    ("role", "FTE × loaded annual cost ÷ 365", (fte_cost_per_day,)),
+    ("task", "person-days/month × day rate ÷ (365/12)", (person_days_cost_per_day,)),
+    ("model upkeep", "person-days/model/month × day rate × (1 − automation) ÷ (365/12)", (person_days_cost_per_day,)),
+    ("operations", "nodes ÷ nodes per engineer × (1 − automation) × loaded annual cost ÷ 365",
+     (operations_fte, fte_cost_per_day)),
+    ("training", "headcount × training days/year × day rate ÷ 365", (per_year_to_per_day,)),
+)
+
+
 def _annual(ctx: Context, annual_cost, rate):
-    if annual_cost is not None:
-        return num(annual_cost), f"{fmt(annual_cost, ',.0f')} {ctx.currency}/year"
-    p = ctx.catalog.staff_rate(rate)
-    return ctx.use(p), f"catalog {rate} ({fmt(p.value, ',.0f')} {p.currency}/year, {p.as_of})"
+    return ctx.resolve_price(annual_cost, lambda: ctx.catalog.staff_rate(rate), "{value:,.0f} {currency}/year",
+                             "catalog {key} ({value:,.0f} {currency}/year, {as_of})")
 
 
 def items(ctx: Context, sizings) -> list[LineItem]:
@@ -121,33 +131,32 @@ def items(ctx: Context, sizings) -> list[LineItem]:
     out: list[LineItem] = []
     headcount = 0.0
     for role in st.roles:
-        annual, note = _annual(ctx, role.annual_cost, role.rate)
+        annual = _annual(ctx, role.annual_cost, role.rate)
         headcount += role.fte
-        out.append(LineItem("staff", f"role: {role.role}", "", num(fte_cost_per_day(role.fte, annual)), role.fte, "FTE",
-                            "FTE × loaded annual cost ÷ 365", note))
+        out.append(LineItem(KINDS["role"], f"role: {role.role}", "", num(fte_cost_per_day(role.fte, annual.value)),
+                            role.fte, "FTE", annual.basis))
     for task in st.tasks:
         rate = task.day_rate if task.day_rate is not None else st.day_rate
-        out.append(LineItem("staff", f"task: {task.task}", "", num(person_days_cost_per_day(task.person_days_per_month, rate)),
-                            task.person_days_per_month, "person-days/month", "person-days/month × day rate ÷ (365/12)",
-                            f"{fmt(rate, ',.0f')} {cur}/person-day"))
+        out.append(LineItem(KINDS["task"], f"task: {task.task}", "",
+                            num(person_days_cost_per_day(task.person_days_per_month, rate)),
+                            task.person_days_per_month, "person-days/month", f"{fmt(rate, ',.0f')} {cur}/person-day"))
     if nonzero(st.upkeep_person_days_per_model_per_month):
         for sz in sizings:
-            out.append(LineItem("staff", "model upkeep", sz.name,
+            out.append(LineItem(KINDS["model upkeep"], "model upkeep", sz.name,
                                 num(person_days_cost_per_day(st.upkeep_person_days_per_model_per_month, st.day_rate, auto)),
                                 st.upkeep_person_days_per_model_per_month, "person-days/month",
-                                "person-days/model/month × day rate × (1 − automation) ÷ (365/12)",
                                 f"{fmt(st.day_rate, ',.0f')} {cur}/person-day, automation {fmt(auto, 'g')}"))
     if st.operations is not None:
         nodes = sum(num(sz.instances) for sz in sizings if sz.deployment != "api")
         fte = num(operations_fte(nodes, st.operations.nodes_per_engineer, auto))
-        annual, note = _annual(ctx, st.operations.annual_cost, st.operations.rate)
+        annual = _annual(ctx, st.operations.annual_cost, st.operations.rate)
         headcount += fte
-        out.append(LineItem("staff", "operations", "", num(fte_cost_per_day(fte, annual)), fte, "FTE",
-                            "nodes ÷ nodes per engineer × (1 − automation) × loaded annual cost ÷ 365",
-                            f"{fmt(nodes, 'g')} nodes, {fmt(st.operations.nodes_per_engineer, 'g')} per engineer; {note}"))
+        out.append(LineItem(KINDS["operations"], "operations", "", num(fte_cost_per_day(fte, annual.value)), fte, "FTE",
+                            f"{fmt(nodes, 'g')} nodes, {fmt(st.operations.nodes_per_engineer, 'g')} per engineer; "
+                            f"{annual.basis}"))
     if nonzero(st.training_days_per_person_per_year):
         days = headcount * st.training_days_per_person_per_year
-        out.append(LineItem("staff", "training", "", num(per_year_to_per_day(days * st.day_rate)), days,
-                            "person-days/year", "headcount × training days/year × day rate ÷ 365",
+        out.append(LineItem(KINDS["training"], "training", "", num(per_year_to_per_day(days * st.day_rate)), days,
+                            "person-days/year",
                             f"{fmt(headcount, 'g')} FTE × {fmt(st.training_days_per_person_per_year, 'g')} days"))
     return out

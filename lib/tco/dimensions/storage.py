@@ -6,7 +6,7 @@ from ..units import vectorised
 
 import numpy as np
 
-from ..context import Context, LineItem
+from ..context import Context, LineItem, item_kinds
 from ..units import fmt, nonzero
 from ..units import scalar_or_array as num
 from ..pricing import per_month_to_per_day, stored_cost_per_day
@@ -114,35 +114,45 @@ def transfer_cost_per_day(artifact_gb, deployments_per_month, copies, price_per_
                                             price_per_gb)) * 1.0
 
 
+#: The kinds of storage line item: name, the formula shown in the items table, the functions computing it.
+KINDS = item_kinds(
+    "storage",
+    ("model registry", "artifact GB × versions × (1 + backups) × regions ÷ compression × price/GB-month ÷ (365/12)",
+     (registry_gb, stored_cost_per_day)),
+    ("serving disks", "instances × artifact GB × disk price/GB-month ÷ (365/12)", (stored_cost_per_day,)),
+    ("on-premises media", "ceil(total GB ÷ medium capacity) × medium price ÷ (life × 365)", (media_cost_per_day,)),
+    ("distribution transfer", "artifact GB × deployments/month × instances × price/GB ÷ (365/12)",
+     (transfer_cost_per_day,)),
+)
+
+
 def _tier_price(ctx: Context, tier: str | None, override, unit: str):
-    if override is not None:
-        return num(override), f"{fmt(override, 'g')} {ctx.currency}/{unit} (scenario)"
-    p = ctx.catalog.storage_price(tier)
-    return ctx.use(p), f"{tier} ({fmt(p.value, 'g')} {p.currency}/{unit}, {p.as_of})"
+    return ctx.resolve_price(override, lambda: ctx.catalog.storage_price(tier), "{value:g} {currency}/{unit} (scenario)",
+                             "{key} ({value:g} {currency}/{unit}, {as_of})", unit=unit)
 
 
 def items(ctx: Context, sizings) -> list[LineItem]:
     st = ctx.scenario.storage
     cur = ctx.currency
     out: list[LineItem] = []
-    reg_price, reg_note = _tier_price(ctx, st.registry_tier, st.registry_price_per_gb_month, "GB-month")
+    registry = _tier_price(ctx, st.registry_tier, st.registry_price_per_gb_month, "GB-month")
     for sz in sizings:
         if sz.deployment == "api":  # the provider stores hosted models
             continue
         gb = registry_gb(sz.artifact_gb, st.versions_kept, st.backups, st.regions, st.compression_ratio)
-        out.append(LineItem("storage", "model registry", sz.name, num(stored_cost_per_day(gb, reg_price)), num(gb),
-                            "GB held", "artifact GB × versions × (1 + backups) × regions ÷ compression × price/GB-month ÷ (365/12)",
-                            f"{fmt(sz.artifact_gb, ',.2f')} GB artifact; {reg_note}"))
+        out.append(LineItem(KINDS["model registry"], "model registry", sz.name,
+                            num(stored_cost_per_day(gb, registry.value)), num(gb), "GB held",
+                            f"{fmt(sz.artifact_gb, ',.2f')} GB artifact; {registry.basis}"))
     hosted = [sz for sz in sizings if sz.deployment != "api"]
     if st.serving_disk_tier is not None:
-        price, note = _tier_price(ctx, st.serving_disk_tier, None, "GB-month")
+        disk = _tier_price(ctx, st.serving_disk_tier, None, "GB-month")
         for sz in hosted:
             if sz.deployment != "cloud":
                 continue
             instances = np.asarray(sz.instance_hours_per_day) / HOURS_PER_DAY  # time-averaged
             gb = instances * sz.artifact_gb / st.compression_ratio
-            out.append(LineItem("storage", "serving disks", sz.name, num(stored_cost_per_day(gb, price)), num(gb),
-                                "GB held", "instances × artifact GB × disk price/GB-month ÷ (365/12)", note))
+            out.append(LineItem(KINDS["serving disks"], "serving disks", sz.name, num(stored_cost_per_day(gb, disk.value)),
+                                num(gb), "GB held", disk.basis))
     onprem = [sz for sz in hosted if sz.deployment == "on_prem"]
     if onprem:
         total = sum(num(sz.instances) * sz.artifact_gb / st.compression_ratio for sz in onprem)
@@ -154,15 +164,13 @@ def items(ctx: Context, sizings) -> list[LineItem]:
         else:
             cost = num(media_cost_per_day(total, media.capacity_gb, media.price, media.life_years))
             note = f"{fmt(media.capacity_gb, 'g')} GB media at {fmt(media.price, 'g')} {cur}, {fmt(media.life_years, 'g')} years"
-        out.append(LineItem("storage", "on-premises media", "", cost, total, "GB held",
-                            "ceil(total GB ÷ medium capacity) × medium price ÷ (life × 365)", note))
+        out.append(LineItem(KINDS["on-premises media"], "on-premises media", "", cost, total, "GB held", note))
     if st.transfer_tier is not None or st.transfer_price_per_gb is not None:
-        price, note = _tier_price(ctx, st.transfer_tier, st.transfer_price_per_gb, "GB")
+        transfer = _tier_price(ctx, st.transfer_tier, st.transfer_price_per_gb, "GB")
         for sz in hosted:
             copies = num(sz.instances)
             gb = sz.artifact_gb * st.deployments_per_month * copies
-            out.append(LineItem("storage", "distribution transfer", sz.name,
-                                num(transfer_cost_per_day(sz.artifact_gb, st.deployments_per_month, copies, price)),
-                                num(per_month_to_per_day(gb)), "GB/day",
-                                "artifact GB × deployments/month × instances × price/GB ÷ (365/12)", note))
+            out.append(LineItem(KINDS["distribution transfer"], "distribution transfer", sz.name,
+                                num(transfer_cost_per_day(sz.artifact_gb, st.deployments_per_month, copies, transfer.value)),
+                                num(per_month_to_per_day(gb)), "GB/day", transfer.basis))
     return out
