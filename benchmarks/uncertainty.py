@@ -27,6 +27,14 @@ from tco.ranges import substitute  # noqa: E402
 from tco.scenario import scenario_to_dict  # noqa: E402
 
 
+def _accelerator(model, catalog) -> str:
+    """The accelerator a self-hosted model is served on (its instance's, on a cloud instance)."""
+    s = model.serving
+    if s.deployment == "cloud" and s.instance is not None:
+        return str(catalog.row("instance_types", s.instance).accelerator)
+    return s.accelerator
+
+
 def standard_ranges(scenario, catalog) -> dict:
     """Ranges for a scenario written with point values only (see the module docstring)."""
     data = scenario_to_dict(scenario)
@@ -35,7 +43,8 @@ def standard_ranges(scenario, catalog) -> dict:
     for i, m in enumerate(scenario.models):
         if m.serving.deployment == "api" or m.throughput_rps is not None:
             continue
-        eff = catalog.row("efficiency", m.kind)
+        family = catalog.row("accelerators", _accelerator(m, catalog))["family"]
+        eff, _ = catalog.efficiency_for(m.kind, family)
         for factor in ("mfu", "mbu"):
             point = float(getattr(m, factor) or eff[factor])
             ranges[f"models[{i}].{factor}"] = {"low": point * 0.8, "mode": point, "high": min(1.0, point * 1.25)}
