@@ -5,12 +5,9 @@ All functions are vectorised; hourly quantities carry the 24 hours on the last a
 
 from __future__ import annotations
 
-from .units import vectorised
-
 import numpy as np
-from scipy.special import gammaincc, gammaln
 
-from .units import SECONDS_PER_DAY
+from .units import SECONDS_PER_DAY, vectorised
 
 #: Illustrative hourly shape of e-commerce traffic (China time), busiest 20:00-22:00, quietest
 #: 03:00-05:00. An assumption for scenarios without measured logs; peak/average about 2.06.
@@ -114,6 +111,11 @@ def arrival_rates(requests_per_day, cache_hit_rate, weights):
     return np.divide(np.multiply(np.expand_dims(q_eff, -1), weights), SECONDS_PER_DAY)
 
 
+#: Whole servers up to which Erlang B is computed by its recurrence (exact, c steps); above, and for
+#: a fractional number of servers, through the Poisson distribution (a series of about sqrt(c) terms).
+RECURRENCE_SERVERS = 64
+
+
 @vectorised
 def erlang_c(servers, offered_load):
     r"""Probability that an arriving request waits in an M/M/c queue (Erlang C).
@@ -121,25 +123,42 @@ def erlang_c(servers, offered_load):
     Parameters
     ----------
     servers : array_like
-        c, whole servers. [1]
+        c, whole servers (a fractional c takes the continuous extension through the gamma
+        function). [1]
     offered_load : array_like
         :math:`A = \lambda / \mu`. [erlang]
 
     Returns
     -------
     numpy.ndarray or float
-        :math:`C(c, A)`; 1 when :math:`A \ge c` (the queue grows without bound). [1]
+        :math:`C(c, A)`; 1 when :math:`A \ge c` (the queue grows without bound), 0 when
+        :math:`A \le 0`. [1]
 
     Notes
     -----
-    With the Erlang B probability :math:`B(c, A) = \frac{A^c / c!}{\sum_{k=0}^{c} A^k / k!}`,
-    computed through the Poisson distribution (stable for large c),
+    From the Erlang B (loss) probability :math:`B(c, A) = \frac{A^c / c!}{\sum_{k=0}^{c} A^k / k!}`,
 
     .. math:: C(c, A) = \frac{c \, B}{c - A (1 - B)}
 
+    Up to :data:`RECURRENCE_SERVERS` whole servers, B comes from its stable recurrence
+    (Cooper 1981), written for :math:`I = 1/B` (exact, and an overflow of I only when B is
+    below the smallest double):
+
+    .. math:: B(0) = 1, \quad B(k) = \frac{A \, B(k-1)}{k + A \, B(k-1)}
+        \iff I(k) = 1 + \frac{k}{A} I(k-1)
+
+    Above, B is the Poisson ratio :math:`p_c / P(N \le c)`, :math:`N \sim \mathrm{Poisson}(A)`, with
+    :math:`P(N > c) = p_c \sum_{m \ge 1} \prod_{i=1}^{m} \frac{A}{c + i}` (the series of the
+    incomplete gamma function, every term smaller than the last, as :math:`A < c`) and
+    :math:`\ln p_c = -c\,(\rho - 1 - \ln \rho) - \tfrac12 \ln(2 \pi c) - \epsilon(c)`,
+    :math:`\rho = A / c`, by Stirling's series :math:`\epsilon(c) = \frac{1}{12c} - \frac{1}{360c^3}
+    + \frac{1}{1260c^5} - \frac{1}{1680c^7}`; so B stays accurate, without overflow, for thousands
+    of servers.
+
     References
     ----------
-    Kleinrock (1975), *Queueing Systems*, Vol. 1, section 3.5.
+    Kleinrock (1975), *Queueing Systems*, Vol. 1, section 3.5 (M/M/c and Erlang's C formula);
+    Cooper (1981), *Introduction to Queueing Theory*, 2nd ed., section 3.4 (Erlang B and its recurrence).
 
     Examples
     --------
@@ -147,17 +166,95 @@ def erlang_c(servers, offered_load):
     True
     >>> erlang_c([1, 2], [2.0, 0.0])
     array([1., 0.])
+    >>> round(erlang_c(2000, 1900.0), 6)
+    0.013406
     """
-    c = np.asarray(servers, dtype=float)
-    a = np.asarray(offered_load, dtype=float)
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        log_pmf = c * np.log(np.where(a > 0, a, 1.0)) - a - gammaln(c + 1.0)
-        cdf = gammaincc(c + 1.0, a)
-        b = np.where(cdf > 0, np.exp(log_pmf) / cdf, 1.0)
+    c, a = np.broadcast_arrays(np.asarray(servers, dtype=float), np.asarray(offered_load, dtype=float))
+    shape = c.shape
+    c, a = c.ravel(), a.ravel()
+    stable = (a > 0) & (a < c)
+    if stable.all():
+        b = _erlang_b(c, a)
         result = c * b / (c - a * (1.0 - b))
-    result = np.where(a >= c, 1.0, result)
-    result = np.where(a <= 0, 0.0, result)
-    return result * 1.0 if result.ndim else float(result)
+    else:
+        result = np.where(a >= c, 1.0, np.where(a <= 0, 0.0, np.nan))  # NaN in, NaN out
+        i = np.flatnonzero(stable)
+        if i.size:
+            b = _erlang_b(c[i], a[i])
+            result[i] = c[i] * b / (c[i] - a[i] * (1.0 - b))
+    return result.reshape(shape) if shape else float(result[0])
+
+
+def _erlang_b(servers: np.ndarray, load: np.ndarray) -> np.ndarray:
+    """Erlang B where ``0 < load < servers`` (1-d arrays), by the recurrence or the Poisson ratio."""
+    small = (servers <= RECURRENCE_SERVERS) & (servers == np.floor(servers))
+    if small.all():
+        return _erlang_b_recurrence(servers, load)
+    if not small.any():
+        return _erlang_b_poisson(servers, load)
+    b = np.empty_like(servers)
+    b[small] = _erlang_b_recurrence(servers[small], load[small])
+    b[~small] = _erlang_b_poisson(servers[~small], load[~small])
+    return b
+
+
+def _erlang_b_recurrence(servers: np.ndarray, load: np.ndarray) -> np.ndarray:
+    """Erlang B for whole servers (at most :data:`RECURRENCE_SERVERS`): I(k) = 1 + k/A·I(k-1), I(0) = 1.
+
+    The elements are sorted by servers, most first, so that step k updates only the leading ones
+    that have k servers or more (work: the sum of the servers, not their maximum times the count).
+    """
+    order = np.argsort(-servers.astype(np.int16), kind="stable")  # a radix sort
+    needing = np.cumsum(np.bincount(servers.astype(np.int64), minlength=RECURRENCE_SERVERS + 1)[::-1])[::-1]
+    with np.errstate(over="ignore"):  # I beyond the largest double: B below the smallest
+        inverse_load = 1.0 / load[order]
+        i = np.ones_like(inverse_load)
+        for k in range(1, int(servers.max(initial=0)) + 1):
+            head = i[:needing[k]]
+            head *= inverse_load[:needing[k]]
+            head *= k
+            head += 1.0
+    b = np.empty_like(i)
+    b[order] = 1.0 / i
+    return b
+
+
+def _erlang_b_poisson(servers: np.ndarray, load: np.ndarray) -> np.ndarray:
+    """Erlang B as p_c / P(N <= c), N ~ Poisson(A), for A < c (see :func:`erlang_c`, Notes)."""
+    c, a = servers, load
+    # a fractional c below the recurrence's range: Stirling's series at c + n, then
+    # ln p_c = ln p_{c+n} + sum_{i=1..n} ln((c + i) / A)
+    shift = np.where(c < RECURRENCE_SERVERS, np.ceil(RECURRENCE_SERVERS - c), 0.0)
+    up = c + shift
+    rho = a / up
+    with np.errstate(divide="ignore"):  # rho - 1 - ln(rho) >= 0, through log1p near 1 (the terms cancel)
+        distance = np.where(rho < 0.5, rho - 1.0 - np.log(rho), (rho - 1.0) - np.log1p(rho - 1.0))
+    log_p = -up * distance - 0.5 * np.log(2.0 * np.pi * up) - (
+        1.0 / 12.0 - (1.0 / 360.0 - (1.0 / 1260.0 - 1.0 / (1680.0 * up * up)) / (up * up)) / (up * up)) / up
+    j = np.flatnonzero(shift)
+    if j.size:
+        i = np.arange(1.0, RECURRENCE_SERVERS + 1.0)
+        log_p[j] += np.where(i <= shift[j, None], np.log((c[j, None] + i) / a[j, None]), 0.0).sum(axis=1)
+    with np.errstate(under="ignore"):
+        p = np.exp(log_p)
+    # P(N > c) / p_c: terms A/(c+1), A²/((c+1)(c+2)), ... falling; summed in blocks of growing length
+    # until the rest, below the last term × r/(1 - r) with r the next ratio, is under 1e-17 of the sum
+    total = np.zeros_like(c)
+    last = np.ones_like(c)
+    left = np.arange(c.size)
+    done_terms, block = 0, 16
+    with np.errstate(under="ignore"):
+        while left.size:
+            width = max(16, min(block, (1 << 22) // left.size))  # at most about 4M terms (32 MB) at once
+            m = np.arange(done_terms + 1.0, done_terms + width + 1.0)
+            terms = last[left, None] * np.cumprod(a[left, None] / (c[left, None] + m), axis=1)
+            total[left] += terms.sum(axis=1)
+            last[left] = terms[:, -1]
+            done_terms += width
+            block = min(2 * block, 4096)
+            r = a[left] / (c[left] + done_terms + 1.0)
+            left = left[last[left] * r / (1.0 - r) > 1e-17 * total[left]]
+    return p / (1.0 - p * total)
 
 
 @vectorised
