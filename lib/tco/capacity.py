@@ -199,17 +199,26 @@ def _erlang_b(servers: np.ndarray, load: np.ndarray) -> np.ndarray:
 
 
 def _erlang_b_recurrence(servers: np.ndarray, load: np.ndarray) -> np.ndarray:
-    """Erlang B for whole servers (at most :data:`RECURRENCE_SERVERS`): I(k) = 1 + k/A·I(k-1), I(0) = 1.
+    r"""Erlang B for whole servers (at most :data:`RECURRENCE_SERVERS`): I(k) = 1 + k/A·I(k-1), I(0) = 1.
 
-    The elements are sorted by servers, most first, so that step k updates only the leading ones
-    that have k servers or more (work: the sum of the servers, not their maximum times the count).
+    A few elements take the sum the recurrence unrolls, :math:`I(c) = \sum_{j=0}^{c} \prod_{i<j}
+    (c - i)/A`, in one pass over a table of ``elements × servers`` terms. Many are sorted by
+    servers, most first, so that step k updates only the leading ones that have k servers or more
+    (work: the sum of the servers, not their maximum times the count).
     """
+    most = int(servers.max(initial=0))
+    if servers.size * most <= 1 << 16:
+        with np.errstate(over="ignore", invalid="ignore"):
+            k = np.arange(most)
+            terms = np.cumprod(np.where(k < servers[:, None], (servers[:, None] - k) / load[:, None], 0.0), axis=1)
+            i = 1.0 + terms.sum(axis=1)
+        return 1.0 / np.where(np.isnan(i), np.inf, i)  # NaN: an infinite term times a zero one
     order = np.argsort(-servers.astype(np.int16), kind="stable")  # a radix sort
     needing = np.cumsum(np.bincount(servers.astype(np.int64), minlength=RECURRENCE_SERVERS + 1)[::-1])[::-1]
     with np.errstate(over="ignore"):  # I beyond the largest double: B below the smallest
         inverse_load = 1.0 / load[order]
         i = np.ones_like(inverse_load)
-        for k in range(1, int(servers.max(initial=0)) + 1):
+        for k in range(1, most + 1):
             head = i[:needing[k]]
             head *= inverse_load[:needing[k]]
             head *= k
@@ -237,22 +246,25 @@ def _erlang_b_poisson(servers: np.ndarray, load: np.ndarray) -> np.ndarray:
         log_p[j] += np.where(i <= shift[j, None], np.log((c[j, None] + i) / a[j, None]), 0.0).sum(axis=1)
     with np.errstate(under="ignore"):
         p = np.exp(log_p)
-    # P(N > c) / p_c: terms A/(c+1), A²/((c+1)(c+2)), ... falling; summed in blocks of growing length
-    # until the rest, below the last term × r/(1 - r) with r the next ratio, is under 1e-17 of the sum
+    # P(N > c) / p_c: terms A/(c+1), A²/((c+1)(c+2)), ... falling; each element's are summed until
+    # the rest, below the last term × r/(1 - r) with r the next ratio, is under 1e-17 of its sum.
+    # That takes about min(40 / -ln(rho), 9 sqrt(c)) terms (t_m < rho^m, t_m ~ exp(-m^2 / 2c)):
+    # each pass adds as many terms as half the elements left need, in a table of at most 4M (32 MB)
+    with np.errstate(divide="ignore"):
+        need = np.minimum(45.0 / -np.log(a / c), 10.0 * np.sqrt(c))
     total = np.zeros_like(c)
     last = np.ones_like(c)
     left = np.arange(c.size)
-    done_terms, block = 0, 16
+    done = 0  # terms summed so far, for every element left
     with np.errstate(under="ignore"):
         while left.size:
-            width = max(16, min(block, (1 << 22) // left.size))  # at most about 4M terms (32 MB) at once
-            m = np.arange(done_terms + 1.0, done_terms + width + 1.0)
+            width = max(16, min(int(np.median(need[left])) - done, (1 << 22) // left.size))
+            m = np.arange(done + 1.0, done + width + 1.0)
             terms = last[left, None] * np.cumprod(a[left, None] / (c[left, None] + m), axis=1)
             total[left] += terms.sum(axis=1)
             last[left] = terms[:, -1]
-            done_terms += width
-            block = min(2 * block, 4096)
-            r = a[left] / (c[left] + done_terms + 1.0)
+            done += width
+            r = a[left] / (c[left] + done + 1.0)
             left = left[last[left] * r / (1.0 - r) > 1e-17 * total[left]]
     return p / (1.0 - p * total)
 
@@ -447,26 +459,22 @@ def replicas_for_slo(arrival_rate, service_time, slots, latency_slo, percentile,
         return out
 
     # Every r at or below the stability bound A / slots fails; search upwards from there (or from
-    # at_least) with growing steps (the SLO rarely needs much beyond stability), then bisect the
-    # last step. lo is never returned: it failed, or lies below the range searched.
+    # at_least) in steps of 1, 1, 2, 4... (the SLO rarely needs much beyond stability or the load
+    # count; hour by hour the fewest replicas are nearly always the first or the second count
+    # tried), never past a count known to pass, then bisect the last step. lo is never returned:
+    # it failed, or lies below the range searched.
     lo = np.maximum(np.floor(lam * s / k), np.ceil(floor) - 1.0)
+    hi = lo + 1.0
     step = np.ones_like(lam)
-    hi = lo + step
     i = np.flatnonzero(hi < known)  # at or above a count known to pass, hi passes too
-    i = i[fails(i, hi[i])]
-    lo[i] = hi[i]
-    bounded = i[np.isfinite(known[i])]  # failed, with a passing count above: bisect up to it
-    hi[bounded] = known[bounded]
-    i = i[~np.isfinite(known[i])]
-    step[i] *= 2.0
-    hi[i] = lo[i] + step[i]
     for _ in range(80):
         if not i.size:
             break
         i = i[fails(i, hi[i])]
         lo[i] = hi[i]
+        hi[i] = np.minimum(lo[i] + step[i], known[i])
         step[i] *= 2.0
-        hi[i] = lo[i] + step[i]
+        i = i[hi[i] < known[i]]
     i = np.flatnonzero(hi - lo > 1)
     while i.size:
         mid = np.floor((lo[i] + hi[i]) / 2.0)
