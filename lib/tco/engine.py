@@ -127,6 +127,17 @@ def cost(scenario: Scenario, ctx: Context) -> tuple[np.ndarray, list[Sizing], li
     return rates, sizings, _line_items(ctx, sizings)
 
 
+def _alone_per_day(alone: Scenario, catalog: Catalog, first: Sizing) -> float:
+    """Daily total of the first model alone (``alone``: the scenario without the other models and
+    fusion). The first model sees the same traffic with or without the others, so its sizing in
+    the whole scenario (``first``) is reused, and only the line items are costed again; were its
+    share ever different, the scenario alone is evaluated afresh."""
+    if not np.array_equal(fusion.traffic_shares(alone)[0], first.traffic_share):
+        return evaluate(alone, catalog, compare=False).per_day
+    items = _line_items(Context(alone, catalog), [first])
+    return float(sum(float(it.cost_per_day) for it in items if it.priced))  # as CostReport.per_day
+
+
 def evaluate(scenario: Scenario | str | Path | dict, catalog: Catalog | None = None, *,
              compare: bool = True) -> CostReport:
     """Evaluate a scenario: size every model, cost the five dimensions, total and check.
@@ -162,7 +173,7 @@ def evaluate(scenario: Scenario | str | Path | dict, catalog: Catalog | None = N
     if compare:
         if scenario.fusion.strategy != "single":
             alone = scenario.model_copy(update={"models": scenario.models[:1], "fusion": Fusion()})
-            alone_total = evaluate(alone, catalog, compare=False).per_day
+            alone_total = _alone_per_day(alone, catalog, sizings[0])
         alternatives = compute.api_comparison(
             scenario, sizings, rates,
             lambda model, i, share, grid: size_model(model, i, share, grid, Context(scenario, catalog), quiet=True,
