@@ -101,6 +101,12 @@ def test_erlang_c_equals_the_scipy_form_on_a_grid():
     assert np.all(ours[~shown] < 1e-280)
 
 
+def test_erlang_c_fractional_servers_equal_the_scipy_form_on_a_grid():
+    c = np.repeat([0.05, 0.5, 0.999, 1.5, 4.2, 9.99, 10.01, 33.3, 64.5, 777.7], 8)
+    rho = np.tile([1e-9, 0.01, 0.3, 0.6, 0.9, 0.99, 0.9999, 1.0], 10)
+    np.testing.assert_allclose(capacity.erlang_c(c, c * rho), erlang_c_scipy(c, c * rho), rtol=1e-9)
+
+
 @settings(max_examples=200, deadline=None, derandomize=True)
 @given(st.one_of(st.integers(1, 64), st.integers(65, 5000)).map(float), st.floats(0.0, 1.2))
 def test_erlang_c_equals_the_scipy_form(servers, utilisation):
