@@ -215,7 +215,7 @@ def _erlang_b_recurrence(servers: np.ndarray, load: np.ndarray) -> np.ndarray:
     (work: the sum of the servers, not their maximum times the count).
     """
     most = int(servers.max(initial=0))
-    if servers.size * most <= 1 << 16:
+    if servers.size * most <= 1 << 14:
         with np.errstate(over="ignore", invalid="ignore"):
             k = np.arange(most)
             terms = np.cumprod(np.where(k < servers[:, None], (servers[:, None] - k) / load[:, None], 0.0), axis=1)
