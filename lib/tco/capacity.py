@@ -5,7 +5,6 @@ All functions are vectorised; hourly quantities carry the 24 hours on the last a
 
 from __future__ import annotations
 
-import functools
 import math
 
 import numpy as np
@@ -241,9 +240,14 @@ def _erlang_b_recurrence(servers: np.ndarray, load: np.ndarray) -> np.ndarray:
 INTEGRAL_SERVERS = 10.0
 
 
-@functools.cache
+_GAUSS_LEGENDRE: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+
+
 def _gauss_legendre(nodes: int = 64) -> tuple[np.ndarray, np.ndarray]:
-    return np.polynomial.legendre.leggauss(nodes)
+    """Nodes and weights of the Gauss-Legendre rule on [-1, 1], computed once (about 1 ms)."""
+    if nodes not in _GAUSS_LEGENDRE:
+        _GAUSS_LEGENDRE[nodes] = np.polynomial.legendre.leggauss(nodes)
+    return _GAUSS_LEGENDRE[nodes]
 
 
 def _log_erlang_b_integral(servers: np.ndarray, load: np.ndarray) -> np.ndarray:
