@@ -259,7 +259,8 @@ def _log_erlang_b_integral(servers: np.ndarray, load: np.ndarray) -> np.ndarray:
     :math:`c\,y^2 / 2(1+y) = 45` (as :math:`g(y) \ge y^2 / 2(1+y)` there); 64 Gauss-Legendre nodes give
     it to about 1e-13 for c of 10 or more. Fewer servers are first raised by whole steps n to
     c + n >= 10, then brought back by the recurrence run backwards,
-    :math:`B(x) = (x+1) B(x+1) / (A (1 - B(x+1)))` (which shrinks no error much: B is small there).
+    :math:`B(x) = (x+1) B(x+1) / (A (1 - B(x+1)))` (which grows an error by 1/(1 - B) a step, little
+    as B is small there).
     """
     c, a = servers, load
     raise_by = np.where(c < INTEGRAL_SERVERS, np.ceil(INTEGRAL_SERVERS - c), 0.0)
@@ -449,8 +450,9 @@ def replicas_for_slo(arrival_rate, service_time, slots, latency_slo, percentile,
 
     .. math:: C(r \cdot slots, \lambda s) \, e^{-(r \cdot slots / s - \lambda)(SLO - s)} \le 1 - p
 
-    found from the stability bound :math:`\lfloor \lambda s / slots \rfloor` upwards in doubling
-    steps, then by bisection of the last step, element by element.
+    found from the stability bound :math:`\lfloor \lambda s / slots \rfloor` upwards in steps of
+    1, 1, 2, 4... (never past ``known``), then by bisection of the last step, element by element
+    (the probability falls as r grows, so any order of the trials finds the same r).
 
     Examples
     --------
