@@ -193,8 +193,9 @@ def point(w: Workload, hw: Hardware, g, usable_memory_fraction, batch=None, tpot
     """The operating point of a replica of ``g`` accelerators.
 
     ``batch`` given: that batch. Otherwise the largest batch that fits memory and, with a TPOT
-    objective, whose TPOT meets it (a search of the batches: TPOT grows with the batch). A batch of 0 means the
-    weights leave no room, or even one request misses the TPOT objective; its rate is 0.
+    objective, whose TPOT meets it (searched 31 batches at a time: TPOT grows with the batch). A
+    batch of 0 means the weights leave no room, or even one request misses the TPOT objective; its
+    rate is 0.
     """
     b_mem = memory_batch(w, hw, g, usable_memory_fraction)
     pre = prefill_seconds(w, hw, g)
