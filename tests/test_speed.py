@@ -38,6 +38,14 @@ def test_help_loads_no_heavy_library():
     assert not loaded & set(HEAVY), sorted(loaded & set(HEAVY))
 
 
+@pytest.mark.parametrize("name", ["search-cascade", "llm-rerank-cloud", "moe-query-understanding-h20"])
+def test_evaluate_command_loads_no_scipy(name):
+    loaded = _modules_after("import contextlib, io\nfrom tco.cli import main\n"
+                            "with contextlib.redirect_stdout(io.StringIO()):\n"
+                            f"    main(['evaluate', 'data/scenarios/{name}.yaml'])")
+    assert "scipy" not in loaded
+
+
 def test_import_tco_is_light_and_the_public_names_still_import():
     assert not _modules_after("import tco") & set(HEAVY)
     import tco
