@@ -554,8 +554,13 @@ def instances_needed(replicas, replica_size, accelerators_per_instance):
     r = np.asarray(replicas, dtype=float)
     g = np.asarray(replica_size, dtype=float)
     a = np.asarray(accelerators_per_instance, dtype=float)
-    per = np.floor(np.divide(a, g))
-    fits = np.ceil(np.divide(r, np.maximum(per, 1.0)))
-    spans = r * np.ceil(np.divide(g, a))
-    out = np.where(g <= a, fits, spans)
+    fit = g <= a
+    if np.all(fit):  # the usual case (sizes and instances are one number): one branch only
+        out = np.ceil(np.divide(r, np.maximum(np.floor(np.divide(a, g)), 1.0)))
+    elif not np.any(fit):
+        out = r * np.ceil(np.divide(g, a))
+    else:
+        out = np.where(fit, np.ceil(np.divide(r, np.maximum(np.floor(np.divide(a, g)), 1.0))),
+                       r * np.ceil(np.divide(g, a)))
+    out = np.broadcast_to(out, np.broadcast_shapes(r.shape, g.shape, a.shape))
     return out * 1.0 if out.ndim else float(out)
