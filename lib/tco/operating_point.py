@@ -30,8 +30,10 @@ ACTIVATION_BYTES = 2.0
 #: 0.47 us, PCI 1.0 us per step). An assumption for other vendors' links, which publish no such model.
 ALLREDUCE_BASE_LATENCY_S = 3.6e-6
 ALLREDUCE_HOP_LATENCY_S = {"switched": 0.47e-6, "pcie": 1.0e-6}
-#: Batches tried at once (less one) in each pass of the search for the largest batch meeting a TPOT objective.
+#: Batches tried at once (less one) in each pass of the search for the largest batch meeting a TPOT
+#: objective, for up to BATCH_SEARCH_SAMPLES samples (more are bisected: less work per sample).
 BATCH_SEARCH_WAYS = 32
+BATCH_SEARCH_SAMPLES = 64
 #: A bandwidth efficiency so large that memory traffic takes no time (to ask which term binds).
 FREE_MEMORY = 1e9
 
@@ -193,7 +195,7 @@ def point(w: Workload, hw: Hardware, g, usable_memory_fraction, batch=None, tpot
     """The operating point of a replica of ``g`` accelerators.
 
     ``batch`` given: that batch. Otherwise the largest batch that fits memory and, with a TPOT
-    objective, whose TPOT meets it (searched 31 batches at a time: TPOT grows with the batch). A
+    objective, whose TPOT meets it (searched several batches at a time: TPOT grows with it). A
     batch of 0 means the weights leave no room, or even one request misses the TPOT objective; its
     rate is 0.
     """
@@ -214,10 +216,12 @@ def point(w: Workload, hw: Hardware, g, usable_memory_fraction, batch=None, tpot
                              np.broadcast_shapes(np.shape(b_mem), np.shape(tpot_slo_s))).copy()
         ok_hi = np.asarray(tpot(hi) <= tpot_slo_s)
         lo = np.where(ok_hi, hi, 0.0)
-        # invariant: lo meets the objective (or is 0), hi does not; each pass tries BATCH_SEARCH_WAYS - 1
-        # batches spread over (lo, hi) at once (on a leading axis), so 2**20 sequences take 4 passes
-        ways = np.arange(1.0, BATCH_SEARCH_WAYS).reshape((-1,) + (1,) * lo.ndim) / BATCH_SEARCH_WAYS
-        for _ in range(16):  # 32**16 = 2**80 sequences at most
+        # invariant: lo meets the objective (or is 0), hi does not. A few samples: each pass tries
+        # BATCH_SEARCH_WAYS - 1 batches spread over (lo, hi) at once (on a leading axis), so 2**20
+        # sequences take 4 passes; many: one, the middle (bisection, the least work per sample)
+        n_ways = BATCH_SEARCH_WAYS if lo.size <= BATCH_SEARCH_SAMPLES else 2
+        ways = np.arange(1.0, n_ways).reshape((-1,) + (1,) * lo.ndim) / n_ways
+        for _ in range(80):  # 2**80 sequences at most
             if not np.any(hi - lo > 1.0):
                 break
             tried = lo + np.floor((hi - lo) * ways)
