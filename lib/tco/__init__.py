@@ -6,15 +6,40 @@ Public face (DESIGN section 2)::
     report = evaluate(load_scenario("data/scenarios/search-rerank-l4.yaml"))
     report.totals          # per_day, per_month, per_year, per_1k_requests
     report.items           # tidy line items of the five dimensions
+
+The names below are imported on first use (PEP 562), so that ``import tco`` and
+``python -m tco --help`` load neither pandas, pydantic nor scipy.
 """
 
-from .catalog import Catalog, load_catalog
-from .engine import evaluate
+import importlib
+
+from .catalog import Catalog, load_catalog  # light: the catalog module imports pandas when it reads a table
 from .errors import CatalogError, ScenarioError
-from .report import CostReport
-from .scenario import Scenario, load_scenario, repo_path
 
 __version__ = "0.1.0"
+
+#: Public names defined in a submodule, imported when first asked for.
+_LAZY = {"evaluate": "engine", "CostReport": "report", "Scenario": "scenario", "load_scenario": "scenario",
+         "repo_path": "scenario"}
+
+
+def __getattr__(name: str):
+    """``tco.evaluate``, ``tco.Scenario``... and any submodule (``tco.sizing``), imported on first use."""
+    if name in _LAZY:
+        value = getattr(importlib.import_module(f"{__name__}.{_LAZY[name]}"), name)
+        globals()[name] = value
+        return value
+    if not name.startswith("_"):
+        try:
+            return importlib.import_module(f"{__name__}.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"{__name__}.{name}":
+                raise
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
 
 
 def catalog(directory: str | None = None) -> Catalog:

@@ -16,11 +16,9 @@ from __future__ import annotations
 
 import datetime as _dt
 import functools
+import math
 from dataclasses import dataclass
 from pathlib import Path
-
-import numpy as np
-import pandas as pd
 
 from .errors import CatalogError
 from .units import scalar_or_array
@@ -99,7 +97,18 @@ class Price:
         return self.as_of < stale_limit(on, months)
 
 
+def _missing(value) -> bool:
+    """Whether a catalog cell is empty (None or NaN), without importing pandas.
+
+    >>> _missing(float("nan")), _missing(None), _missing(0.0), _missing("x")
+    (True, True, False, False)
+    """
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
 def _read(name: str, directory: Path) -> pd.DataFrame:
+    import pandas as pd  # imported here (as everywhere in this module) so that `import tco` stays light
+
     file, key, columns = TABLES[name]
     path = directory / file
     try:
@@ -147,7 +156,7 @@ class Catalog:
         acc = self.accelerators
         for column in ("fp4_tflops", "scaleup_bandwidth_gb_s"):
             if column not in acc.columns:
-                acc[column] = np.nan
+                acc[column] = float("nan")
         if "family" not in acc.columns:
             acc["family"] = ""
         acc["family"] = acc["family"].fillna("")
@@ -163,7 +172,7 @@ class Catalog:
         unknown = sorted(set(first.accelerator[first.accelerators_per_instance > 0]) - set(acc.index))
         if unknown:
             raise CatalogError(f"instances.csv names accelerators missing from accelerators.csv: {unknown}")
-        self._fx = self.fx["per_usd"].astype(float)
+        self._fx = {str(k): float(v) for k, v in self.fx["per_usd"].items()}  # a dict: looked up on every price
         self._rows: dict[str, dict[str, Row]] = {}
         for name, (_, key, _) in TABLES.items():
             if key:
@@ -210,7 +219,7 @@ class Catalog:
 
         def val(column):
             v = r.get(column)
-            return None if v is None or (isinstance(v, float) and np.isnan(v)) or v == "" else v
+            return None if _missing(v) or v == "" else v
 
         out = {"kind": val("kind"), "parameters": val("total_parameters"),
                "embedding_parameters": 0.0 if str(val("tied_embeddings")).lower() == "true"
@@ -233,12 +242,14 @@ class Catalog:
     def fx_rate(self, from_currency: str, to_currency: str) -> float:
         """Units of ``to_currency`` per unit of ``from_currency``."""
         for c in (from_currency, to_currency):
-            if c not in self._fx.index:
-                raise CatalogError(f"currency {c} not in fx.csv; known: {', '.join(self._fx.index)}")
-        return float(self._fx[to_currency] / self._fx[from_currency])
+            if c not in self._fx:
+                raise CatalogError(f"currency {c} not in fx.csv; known: {', '.join(self._fx)}")
+        return self._fx[to_currency] / self._fx[from_currency]
 
     def convert(self, amount, from_currency: str, to_currency: str):
         """``amount`` in ``from_currency`` expressed in ``to_currency`` (vectorised)."""
+        import numpy as np
+
         return scalar_or_array(np.multiply(amount, self.fx_rate(from_currency, to_currency)))
 
     # -- lookups with provenance -----------------------------------------------------------
@@ -247,16 +258,16 @@ class Catalog:
         """A row's figure with provenance; ``currency`` None means the row's own currency column
         (no column: a unitless figure, never converted)."""
         value = row[value_col]
-        value = float(value) if pd.notna(value) else float("nan")
+        value = float("nan") if _missing(value) else float(value)
         if currency is None:
-            currency = str(row["currency"]) if "currency" in row and pd.notna(row["currency"]) else ""
+            currency = str(row["currency"]) if "currency" in row and not _missing(row["currency"]) else ""
         return Price(table, key, value, currency, str(row["source"]), row["as_of"],
                      str(row.get("assumption", "") or ""), is_price)
 
     def instance_price(self, instance: str, plan: str) -> Price | None:
         """Hourly price of ``instance`` under ``plan``, or None when the catalog has no such price."""
         row = self._plans.get((instance, plan))
-        if row is None or pd.isna(row["price_per_hour"]):
+        if row is None or _missing(row["price_per_hour"]):
             return None
         return self._price("instances", f"{instance} {plan}", row, "price_per_hour")
 
@@ -306,6 +317,8 @@ class Catalog:
     # -- overview ----------------------------------------------------------------------------
     def overview(self, on: _dt.date | None = None) -> pd.DataFrame:
         """One row per table: rows, oldest and newest as_of, assumptions, stale prices on ``on``."""
+        import pandas as pd
+
         on = on or _dt.date.today()
         price_tables = {"instances", "storage", "api_prices", "fx", "onprem", "servers", "staff_rates", "labelling"}
         limit = (pd.Timestamp(on) - pd.DateOffset(months=STALE_MONTHS)).date()
@@ -323,6 +336,8 @@ class Catalog:
 
     def stale_rows(self, on: _dt.date | None = None) -> pd.DataFrame:
         """Priced rows older than :data:`STALE_MONTHS` months on ``on``, with table and id."""
+        import pandas as pd
+
         on = on or _dt.date.today()
         limit = (pd.Timestamp(on) - pd.DateOffset(months=STALE_MONTHS)).date()
         out = []
@@ -337,6 +352,8 @@ class Catalog:
 
 def _priced_rows(name: str, frame: pd.DataFrame) -> pd.Series:
     """Rows holding money (on-premises settings such as PUE or useful life are not prices)."""
+    import pandas as pd
+
     if name == "onprem":
         return frame["unit"].astype(str).str.match(r"^[A-Z]{3}/")
     return pd.Series(True, index=frame.index)

@@ -216,7 +216,7 @@ def check(func, values: dict | None = None) -> UnitCheck:
 
 #: Formula functions pint cannot carry, with the reason; everything else in ``MODULES`` is checked.
 EXEMPT = {
-    "erlang_c": "dimensionless queueing (offered load in erlang) through scipy.special, which strips units",
+    "erlang_c": "dimensionless queueing (offered load in erlang) on plain float arrays, which strips units",
     "wait_exceeds_probability": "a probability computed through erlang_c (see there)",
     "replicas_for_slo": "a bisection on erlang_c (see there); its inputs combine as λ·s = erlang",
     "max_arrival_rate": "a bisection on erlang_c (see there), the inverse of replicas_for_slo",

@@ -9,12 +9,12 @@ import numpy as np
 from . import capacity
 from .catalog import STALE_MONTHS, Catalog, load_catalog
 from .context import Context
+from .edits import first_model_alone
 from .errors import ScenarioError
 from .dimensions import compute, data, fusion, staff, storage
 from .report import CostReport
 from .scenario import Scenario, load_scenario, repo_path  # noqa: F401 (repo_path: doctests)
 from .sizing import Sizing, size_model
-from .variants import first_model_alone
 
 #: Mean utilisation below which a self-hosted fleet is reported as mostly idle.
 IDLE_UTILISATION = 0.15
@@ -129,6 +129,17 @@ def cost(scenario: Scenario, ctx: Context) -> tuple[np.ndarray, list[Sizing], li
     return rates, sizings, _line_items(ctx, sizings)
 
 
+def _alone_per_day(alone: Scenario, catalog: Catalog, first: Sizing) -> float:
+    """Daily total of the first model alone (``alone``: the scenario without the other models and
+    fusion). The first model sees the same traffic with or without the others, so its sizing in
+    the whole scenario (``first``) is reused, and only the line items are costed again; were its
+    share ever different, the scenario alone is evaluated afresh."""
+    if not np.array_equal(fusion.traffic_shares(alone)[0], first.traffic_share):
+        return evaluate(alone, catalog, compare=False).per_day
+    items = _line_items(Context(alone, catalog), [first])
+    return float(sum(float(it.cost_per_day) for it in items if it.priced))  # as CostReport.per_day
+
+
 def evaluate(scenario: Scenario | str | Path | dict, catalog: Catalog | None = None, *,
              compare: bool = True) -> CostReport:
     """Evaluate a scenario: size every model, cost the five dimensions, total and check.
@@ -163,7 +174,8 @@ def evaluate(scenario: Scenario | str | Path | dict, catalog: Catalog | None = N
     alternatives: list[dict] = []
     if compare:
         if scenario.fusion.strategy != "single":
-            alone_total = evaluate(first_model_alone(scenario, catalog), catalog, compare=False).per_day
+            alone = first_model_alone(scenario, catalog, validate=False)
+            alone_total = _alone_per_day(alone, catalog, sizings[0])
         alternatives = compute.api_comparison(
             scenario, sizings, rates,
             lambda model, i, share, grid: size_model(model, i, share, grid, Context(scenario, catalog), quiet=True,

@@ -30,8 +30,10 @@ ACTIVATION_BYTES = 2.0
 #: 0.47 us, PCI 1.0 us per step). An assumption for other vendors' links, which publish no such model.
 ALLREDUCE_BASE_LATENCY_S = 3.6e-6
 ALLREDUCE_HOP_LATENCY_S = {"switched": 0.47e-6, "pcie": 1.0e-6}
-#: Bisection steps of the largest batch meeting a TPOT objective (2**20 sequences at most).
-BATCH_SEARCH_STEPS = 21
+#: Batches tried at once (less one) in each pass of the search for the largest batch meeting a TPOT
+#: objective, for up to BATCH_SEARCH_SAMPLES samples (more are bisected: less work per sample).
+BATCH_SEARCH_WAYS = 32
+BATCH_SEARCH_SAMPLES = 64
 #: A bandwidth efficiency so large that memory traffic takes no time (to ask which term binds).
 FREE_MEMORY = 1e9
 
@@ -193,8 +195,9 @@ def point(w: Workload, hw: Hardware, g, usable_memory_fraction, batch=None, tpot
     """The operating point of a replica of ``g`` accelerators.
 
     ``batch`` given: that batch. Otherwise the largest batch that fits memory and, with a TPOT
-    objective, whose TPOT meets it (bisection: TPOT grows with the batch). A batch of 0 means the
-    weights leave no room, or even one request misses the TPOT objective; its rate is 0.
+    objective, whose TPOT meets it (searched several batches at a time: TPOT grows with it). A
+    batch of 0 means the weights leave no room, or even one request misses the TPOT objective; its
+    rate is 0.
     """
     b_mem = memory_batch(w, hw, g, usable_memory_fraction)
     pre = prefill_seconds(w, hw, g)
@@ -209,17 +212,21 @@ def point(w: Workload, hw: Hardware, g, usable_memory_fraction, batch=None, tpot
     elif tpot_slo_s is None:
         b = np.asarray(b_mem, dtype=float)
     else:
-        lo = np.zeros(np.broadcast_shapes(np.shape(b_mem), np.shape(tpot_slo_s)))
-        hi = np.broadcast_to(np.asarray(b_mem, dtype=float), lo.shape).copy()
+        hi = np.broadcast_to(np.asarray(b_mem, dtype=float),
+                             np.broadcast_shapes(np.shape(b_mem), np.shape(tpot_slo_s))).copy()
         ok_hi = np.asarray(tpot(hi) <= tpot_slo_s)
-        lo = np.where(ok_hi, hi, lo)
-        for _ in range(BATCH_SEARCH_STEPS):  # invariant: lo meets the objective (or is 0), hi does not
-            mid = np.floor((lo + hi) / 2.0)
-            ok = np.asarray(tpot(np.maximum(mid, 1.0)) <= tpot_slo_s) & (mid >= 1.0)
-            lo = np.where(ok & ~ok_hi, mid, lo)
-            hi = np.where(~ok & ~ok_hi, mid, hi)
-            if np.all(hi - lo <= 1.0):
+        lo = np.where(ok_hi, hi, 0.0)
+        # invariant: lo meets the objective (or is 0), hi does not. A few samples: each pass tries
+        # BATCH_SEARCH_WAYS - 1 batches spread over (lo, hi) at once (on a leading axis), so 2**20
+        # sequences take 4 passes; many: one, the middle (bisection, the least work per sample)
+        n_ways = BATCH_SEARCH_WAYS if lo.size <= BATCH_SEARCH_SAMPLES else 2
+        ways = np.arange(1.0, n_ways).reshape((-1,) + (1,) * lo.ndim) / n_ways
+        for _ in range(80):  # 2**80 sequences at most
+            if not np.any(hi - lo > 1.0):
                 break
+            tried = lo + np.floor((hi - lo) * ways)
+            ok = (tried <= lo) | (np.asarray(tpot(np.maximum(tried, 1.0)) <= tpot_slo_s) & (tried >= 1.0))
+            lo, hi = np.max(np.where(ok, tried, lo), axis=0), np.min(np.where(ok, hi, tried), axis=0)
         b = lo
         if np.any(b < b_mem):
             binding = "TPOT objective"
