@@ -120,3 +120,23 @@ def test_the_graph_sees_lazy_and_relative_imports(tmp_path):
     assert cycles(graph) == [["pkg.a", "pkg.b", "pkg.sub.c"]]
     (pkg / "a.py").write_text("")
     assert cycles(import_graph(tmp_path, "pkg")) == [["pkg.b", "pkg.sub.c"]]
+
+
+def test_modules_import_only_their_layer_and_below():
+    """Every module sits in one layer of tco.LAYERS and imports nothing from a layer above it."""
+    import tco
+
+    graph = import_graph(LIB)
+    layer = {f"tco.{m}": i for i, (_, names) in enumerate(tco.LAYERS) for m in names}
+    layer["tco"] = len(tco.LAYERS) - 1  # the package's face sits with the presentation (its names load lazily)
+
+    def of(module):  # tco.dimensions.compute belongs where tco.dimensions does
+        while module not in layer and "." in module:
+            module = module.rpartition(".")[0]
+        return layer.get(module)
+
+    unplaced = sorted(m for m in graph if of(m) is None)
+    assert unplaced == [], f"modules in no layer of tco.LAYERS: {unplaced}"
+    upward = sorted(f"{m} ({tco.LAYERS[of(m)][0]}) imports {d} ({tco.LAYERS[of(d)][0]})"
+                    for m, deps in graph.items() for d in deps if of(d) > of(m))
+    assert upward == [], "imports from a higher layer: " + "; ".join(upward)

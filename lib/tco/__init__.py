@@ -9,6 +9,20 @@ Public face (DESIGN section 2)::
 
 The names below are imported on first use (PEP 562), so that ``import tco`` and
 ``python -m tco --help`` load neither pandas, pydantic nor scipy.
+
+The modules stand in layers (:data:`LAYERS`, bottom first); a module imports only from its own
+layer and those below it (``tests/test_imports.py`` checks it):
+
+1. **foundation**: ``units`` (constants, unit names), ``errors``, ``files`` (safe names and writes);
+2. **formulas**: the physics and economics, numbers in and out, knowing nothing of scenarios:
+   ``performance``, ``serving``, ``capacity``, ``pricing``;
+3. **inputs**: ``ranges``, ``catalog``, ``scenario`` (the schema and its validation);
+4. **costing**: one scenario to one report: ``context``, ``operating_point``, ``sizing``,
+   ``dimensions`` (the five dimensions' line items and their own formulas), ``edits`` (the rules of
+   scenario edits), ``report``, ``formulas`` (the LaTeX of each item's functions), ``engine``;
+5. **analysis**: many evaluations: ``variants`` (what-ifs), ``uncertainty``, ``sweep``, ``compare``,
+   ``validation``, ``paper`` (the source article's formulas), ``dimensional`` (pint unit checks);
+6. **presentation**: ``plots``, ``chapters``, ``explorer``, ``batch``, ``cli``.
 """
 
 import importlib
@@ -17,6 +31,16 @@ from .catalog import Catalog, load_catalog  # light: the catalog module imports 
 from .errors import CatalogError, ScenarioError
 
 __version__ = "0.1.0"
+
+#: The layers of the package, bottom first: (name, modules). See the module docstring.
+LAYERS = (
+    ("foundation", ("units", "errors", "files")),
+    ("formulas", ("performance", "serving", "capacity", "pricing")),
+    ("inputs", ("ranges", "catalog", "scenario")),
+    ("costing", ("context", "operating_point", "sizing", "dimensions", "edits", "report", "formulas", "engine")),
+    ("analysis", ("variants", "uncertainty", "sweep", "compare", "validation", "paper", "dimensional")),
+    ("presentation", ("plots", "chapters", "explorer", "batch", "cli", "__main__")),
+)
 
 #: Public names defined in a submodule, imported when first asked for.
 _LAZY = {"evaluate": "engine", "CostReport": "report", "Scenario": "scenario", "load_scenario": "scenario",
