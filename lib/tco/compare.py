@@ -3,6 +3,10 @@
 Like a cost diff of infrastructure code: items are matched by (dimension, item, model); each
 changed item lists the inputs that differ in the parts of the scenario it depends on (its model's
 block, the traffic and fusion for compute, the dimension's own section otherwise).
+
+Then each group of differing inputs (one model's serving block, the traffic, the storage...) is
+applied alone to scenario a (a what-if of :mod:`tco.variants`): what it changes on its own, and
+what is left to the changes acting together.
 """
 
 from __future__ import annotations
@@ -13,9 +17,12 @@ from dataclasses import dataclass
 import pandas as pd
 
 from .dimensions import INPUT_SECTIONS
+from .edits import ABSENT, set_path
 from .engine import evaluate
+from .errors import ScenarioError
 from .report import CostReport, _clean
-from .scenario import Scenario
+from .scenario import Scenario, scenario_to_dict
+from .variants import Variant, evaluate_variants
 
 
 def flatten(value, prefix: str = "") -> dict[str, object]:
@@ -91,12 +98,77 @@ def _relevant(dimension: str, kind: str, model: str, key: str) -> bool:
     return top in INPUT_SECTIONS[dimension] or top in extra
 
 
+#: blocks of a model applied as one group; the model's other fields form one group together
+MODEL_BLOCKS = ("serving", "training", "speculative")
+
+
+def _group(key: str, both: set) -> str:
+    """The group a differing input is applied with: a block of a model (``models[m].serving``),
+    the model's other fields (``models[m]``; all of it when only one scenario has the model), else
+    the top-level section (``traffic``)."""
+    if key.startswith("models["):
+        name, _, rest = key[len("models["):].partition("]")
+        block = rest.lstrip(".").split(".")[0].split("[")[0]
+        return f"models[{name}].{block}" if name in both and block in MODEL_BLOCKS else f"models[{name}]"
+    return key.split(".")[0].split("[")[0]
+
+
+def attribution(a: Scenario, b: Scenario, inputs: pd.DataFrame, base: CostReport | None = None) -> pd.DataFrame:
+    """The change in the daily total that each group of differing inputs makes alone, applied to a.
+
+    A group that cannot be applied alone (a model only one scenario has; values that are only
+    valid together with another group's) says so in ``note``. The row ``together`` holds what the
+    groups do only in combination: the total change minus the sum of the changes alone.
+    """
+    index = {m.name: i for i, m in enumerate(a.models)}
+    both = set(index) & {m.name for m in b.models}
+    groups: dict[str, list[dict]] = {}
+    for d in inputs.to_dict(orient="records"):
+        groups.setdefault(_group(d["input"], both), []).append(d)
+    found = []
+    for group, rows in groups.items():
+        label = "; ".join(f"{r['input']}: {r['a']} -> {r['b']}" for r in rows[:4]) + \
+            (f"; ... {len(rows) - 4} more" if len(rows) > 4 else "")
+        model = group[len("models["):].partition("]")[0] if group.startswith("models[") else None
+        if model is not None and model not in both:
+            found.append(Variant(group, None, note=f"model {model} is only in {'b' if model not in index else 'a'}",
+                                 group=label))
+            continue
+        data = scenario_to_dict(a)
+        try:
+            for r in rows:
+                path = r["input"] if model is None else f"models[{index[model]}]" + r["input"][len(f"models[{model}]"):]
+                set_path(data, path, ABSENT if r["b"] == "(absent)" else r["b"])
+            found.append(Variant(group, _validated(data, a), group=label))
+        except ScenarioError as exc:
+            found.append(Variant(group, None, note=f"not possible alone: {exc.problems[0][1]}", group=label))
+    base = base or evaluate(a, compare=False)
+    table = evaluate_variants(found, base=base)
+    out = pd.DataFrame({"change": table.variant, "inputs": table.group, "status": table.status, "note": table.note,
+                        "delta_per_day": -table.saving_per_day})
+    return out
+
+
+def _validated(data: dict, a: Scenario) -> Scenario:
+    from .scenario import parse_scenario
+
+    return parse_scenario(data, source=getattr(a, "_source", None))
+
+
 @dataclass
 class Comparison:
     a: CostReport
     b: CostReport
     items: pd.DataFrame
     inputs: pd.DataFrame
+    alone: pd.DataFrame = None  # tco.compare.attribution: each group of inputs applied alone to a
+
+    @property
+    def together(self) -> float:
+        """What the changes do only in combination: the total change minus the sum of those alone."""
+        if self.alone is None or self.alone.empty:
+            return 0.0
+        return self.b.per_day - self.a.per_day - float(self.alone.delta_per_day.sum(skipna=True))
 
     @property
     def totals(self) -> dict[str, dict[str, float]]:
@@ -106,7 +178,9 @@ class Comparison:
     def to_dict(self) -> dict:
         return _clean({"a": self.a.name, "b": self.b.name, "currency": [self.a.currency, self.b.currency],
                        "totals": self.totals, "items": self.items.to_dict(orient="records"),
-                       "inputs": self.inputs.to_dict(orient="records")})
+                       "inputs": self.inputs.to_dict(orient="records"),
+                       "alone": [] if self.alone is None else self.alone.to_dict(orient="records"),
+                       "together_per_day": self.together})
 
     def to_text(self) -> str:
         cur = self.b.currency
@@ -135,6 +209,12 @@ class Comparison:
             out.append(f"\nInputs that differ ({len(self.inputs)})")
             for r in self.inputs.to_dict(orient="records"):
                 out.append(f"  {r['input']}: {r['a']} -> {r['b']}")
+        if self.alone is not None and not self.alone.empty:
+            out.append("\nEach change alone, applied to a (per day)")
+            for r in self.alone.to_dict(orient="records"):
+                figure = f"{round(r['delta_per_day'], 2) + 0.0:+,.2f}" if r["status"] == "ok" else r["note"]
+                out.append(f"  {r['change']:<32} {figure}")
+            out.append(f"  {'together (interactions)':<32} {round(self.together, 2) + 0.0:+,.2f}")
         return "\n".join(out)
 
 
@@ -166,4 +246,4 @@ def compare(a: Scenario, b: Scenario) -> Comparison:
                                         "delta_per_day", "change_pct", "because"])
     if len(items):
         items = items.reindex(items.delta_per_day.abs().sort_values(ascending=False, kind="stable").index)
-    return Comparison(ra, rb, items.reset_index(drop=True), inputs)
+    return Comparison(ra, rb, items.reset_index(drop=True), inputs, attribution(a, b, inputs, ra))

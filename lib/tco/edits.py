@@ -15,9 +15,12 @@ from typing import Callable
 from .catalog import Catalog
 from .dimensions.fusion import DEFAULT_ESCALATION, DEFAULT_META_MODEL
 from .errors import ScenarioError
+from .ranges import _tokens
 from .scenario import Fusion, Scenario, parse_scenario, scenario_to_dict, switched_serving
 
 STRATEGIES = ("single", "ensemble", "cascade", "stacking")
+#: a value for :func:`set_path` that removes the key
+ABSENT = object()
 #: the fusion block of a model served alone
 ALONE_FUSION = {"strategy": "single"}
 
@@ -91,6 +94,43 @@ def apply_strategy(d: dict, strategy: str, escalation=None) -> dict:
     else:
         f.pop("meta_model", None)
     return d
+
+
+def set_path(data, path: str, value) -> None:
+    """Set ``value`` at ``path`` (``models[0].serving.instance``) in scenario data, creating mappings
+    on the way (list entries must exist); the value :data:`ABSENT` removes the key instead.
+
+    >>> d = {"models": [{"name": "m"}]}
+    >>> set_path(d, "models[0].serving.instance", "g6.xlarge"); d
+    {'models': [{'name': 'm', 'serving': {'instance': 'g6.xlarge'}}]}
+    >>> set_path(d, "models[0].serving.instance", ABSENT); d
+    {'models': [{'name': 'm', 'serving': {}}]}
+    """
+    tokens = _tokens(path)
+    node = data
+    for i, (token, following) in enumerate(zip(tokens, tokens[1:] + [None])):
+        last = following is None
+        if isinstance(token, int):
+            if not isinstance(node, list) or token >= len(node):
+                size = len(node) if isinstance(node, list) else 0
+                raise ScenarioError([(path, f"there is no entry [{token}]: the scenario has {size} "
+                                            f"{tokens[i - 1] if i else 'entries'} (counted from [0])")])
+            if last and value is ABSENT:
+                raise ScenarioError([(path, "a whole list entry cannot be removed; remove its fields")])
+            if last:
+                node[token] = value
+            else:
+                node = node[token]
+            continue
+        if not isinstance(node, dict):
+            parent = ".".join(str(t) for t in tokens[:i])
+            raise ScenarioError([(path, f"'{token}' cannot be set: {parent} holds a value, not fields")])
+        if last and value is ABSENT:
+            node.pop(token, None)
+        elif last:
+            node[token] = value
+        else:
+            node = node.setdefault(token, [] if isinstance(following, int) else {})
 
 
 # --- edits of a scenario --------------------------------------------------------------------------

@@ -28,6 +28,7 @@ import numpy as np
 from . import variants
 from .catalog import Catalog, load_catalog
 from .dimensions import DIMENSIONS
+from .edits import set_path
 from .errors import ScenarioError
 from .files import spreadsheet_safe, write_atomic
 from .scenario import Scenario
@@ -99,38 +100,11 @@ def _scalar(text: str):
         return text
 
 
-def _set(data, path: str, value) -> None:
-    """Set ``value`` at ``path`` in scenario data, creating mappings on the way (lists must exist)."""
-    from .ranges import _tokens
-
-    tokens = _tokens(path)
-    node = data
-    for i, (token, following) in enumerate(zip(tokens, tokens[1:] + [None])):
-        last = following is None
-        if isinstance(token, int):
-            if not isinstance(node, list) or token >= len(node):
-                size = len(node) if isinstance(node, list) else 0
-                raise ScenarioError([(path, f"there is no entry [{token}]: the scenario has {size} "
-                                            f"{tokens[i - 1] if i else 'entries'} (counted from [0])")])
-            if last:
-                node[token] = value
-            else:
-                node = node[token]
-            continue
-        if not isinstance(node, dict):
-            parent = ".".join(str(t) for t in tokens[:i])
-            raise ScenarioError([(path, f"'{token}' cannot be set: {parent} holds a value, not fields")])
-        if last:
-            node[token] = value
-        else:
-            node = node.setdefault(token, [] if isinstance(following, int) else {})
-
-
 def _with(scenario: Scenario, values: dict, catalog: Catalog) -> Scenario:
     """The scenario with ``values`` (path -> value) set, validated like a file."""
     def change(d, s):
         for p, x in values.items():
-            _set(d, p, x)
+            set_path(d, p, x)
         return "set"
     v = variants.edit(scenario, change, catalog=catalog)
     if v.scenario is None:

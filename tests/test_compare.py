@@ -1,0 +1,53 @@
+"""compare: each group of differing inputs applied alone to scenario a (what-ifs of tco.variants)."""
+
+import pytest
+
+from tco import evaluate, load_scenario
+from tco.compare import compare
+from tco.scenario import scenario_to_dict
+
+from conftest import scenario_path
+
+
+def _with(path, edit):
+    d = scenario_to_dict(load_scenario(scenario_path(path)))
+    edit(d)
+    return load_scenario(d)
+
+
+def test_one_change_is_all_of_the_change():
+    a = load_scenario(scenario_path("search-rerank-l4"))
+    b = _with("search-rerank-l4", lambda d: d["traffic"].__setitem__("requests_per_day", 3.0e7))
+    result = compare(a, b)
+    [row] = result.alone.to_dict(orient="records")
+    assert row["change"] == "traffic" and row["status"] == "ok"
+    assert row["delta_per_day"] == pytest.approx(evaluate(b).per_day - evaluate(a).per_day)
+    assert result.together == pytest.approx(0.0, abs=1e-9)
+
+
+def test_changes_alone_and_together_add_up():
+    a = load_scenario(scenario_path("search-rerank-l4"))
+
+    def edit(d):
+        d["traffic"]["requests_per_day"] = 3.0e7
+        d["models"][0]["serving"]["redundancy"] = 2
+        d.setdefault("storage", {})["versions_kept"] = 2
+
+    b = _with("search-rerank-l4", edit)
+    result = compare(a, b)
+    assert set(result.alone.change) == {"traffic", f"models[{a.models[0].name}].serving", "storage"}
+    assert (result.alone.status == "ok").all()
+    # a spare replica more costs what one replica-day costs, alone
+    spare = result.alone.set_index("change").delta_per_day[f"models[{a.models[0].name}].serving"]
+    assert spare > 0
+    total = evaluate(b).per_day - evaluate(a).per_day
+    assert result.alone.delta_per_day.sum() + result.together == pytest.approx(total)
+    assert "Each change alone, applied to a" in result.to_text()
+
+
+def test_a_model_only_in_b_cannot_be_applied_alone():
+    a = load_scenario(scenario_path("search-cascade"))
+    b = _with("search-cascade", lambda d: d["models"][2].__setitem__("name", "renamed-llm"))
+    result = compare(a, b)
+    notes = dict(zip(result.alone.change, result.alone.note))
+    assert "is only in" in notes["models[renamed-llm]"] or "is only in" in notes[f"models[{a.models[2].name}]"]
