@@ -60,6 +60,13 @@ def test_index_and_summaries(report_set):
     summary = pd.read_csv(out / "summary.csv")
     assert list(summary.scenario) == ["search-rerank-l4", "broken-file", "hostile-text"]
     assert list(summary.status) == ["ok", "failed", "ok"]
+    # pages link each other as HTML (a link to a notebook would open its raw JSON in a browser)
+    page = (out / "search-rerank-l4" / "06-summary.html").read_text(encoding="utf-8")
+    assert 'href="01-data-cost.html"' in page and 'href="01-data-cost.ipynb"' not in page
+    # everything is readable by everyone: files 0644, folders 0755
+    for path in [out / "index.html", out / "summary.xlsx", out / "search-rerank-l4",
+                 *(out / "search-rerank-l4").rglob("*")]:
+        assert path.stat().st_mode & 0o777 == (0o755 if path.is_dir() else 0o644), path
     xlsx = pd.read_excel(out / "summary.xlsx")
     assert xlsx.per_day.iloc[0] == pytest.approx(summary.per_day.iloc[0])
     assert {"data_per_day", "compute_per_day", "fusion_per_day", "per_1k_requests"} <= set(summary.columns)

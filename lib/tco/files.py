@@ -15,6 +15,11 @@ import tempfile
 import threading
 from pathlib import Path
 
+#: Modes of what the workbook writes: readable by everyone, as a file written by an editor would be
+#: (``tempfile`` would leave 0600 and 0700).
+FILE_MODE = 0o644
+FOLDER_MODE = 0o755
+
 
 def safe_name(text: str) -> str:
     """A folder name made only of ``[a-z0-9_-]`` from any text.
@@ -27,17 +32,25 @@ def safe_name(text: str) -> str:
 
 
 def write_atomic(path: Path, data: str | bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file in the same folder and a rename."""
+    """Write ``data`` to ``path`` (mode 0644) through a temporary file in the same folder and a rename."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data.encode("utf-8") if isinstance(data, str) else data)
+        os.chmod(tmp, FILE_MODE)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def make_staging_dir(parent: Path, prefix: str) -> Path:
+    """A new, empty hidden folder in ``parent`` (mode 0755) to fill before :func:`replace_dir`."""
+    staging = Path(tempfile.mkdtemp(prefix=prefix, dir=parent))
+    os.chmod(staging, FOLDER_MODE)
+    return staging
 
 
 def replace_dir(staging: Path, target: Path) -> None:
