@@ -510,7 +510,9 @@ class Fusion(_Base):
 class DataSource(_Base):
     name: str
     gb_per_day: Num = Field(ge=0, description="Raw data acquired per day. [GB/day]")
-    price_per_gb: Num = Field(0.0, ge=0, description="Acquisition price. [currency/GB]")
+    price_per_gb: Optional[Num] = Field(
+        None, ge=0, description="Acquisition price; 0 for data that costs nothing to acquire. Left out, the "
+        "source is unpriced (a warning) unless a licence fee covers it. [currency/GB]")
     usable_fraction: Num = Field(1.0, gt=0, le=1, description="Share of acquired data that is usable. [1]")
     licence_fee_per_month: Num = Field(0.0, ge=0, description="Flat licence fee. [currency/month]")
 

@@ -118,9 +118,18 @@ def items(ctx: Context, sizings=None) -> list[LineItem]:
     cur = ctx.currency
     out: list[LineItem] = []
     for src in d.sources:
-        cost = volume_cost_per_day(src.gb_per_day, src.price_per_gb, src.usable_fraction)
+        price, basis = src.price_per_gb, f"{fmt(src.price_per_gb, 'g')} {cur}/GB"
+        if price is None and nonzero(src.licence_fee_per_month):
+            price, basis = 0.0, "no price per GB: the licence fee covers it"
+        elif price is None and nonzero(src.gb_per_day):
+            price = ctx.unpriced(f"Data source '{src.name}'", "it acquires data but has no price_per_gb (write 0 "
+                                 "for data that costs nothing to acquire, or give a licence_fee_per_month)")
+            basis = "unpriced"
+        elif price is None:
+            price, basis = 0.0, "no data acquired"
+        cost = volume_cost_per_day(src.gb_per_day, price, src.usable_fraction)
         out.append(LineItem(KINDS["acquisition"], f"acquisition: {src.name}", "", num(cost), src.gb_per_day, "GB/day",
-                            f"{fmt(src.price_per_gb, 'g')} {cur}/GB, usable {fmt(src.usable_fraction, 'g')}"))
+                            f"{basis}, usable {fmt(src.usable_fraction, 'g')}"))
         if nonzero(src.licence_fee_per_month):
             out.append(LineItem(KINDS["licence"], f"licence: {src.name}", "",
                                 num(per_month_to_per_day(src.licence_fee_per_month)), src.licence_fee_per_month,
