@@ -1,5 +1,6 @@
 """The explorer without a browser: set widget values, click buttons, compare with tco.evaluate."""
 
+from pathlib import Path
 import subprocess
 import sys
 
@@ -191,3 +192,16 @@ def test_serving_options_are_the_accelerators_the_workbook_can_estimate():
     assert ("on_prem", "L20") not in kinds and ("on_prem", "A10G") not in kinds
     assert ("cloud", "ecs.gn8is-8x.32xlarge") not in kinds       # 8 x L20
     assert ("cloud", "p6-b200.48xlarge") in kinds and ("api", "deepseek-v3") in kinds
+
+
+def test_the_list_shows_the_loaded_scenario_and_saving_defaults_outside_the_bundled_ones(ex):
+    """The dropdown names what is on screen, and 'Save as' does not point into data/scenarios/, which
+    `tco report` and the dropdown read (an explored copy would join the bundled scenarios)."""
+    from tco.explorer import Explorer, SAVE_FOLDER
+
+    other = Explorer(str(SCENARIOS / "paper-example.yaml"))
+    other.load(str(SCENARIOS / "paper-example.yaml"))
+    assert other.picker.value == str(SCENARIOS / "paper-example.yaml")
+    target = Path(other.save_name.value)
+    assert target.parent.name == SAVE_FOLDER and target.name == "paper-example-explored.yaml"
+    assert SCENARIOS.resolve() not in target.resolve().parents

@@ -35,7 +35,7 @@ from .errors import ScenarioError
 from .plots import PALETTE
 from .report import CostReport
 from .ranges import restore
-from .scenario import load_scenario, parse_scenario
+from .scenario import load_scenario, parse_scenario, repo_path
 
 PLANS = ["on_demand", "reserved_1y", "reserved_3y", "spot", "capacity_block"]
 SLIDER = {"continuous_update": False, "style": {"description_width": "150px"},
@@ -111,6 +111,18 @@ def _delta(now: float, base: float, currency: str, decimals: int = 2) -> str:
     return f'<span style="color:{color}">{diff:+,.{decimals}f} {html.escape(currency)}{pct}</span>'
 
 
+#: Where the explorer saves by default: beside the repository's scenarios, not among them (``tco
+#: report`` and the explorer's list read ``data/scenarios/``; an explored copy would join them).
+SAVE_FOLDER = "my-scenarios"
+
+
+def save_folder(loaded: Path) -> Path:
+    """The default folder to save an explored copy of ``loaded`` in: ``my-scenarios/`` at the root
+    of the repository for a bundled scenario, else the folder ``loaded`` came from."""
+    bundled = repo_path("data/scenarios").resolve()
+    return repo_path(SAVE_FOLDER) if Path(loaded).resolve().parent == bundled else Path(loaded).parent
+
+
 class Explorer:
     """Widgets bound to a scenario. ``show()`` displays them; ``widget`` is the whole panel."""
 
@@ -162,7 +174,9 @@ class Explorer:
         self.ranges = loaded.ranges  # written back on save for the inputs left at their point values
         self.base_report = base_report
         self.data = copy.deepcopy(self.base)
-        self.save_name.value = str(path.with_name(f"{loaded.name}-explored.yaml"))
+        self.save_name.value = str(save_folder(path) / f"{loaded.name}-explored.yaml")
+        if str(path) in {value for _, value in self.picker.options}:  # the list shows what is loaded
+            self.picker.value = str(path)
         self._build_controls()
         self.update()
 
