@@ -51,3 +51,13 @@ def test_a_model_only_in_b_cannot_be_applied_alone():
     result = compare(a, b)
     notes = dict(zip(result.alone.change, result.alone.note))
     assert "is only in" in notes["models[renamed-llm]"] or "is only in" in notes[f"models[{a.models[2].name}]"]
+
+
+def test_each_item_is_explained_by_what_moves_it_first():
+    """Cloud against on premises: operations staff grow because fewer nodes per engineer are assumed
+    (50 -> 20), not because of the model's efficiency factors, which sort first alphabetically."""
+    a, b = load_scenario(scenario_path("llm-rerank-cloud")), load_scenario(scenario_path("llm-rerank-onprem"))
+    result = compare(a, b)
+    operations = result.items[(result.items.dimension == "staff") & (result.items["item"] == "operations")]
+    assert operations.because.iloc[0].startswith("staff.operations.nodes_per_engineer: 50.0 -> 20.0")
+    assert "None" not in result.to_text() and "(default)" in result.to_text()

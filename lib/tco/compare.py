@@ -66,7 +66,7 @@ def input_differences(a: Scenario, b: Scenario) -> pd.DataFrame:
             continue
         va, vb = fa.get(key, "(absent)"), fb.get(key, "(absent)")
         if va != vb:
-            rows.append({"input": key, "a": va, "b": vb})
+            rows.append({"input": key, "a": "(default)" if va is None else va, "b": "(default)" if vb is None else vb})
     return pd.DataFrame(rows, columns=["input", "a", "b"])
 
 
@@ -113,7 +113,8 @@ def _group(key: str, both: set) -> str:
     return key.split(".")[0].split("[")[0]
 
 
-def attribution(a: Scenario, b: Scenario, inputs: pd.DataFrame, base: CostReport | None = None) -> pd.DataFrame:
+def attribution(a: Scenario, b: Scenario, inputs: pd.DataFrame, base: CostReport | None = None,
+                keep_reports: bool = False) -> pd.DataFrame:
     """The change in the daily total that each group of differing inputs makes alone, applied to a.
 
     A group that cannot be applied alone (a model only one scenario has; values that are only
@@ -138,14 +139,16 @@ def attribution(a: Scenario, b: Scenario, inputs: pd.DataFrame, base: CostReport
         try:
             for r in rows:
                 path = r["input"] if model is None else f"models[{index[model]}]" + r["input"][len(f"models[{model}]"):]
-                set_path(data, path, ABSENT if r["b"] == "(absent)" else r["b"])
+                set_path(data, path, ABSENT if r["b"] in ("(absent)", "(default)") else r["b"])
             found.append(Variant(group, _validated(data, a), group=label))
         except ScenarioError as exc:
             found.append(Variant(group, None, note=f"not possible alone: {exc.problems[0][1]}", group=label))
     base = base or evaluate(a, compare=False)
-    table = evaluate_variants(found, base=base)
+    table = evaluate_variants(found, base=base, keep_reports=keep_reports)
     out = pd.DataFrame({"change": table.variant, "inputs": table.group, "status": table.status, "note": table.note,
                         "delta_per_day": -table.saving_per_day})
+    if keep_reports:
+        out["report"] = table.report
     return out
 
 
@@ -222,6 +225,14 @@ def compare(a: Scenario, b: Scenario) -> Comparison:
     """Evaluate both scenarios and diff their line items and inputs."""
     ra, rb = evaluate(a, compare=False), evaluate(b, compare=False)
     inputs = input_differences(a, b)
+    alone = attribution(a, b, inputs, ra, keep_reports=True)
+    both = {m.name for m in a.models} & {m.name for m in b.models}
+    groups = [_group(k, both) for k in inputs.input]
+    # each line item's cost with each group of inputs applied alone (None: the group cannot be)
+    moved = {row["change"]: None if row["report"] is None else
+             dict(row["report"].items.set_index(["dimension", "item", "model"]).cost_per_day.items())
+             for row in alone.to_dict(orient="records")}
+    alone = alone.drop(columns="report")
     key = ["dimension", "item", "kind", "model"]  # an item's name gives its kind
     ia = ra.items[key + ["cost_per_day"]].rename(columns={"cost_per_day": "a_per_day"})
     ib = rb.items[key + ["cost_per_day"]].rename(columns={"cost_per_day": "b_per_day"})
@@ -237,8 +248,19 @@ def compare(a: Scenario, b: Scenario) -> Comparison:
             change = "added" if r["_merge"] == "right_only" else "removed"
         delta = (0 if b_cost != b_cost else b_cost) - (0 if a_cost != a_cost else a_cost)
         pct = delta / a_cost * 100 if change == "changed" and a_cost else float("nan")
-        because = [f"{d['input']}: {d['a']} -> {d['b']}" for d in inputs.to_dict(orient="records")
-                   if _relevant(r["dimension"], r["kind"], r["model"], d["input"])]
+        here = (r["dimension"], r["item"], r["model"])
+
+        def effect(group, here=here, before=a_cost):
+            """How much ``group`` alone moves this item (a group that cannot be applied alone: first)."""
+            if moved.get(group) is None:
+                return float("inf")
+            after = moved[group].get(here, float("nan"))
+            return abs((0 if after != after else after) - (0 if before != before else before))
+
+        relevant = [(d, g) for d, g in zip(inputs.to_dict(orient="records"), groups)
+                    if _relevant(r["dimension"], r["kind"], r["model"], d["input"])]
+        relevant.sort(key=lambda dg: -effect(dg[1]))  # the inputs that move this item first; stable
+        because = [f"{d['input']}: {d['a']} -> {d['b']}" for d, _ in relevant]
         rows.append({"dimension": r["dimension"], "item": r["item"], "model": r["model"], "change": change,
                      "a_per_day": a_cost, "b_per_day": b_cost, "delta_per_day": delta, "change_pct": pct,
                      "because": "; ".join(because[:6]) + (f"; ... {len(because) - 6} more" if len(because) > 6 else "")})
@@ -246,4 +268,4 @@ def compare(a: Scenario, b: Scenario) -> Comparison:
                                         "delta_per_day", "change_pct", "because"])
     if len(items):
         items = items.reindex(items.delta_per_day.abs().sort_values(ascending=False, kind="stable").index)
-    return Comparison(ra, rb, items.reset_index(drop=True), inputs, attribution(a, b, inputs, ra))
+    return Comparison(ra, rb, items.reset_index(drop=True), inputs, alone)
