@@ -377,7 +377,8 @@ ERRATA = {
 def errata_notebook() -> nbformat.NotebookNode:
     cells = [
         md("# The source article, checked / 原文公式勘误\n\n"
-           "The article *电商搜索推荐场景下的AI大模型模型部署成本核算模型构建* (`shared/seeds/002_*.txt`) splits the "
+           "The article *电商搜索推荐场景下的AI大模型模型部署成本核算模型构建* (by the blog pen name 禅与计算机程序设计艺术, "
+           "\"Zen and the Art of Computer Programming\") splits the "
            "cost of deploying large models into five dimensions: data, model storage, compute, staff and "
            "multi-model fusion. That structure is the workbook's. Its formulas (section 4.2), its worked example "
            "(4.3) and its sample code (5.2, 5.4) are not usable as printed. This notebook shows why, with the "
