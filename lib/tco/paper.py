@@ -6,7 +6,8 @@ accounting model for deploying large AI models in e-commerce search and recommen
 name; the copy the workbook was built from records no web address), section 4.2 (formulas),
 4.3 (worked example), 5.2 (sample code) and 5.4 (its run). These functions reproduce the
 article literally, errors included, so that the errata notebook can set the printed results,
-the literal evaluation and the sound method side by side. **Never use them to cost anything**: the workbook's method is in :mod:`tco.engine`.
+the literal evaluation and the sound method side by side. **Never use them to cost anything**: the
+workbook's method is in :mod:`tco.engine`.
 
 Symbols as the article defines them (section 4.1): P_i parameters of model i "in MB"; T_i response
 time per query [s]; M queries per day; S_i inference speed [inferences/s] (4.2.3) but also "actual
