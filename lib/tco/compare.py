@@ -21,7 +21,7 @@ from .edits import ABSENT, set_path
 from .engine import evaluate
 from .errors import ScenarioError
 from .report import CostReport, _clean
-from .scenario import Scenario, scenario_to_dict
+from .scenario import Scenario, parse_scenario, scenario_to_dict
 from .variants import Variant, evaluate_variants
 
 
@@ -140,7 +140,7 @@ def attribution(a: Scenario, b: Scenario, inputs: pd.DataFrame, base: CostReport
             for r in rows:
                 path = r["input"] if model is None else f"models[{index[model]}]" + r["input"][len(f"models[{model}]"):]
                 set_path(data, path, ABSENT if r["b"] in ("(absent)", "(default)") else r["b"])
-            found.append(Variant(group, _validated(data, a), group=label))
+            found.append(Variant(group, parse_scenario(data, source=getattr(a, "_source", None)), group=label))
         except ScenarioError as exc:
             found.append(Variant(group, None, note=f"not possible alone: {exc.problems[0][1]}", group=label))
     base = base or evaluate(a, compare=False)
@@ -150,12 +150,6 @@ def attribution(a: Scenario, b: Scenario, inputs: pd.DataFrame, base: CostReport
     if keep_reports:
         out["report"] = table.report
     return out
-
-
-def _validated(data: dict, a: Scenario) -> Scenario:
-    from .scenario import parse_scenario
-
-    return parse_scenario(data, source=getattr(a, "_source", None))
 
 
 @dataclass

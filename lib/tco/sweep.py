@@ -115,16 +115,8 @@ def _with(scenario: Scenario, values: dict, catalog: Catalog) -> Scenario:
 
 def _api_option(scenario: Scenario, catalog: Catalog) -> tuple[str, Scenario] | None:
     """Every self-hosted model that names an API alternative moved to it, or None."""
-    moved = [(i, m) for i, m in enumerate(scenario.models) if m.serving.deployment != "api" and m.api_alternative]
-    if not moved:
-        return None
-
-    def change(d, s):
-        for i, m in moved:
-            variants.apply_deployment(d, i, {"deployment": "api", "api_model": m.api_alternative})
-        return "hosted API: " + ", ".join(f"{m.name} -> {m.api_alternative}" for _, m in moved)
-    v = variants.edit(scenario, change, catalog=catalog)
-    return None if v.scenario is None else (v.label, v.scenario)
+    v = variants.edit(scenario, variants.to_hosted_apis, catalog=catalog)
+    return None if v is None or v.scenario is None else (v.label, v.scenario)
 
 
 def sweep(scenario: Scenario, axes: list[Axis], catalog: Catalog | None = None, api: bool = True):

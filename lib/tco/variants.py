@@ -118,7 +118,9 @@ def _lever_spares(d, sc):
     return f"one spare replica fewer for {', '.join(done)}" if done else None
 
 
-def _lever_api(d, sc):
+def to_hosted_apis(d, sc):
+    """Move every self-hosted model that names an ``api_alternative`` to that API (a lever, and the
+    other option of a sweep); None when no model names one."""
     done = []
     for i, model in _self_hosted(sc):
         if model.api_alternative:
@@ -197,7 +199,7 @@ def _lever_complexity(d, sc):
 LEVERS: dict[str, list[Lever]] = {
     "data": [_lever_retention, _lever_relabel],
     "storage": [_lever_versions, _lever_compression],
-    "compute": [_lever_autoscale, _lever_precision, _lever_utilisation, _lever_spares, _lever_cache, _lever_api],
+    "compute": [_lever_autoscale, _lever_precision, _lever_utilisation, _lever_spares, _lever_cache, to_hosted_apis],
     "staff": [_lever_automation],
     "fusion": [_lever_cascade, _lever_complexity, _lever_single],
 }

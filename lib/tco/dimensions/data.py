@@ -118,15 +118,15 @@ def items(ctx: Context, sizings=None) -> list[LineItem]:
     cur = ctx.currency
     out: list[LineItem] = []
     for src in d.sources:
-        price, basis = src.price_per_gb, f"{fmt(src.price_per_gb, 'g')} {cur}/GB"
-        if price is None and nonzero(src.licence_fee_per_month):
-            price, basis = 0.0, "no price per GB: the licence fee covers it"
-        elif price is None and nonzero(src.gb_per_day):
-            price = ctx.unpriced(f"Data source '{src.name}'", "it acquires data but has no price_per_gb (write 0 "
-                                 "for data that costs nothing to acquire, or give a licence_fee_per_month)")
-            basis = "unpriced"
-        elif price is None:
-            price, basis = 0.0, "no data acquired"
+        given, basis = src.price_per_gb, "{value:g} {currency}/GB"
+        if given is None and nonzero(src.licence_fee_per_month):
+            given, basis = 0.0, "no price per GB: the licence fee covers it"
+        elif given is None and not nonzero(src.gb_per_day):
+            given, basis = 0.0, "no data acquired"
+        resolved = ctx.resolve_price(given, lambda: None, basis, what=f"Data source '{src.name}'",
+                                     reason="it acquires data but has no price_per_gb (write 0 for data that costs "
+                                            "nothing to acquire, or give a licence_fee_per_month)")
+        price, basis = resolved.value, resolved.basis
         cost = volume_cost_per_day(src.gb_per_day, price, src.usable_fraction)
         out.append(LineItem(KINDS["acquisition"], f"acquisition: {src.name}", "", num(cost), src.gb_per_day, "GB/day",
                             f"{basis}, usable {fmt(src.usable_fraction, 'g')}"))
