@@ -248,7 +248,8 @@ def report_scenario(file: Path, out: Path, chapters: list[str], run_date: str, o
                 p = monte_carlo(scenario).percentiles().loc["total per day"]
                 res.row.update(per_day_p5=p["P5"], per_day_p50=p["P50"], per_day_p95=p["P95"])
             res.currency = report.currency
-            res.warnings = [{"code": c or "unknown", "message": m} for c, m in zip(report.warning_codes, report.warnings)]
+            res.warnings = [{"code": c or "unknown", "message": m}
+                            for c, m in zip(report.warning_codes, report.warnings)]
         else:
             catalog_dates = "(not evaluated)"
         kept = _carry_over(out / res.name, staging, chapters)

@@ -356,7 +356,8 @@ def index_html(entries: list[dict], summary: pd.DataFrame, run_date: str, curren
     failed = int((summary.status != "ok").sum())
     notes = fx_notes([m.get("currency") for m in entries if m.get("summary")], currency, catalog)
     fx = (f"<p id=\"fx\">Converted with the catalog's exchange rates (data/catalog/fx.csv): "
-          f"{e('; '.join(notes))}.</p>" if notes else "")
+          f"{e('; '.join(notes))}.</p>" if notes else f'<p id="fx">Every scenario is costed in {e(currency)}: '
+          "no conversion.</p>")
     dims = "".join(f"<th>{e(LABELS[d])}<br>/day</th>" for d in DIMENSIONS)
     chart_block = (f'<h2>Cost per 1,000 requests ({e(currency)})</h2><img id="chart" '
                    f'alt="cost per 1,000 requests by dimension" src="data:image/png;base64,{chart}">' if chart else "")
