@@ -120,7 +120,7 @@ def test_rerun_replaces_cleanly_and_leaves_no_temporary_folders(report_set, tmp_
     assert list(summary.status) == ["ok", "failed", "ok"]
     assert list(summary.run_date[1:]) == ["2026-01-02 03:04"] * 2
     assert index.count("2026-01-02 03:04") >= 2 and "traffic.requests_per_day" in index
-    assert "hostile-text/06-summary.html" in index and "oldest chapter 2026-01-02 03:04" in index
+    assert "hostile-text/06-summary.html" in index and "oldest chapter <span class=\"date\">2026-01-02 03:04</span>" in index
 
 
 def test_summary_names_files_without_absolute_paths(report_set):
@@ -128,7 +128,8 @@ def test_summary_names_files_without_absolute_paths(report_set):
     summary = pd.read_csv(out / "summary.csv")
     assert list(summary.file) == ["data/scenarios/search-rerank-l4.yaml", "broken file.yaml", "hostile.yaml"]
     assert json.loads((out / "hostile-text" / "report.json").read_text(encoding="utf-8"))["file"] == "hostile.yaml"
-    assert str(out) not in (out / "summary.csv").read_text(encoding="utf-8")
+    text = (out / "summary.csv").read_text(encoding="utf-8")
+    assert str(out.parent) not in text and "Scenario broken file.yaml is not valid" in text  # the message too
 
 
 def test_warnings_are_counted_by_kind_and_listed_in_full(report_set):

@@ -271,9 +271,10 @@ def chart_png(summary: pd.DataFrame, currency: str) -> str:
 # ------------------------------------------------------------------------------------------
 STYLE = """body { font-family: sans-serif; margin: 16px; }
 table { border-collapse: collapse; font-size: 0.85em; }
-td:first-child { min-width: 14em; }
-th, td { border: 1px solid #ccc; padding: 4px 8px; vertical-align: top; }
-th { background: #eee; word-break: keep-all; overflow-wrap: normal; min-width: 4.5em; }
+td:first-child { min-width: 12em; }
+th, td { border: 1px solid #ccc; padding: 4px 6px; vertical-align: top; }
+.date { white-space: nowrap; }
+th { background: #eee; word-break: keep-all; overflow-wrap: normal; min-width: 4em; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 .error { color: #b00; }
 a.failed { color: #b00; }
@@ -319,8 +320,8 @@ def index_html(entries: list[dict], summary: pd.DataFrame, run_date: str, curren
             f'title="{e(CHAPTER_TITLES[c])}, run {e(info.get("run_date") or "unknown")}">{c[:2]}</a>'
             for c, info in m["chapters"].items())
         dates = sorted({info.get("run_date") for info in m["chapters"].values()} - {"", None})
-        run = e(m.get("run_date") or "unknown") + (f"<br><small>oldest chapter {e(dates[0])}</small>"
-                                                   if len(dates) > 1 else "")
+        run = f'<span class="date">{e(m.get("run_date") or "unknown")}</span>' + (
+            f'<br><small>oldest chapter <span class="date">{e(dates[0])}</span></small>' if len(dates) > 1 else "")
         warnings = m.get("warnings", [])
         if m["status"] == "ok" and m.get("summary"):
             own, rate = m.get("currency", ""), s["fx_rate"]
@@ -341,7 +342,8 @@ def index_html(entries: list[dict], summary: pd.DataFrame, run_date: str, curren
             cells = f'<td colspan="{6 + len(DIMENSIONS)}" class="error"><pre>{e(text)}</pre></td>'
             status = f'<span class="error">{e(m["status"])}</span>'
         title = e(m.get("title") or m["name"])
-        first = f'<a href="{name}/06-summary.html">{title}</a>' if "06-summary" in m["chapters"] else title
+        page = "06-summary" if "06-summary" in m["chapters"] else next(iter(m["chapters"]), None)
+        first = f'<a href="{name}/{page}.html">{title}</a>' if page else title  # the summary, else a chapter
         rows.append(f"<tr><td>{first}<br><code>{name}</code></td><td>{status}</td><td>{run}</td>{cells}"
                     f"<td>{links}</td></tr>")
         if warnings:
