@@ -29,17 +29,15 @@ import pandas as pd
 
 from . import __version__
 from .catalog import Catalog
+from .chapters import CHAPTERS
 from .dimensions import DIMENSIONS, LABELS
 from .errors import CatalogError, ScenarioError
 from .files import spreadsheet_safe
 from .scenario import repo_path
 
-CHAPTER_FILES = ["01-data-cost", "02-storage-cost", "03-compute-cost", "04-staff-cost", "05-fusion-cost",
-                 "06-summary"]
-CHAPTER_TITLES = {
-    "01-data-cost": LABELS["data"], "02-storage-cost": LABELS["storage"], "03-compute-cost": LABELS["compute"],
-    "04-staff-cost": LABELS["staff"], "05-fusion-cost": LABELS["fusion"], "06-summary": "Summary / 总结",
-}
+#: The chapter notebooks in reading order (one list, :data:`tco.chapters.CHAPTERS`) and their titles.
+CHAPTER_FILES = list(CHAPTERS.values())
+CHAPTER_TITLES = {file: LABELS.get(part, "Summary / 总结") for part, file in CHAPTERS.items()}
 #: The kinds of warnings (``tco.context.Warning_.code``), in the order the index counts them.
 WARNING_KINDS = ("unpriced", "stale", "utilisation", "estimate", "assumption")
 #: How many warnings of each scenario the index quotes; the rest are on its warnings.html page.
