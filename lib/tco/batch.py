@@ -106,13 +106,14 @@ class _Worker:
 
     def html_exporter(self):
         if self.exporter is None:
-            from nbconvert import HTMLExporter
             from traitlets.config import Config
+
+            from .offline_html import OfflineHTMLExporter  # formulas as MathML, no script from a CDN
 
             # the chapters' first cell tells people editing notebooks/ how they are generated: not for readers
             config = Config({"TagRemovePreprocessor": {"enabled": True, "remove_cell_tags": {GENERATED_TAG}}})
-            self.exporter = HTMLExporter(config=config, exclude_input=True, exclude_input_prompt=True,
-                                         exclude_output_prompt=True)
+            self.exporter = OfflineHTMLExporter(config=config, exclude_input=True, exclude_input_prompt=True,
+                                                exclude_output_prompt=True)
         return self.exporter
 
     def close(self):
