@@ -381,8 +381,9 @@ Chapter links: 01 data, 02 model storage, 03 compute, 04 staff, 05 fusion, 06 su
 
 
 def run_reports(files: list[str] | None, out: Path, jobs: int | None = None, chapters: list[str] | None = None,
-                progress: bool = True, timings: Timings | None = None) -> int:
-    """Report every scenario in ``files`` (default: the bundled ones) into ``out``; exit status."""
+                progress: bool = True, timings: Timings | None = None, pdf: bool = False) -> int:
+    """Report every scenario in ``files`` (default: the bundled ones) into ``out``; exit status.
+    With ``pdf``, the summaries and the index are also printed to PDF (:mod:`tco.pdf`)."""
     from tqdm import tqdm
 
     paths = [Path(f) for f in files] if files else bundled_scenarios()
@@ -434,4 +435,8 @@ def run_reports(files: list[str] | None, out: Path, jobs: int | None = None, cha
               file=sys.stderr)
     print(f"{len(ordered) - failed} scenario report(s) written to {out}/ ({out / 'index.html'}), {failed} failed",
           file=sys.stderr)
+    if pdf:  # after the HTML, which stays written when there is no Chromium to print with
+        from .pdf import write_pdfs
+
+        return max(1 if failed else 0, write_pdfs(out, [r.name for r in ordered]))
     return 1 if failed else 0
