@@ -122,6 +122,7 @@ def test_pdf_of_each_summary_and_of_the_index(report_set, capsys):
     for path in [report_set / NAME / "summary.pdf", report_set / "index.pdf"]:
         data = path.read_bytes()
         assert data.startswith(b"%PDF-") and pdf.page_count(data) >= 1, path
+        assert b"file:" not in data and str(report_set).encode() not in data and b"tco-pdf-" not in data
         assert path.stat().st_mode & 0o777 == 0o644
     assert sorted(p.name for p in report_set.iterdir() if p.name.startswith(".")) == []  # no temporary file
     assert "2 PDF(s) written" in capsys.readouterr().err

@@ -62,13 +62,29 @@ def page_count(data: bytes) -> int:
     return len(re.findall(rb"/Type\s*/Page(?![a-zA-Z])", data))
 
 
+def without_local_links(page: str) -> str:
+    """The page with its links to local files and anchors unlinked (their text stays): Chromium would
+    write them into the PDF as absolute ``file://`` addresses of the machine that printed it, dead
+    wherever the PDF is forwarded. Web links stay.
+
+    >>> without_local_links('<a href="a/06-summary.html">A</a> <a class="x" href="#top">¶</a> <a href="https://w.org">w</a>')
+    '<a>A</a> <a class="x">¶</a> <a href="https://w.org">w</a>'
+    """
+    return re.sub(r'(<a\b[^>]*?)\s+href="(?!https?:|mailto:)[^"]*"', r"\1", page)
+
+
 def print_pdf(chromium: str, page: Path, target: Path) -> None:
-    """Print the HTML ``page`` to the PDF ``target`` (Chromium's default paper, no header or footer); raise ``RuntimeError`` with Chromium's message when no valid PDF comes out."""
+    """Print the HTML ``page`` to the PDF ``target`` (Chromium's default paper, no header or footer);
+    raise ``RuntimeError`` with Chromium's message when no valid PDF comes out.
+
+    A copy without local links is printed (:func:`without_local_links`); the report pages are
+    self-contained, so the copy looks the same from a temporary folder."""
     with tempfile.TemporaryDirectory(prefix="tco-pdf-") as tmp:
-        out = Path(tmp) / "page.pdf"
+        copy, out = Path(tmp) / "page.html", Path(tmp) / "page.pdf"
+        copy.write_text(without_local_links(Path(page).read_text(encoding="utf-8")), encoding="utf-8")
         args = [chromium, "--headless", "--disable-gpu", "--no-first-run", "--disable-background-networking",
                 "--disable-component-update", "--disable-sync", "--no-pdf-header-footer",
-                f"--user-data-dir={Path(tmp) / 'profile'}", f"--print-to-pdf={out}", Path(page).resolve().as_uri()]
+                f"--user-data-dir={Path(tmp) / 'profile'}", f"--print-to-pdf={out}", copy.as_uri()]
         if hasattr(os, "geteuid") and os.geteuid() == 0:
             args.insert(1, "--no-sandbox")  # Chromium refuses to start as root with its sandbox
         try:
