@@ -80,11 +80,13 @@ def test_a_dollar_in_scenario_text_is_money_not_a_formula():
     assert "Rerank at US$5 to US$9 a day" in body
 
 
-def test_text_in_a_formula_is_escaped_and_a_formula_that_cannot_convert_falls_back_visibly():
-    body = export(nbformat.v4.new_markdown_cell(
-        "$$ \\text{<img src=x onerror=alert(1)>} $$\n\nand $\\nosuchcommand{x} < y$ here"))
+def test_text_in_a_formula_is_escaped_and_a_formula_that_cannot_convert_falls_back_visibly(caplog):
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell(
+        "$$ \\text{<img src=x onerror=alert(1)>} $$\n\nand $\\nosuchcommand{x} < y$ here")])
+    body, resources = OfflineHTMLExporter().from_notebook_node(nb)
     assert "<img src=x" not in body and "&lt;img" in body
-    assert fallback_count(body) == 1
+    assert fallback_count(body) == resources["math_fallbacks"] == 1
+    assert "1 formula(s) could not be converted to MathML" in caplog.text
     assert re.search(r'<code class="tco-math-fallback"[^>]*>\\nosuchcommand\{x\} &lt; y</code>', body)
 
 

@@ -15,6 +15,7 @@ A formula latex2mathml cannot convert is shown as its LaTeX in ``<code class="tc
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 from xml.etree.ElementTree import tostring
@@ -54,6 +55,7 @@ div.tco-math-display { margin: 0.75em 0; text-align: center; }
 _TEMPLATE_NAME = "tco-offline.html.j2"
 
 
+@functools.lru_cache(maxsize=1024)  # the chapters of every scenario show the same few dozen equations
 def to_mathml(latex: str, display: bool) -> str | None:
     r"""The MathML of ``latex``, or ``None`` when latex2mathml cannot convert it (a syntax error, an
     unknown command, a fraction or script missing a part).
@@ -156,6 +158,16 @@ class OfflineHTMLExporter(HTMLExporter):
             anchor_link_text=self.anchor_link_text, exclude_anchor_links=self.exclude_anchor_links,
             **self.lexer_options)
         return MarkdownWithMath(renderer=renderer).render(source)
+
+    def from_notebook_node(self, nb, resources=None, **kw):
+        """As :class:`HTMLExporter`; a formula left as LaTeX is logged (and counted in
+        ``resources["math_fallbacks"]``)."""
+        body, resources = super().from_notebook_node(nb, resources, **kw)
+        resources["math_fallbacks"] = fallback_count(body)
+        if resources["math_fallbacks"]:
+            self.log.warning("%d formula(s) could not be converted to MathML and are shown as LaTeX",
+                             resources["math_fallbacks"])
+        return body, resources
 
     def default_filters(self):
         yield from super().default_filters()
