@@ -78,6 +78,8 @@ class CostReport:
         self._hourly_columns = hourly_columns
         self.first_model_alone_per_day = first_model_alone_per_day
         self.warning_dimensions: list[tuple[str, ...]] = [() for _ in self.warnings]
+        #: the kind of each warning (``Warning_.code``: unpriced, stale, utilisation, estimate, assumption)
+        self.warning_codes: list[str] = ["" for _ in self.warnings]
         #: why each unpriced item could not be priced (the reasons of the 'unpriced' warnings, in order)
         self.unpriced_reasons: list[str] = []
         self.per_day = float(sum(float(it.cost_per_day) for it in self.line_items if it.priced))
