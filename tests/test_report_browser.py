@@ -132,11 +132,13 @@ def test_without_chromium_the_html_is_written_and_one_paragraph_says_what_to_ins
     monkeypatch.delenv(pdf.ENV, raising=False)
     monkeypatch.setenv("PATH", str(Path(sys.executable).parent))  # the venv's programs: python, no browser
     out = tmp_path / "out"
+    out.mkdir()
+    (out / "index.pdf").write_bytes(b"%PDF-1.4 an earlier run's index")
     status = cli.main(["report", str(SCENARIOS / f"{NAME}.yaml"), "--out", str(out), "--chapters", "06-summary",
                        "--no-progress", "--pdf"])
     assert status == pdf.EXIT_NO_CHROMIUM == 2
     assert (out / NAME / "06-summary.html").stat().st_size > 10_000 and (out / "index.html").exists()
-    assert not list(out.rglob("*.pdf"))
+    assert not list(out.rglob("*.pdf"))  # none printed, and the earlier index.pdf, out of date, removed
     err = capsys.readouterr().err
     message = [line for line in err.splitlines() if line.startswith("--pdf")]
     assert len(message) == 1  # one paragraph, no traceback

@@ -376,9 +376,9 @@ def run_reports(files: list[str] | None, out: Path, jobs: int | None = None, cha
               file=sys.stderr)
     print(f"{len(ordered) - failed} scenario report(s) written to {out}/ ({out / 'index.html'}), {failed} failed",
           file=sys.stderr)
+    (out / "index.pdf").unlink(missing_ok=True)  # an earlier run's no longer matches index.html
     if pdf:  # after the HTML, which stays written when there is no Chromium to print with
         from .pdf import write_pdfs
 
         return max(1 if failed else 0, write_pdfs(out, [e["name"] for e in entries]))
-    (out / "index.pdf").unlink(missing_ok=True)  # an earlier run's, which no longer matches index.html
     return 1 if failed else 0
