@@ -152,3 +152,14 @@ def test_a_tco_chromium_that_is_not_a_program_is_named(tmp_path, monkeypatch, ca
     assert f"TCO_CHROMIUM is set to '{tmp_path / 'no-such-browser'}', which is not an executable program" in err
     assert err.count("\n") == 1
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_browser_that_prints_nothing_leaves_no_pdf_and_says_which(tmp_path, monkeypatch, capsys):
+    """``true`` as the browser: it exits 0 and writes nothing; no empty or partial PDF is left."""
+    monkeypatch.setenv(pdf.ENV, "true")
+    (tmp_path / "index.html").write_text("<!DOCTYPE html><title>i</title><p>index</p>", encoding="utf-8")
+    assert pdf.write_pdfs(tmp_path, ["missing-folder"]) == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["index.html"]
+    err = capsys.readouterr().err
+    assert "--pdf: index.pdf not written: Chromium printed no PDF of index.html: exit status 0" in err
+    assert "0 PDF(s) written" in err and "1 failed" in err
