@@ -22,8 +22,9 @@ layer and those below it (``tests/test_imports.py`` checks it):
    scenario edits), ``report``, ``formulas`` (the LaTeX of each item's functions), ``engine``;
 5. **analysis**: many evaluations: ``variants`` (what-ifs), ``uncertainty``, ``sweep``, ``compare``,
    ``validation``, ``paper`` (the source article's formulas), ``dimensional`` (pint unit checks);
-6. **presentation**: ``plots``, ``chapters``, ``explorer``, ``report_index`` (a report set's
-   index page), ``batch``, ``cli``.
+6. **presentation**: ``plots``, ``chapters``, ``explorer``, ``report_index`` (a report
+   set's index page), ``offline_html`` (self-contained report pages), ``pdf`` (Chromium
+   print-to-PDF), ``batch``, ``cli``.
 """
 
 import importlib
@@ -40,7 +41,8 @@ LAYERS = (
     ("inputs", ("ranges", "catalog", "scenario")),
     ("costing", ("context", "operating_point", "sizing", "dimensions", "edits", "report", "formulas", "engine")),
     ("analysis", ("variants", "uncertainty", "sweep", "compare", "validation", "paper", "dimensional")),
-    ("presentation", ("plots", "chapters", "explorer", "report_index", "batch", "cli", "__main__")),
+    ("presentation", ("plots", "chapters", "explorer", "report_index", "offline_html", "pdf", "batch", "cli",
+                      "__main__")),
 )
 
 #: Public names defined in a submodule, imported when first asked for.

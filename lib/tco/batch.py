@@ -106,13 +106,14 @@ class _Worker:
 
     def html_exporter(self):
         if self.exporter is None:
-            from nbconvert import HTMLExporter
             from traitlets.config import Config
+
+            from .offline_html import OfflineHTMLExporter  # formulas as MathML, no script from a CDN
 
             # the chapters' first cell tells people editing notebooks/ how they are generated: not for readers
             config = Config({"TagRemovePreprocessor": {"enabled": True, "remove_cell_tags": {GENERATED_TAG}}})
-            self.exporter = HTMLExporter(config=config, exclude_input=True, exclude_input_prompt=True,
-                                         exclude_output_prompt=True)
+            self.exporter = OfflineHTMLExporter(config=config, exclude_input=True, exclude_input_prompt=True,
+                                                exclude_output_prompt=True)
         return self.exporter
 
     def close(self):
@@ -309,10 +310,12 @@ def report_scenario(file: Path, out: Path, chapters: list[str], run_date: str, o
 # All scenarios: summary, index
 # ------------------------------------------------------------------------------------------
 def run_reports(files: list[str] | None, out: Path, jobs: int | None = None, chapters: list[str] | None = None,
-                progress: bool = True, timings: Timings | None = None, currency: str | None = None) -> int:
+                progress: bool = True, timings: Timings | None = None, currency: str | None = None,
+                pdf: bool = False) -> int:
     """Report every scenario in ``files`` (default: the bundled ones) into ``out``, then rebuild the
     index and summaries from every scenario folder in ``out``, figures in ``currency`` (default: the
-    most common among them); exit status (1 if a scenario of this run failed)."""
+    most common among them); exit status (1 if a scenario of this run failed). With ``pdf``, each
+    folder's summary and the index are also printed to PDF (:mod:`tco.pdf`)."""
     from tqdm import tqdm
 
     from .catalog import load_catalog
@@ -373,4 +376,9 @@ def run_reports(files: list[str] | None, out: Path, jobs: int | None = None, cha
               file=sys.stderr)
     print(f"{len(ordered) - failed} scenario report(s) written to {out}/ ({out / 'index.html'}), {failed} failed",
           file=sys.stderr)
+    (out / "index.pdf").unlink(missing_ok=True)  # an earlier run's no longer matches index.html
+    if pdf:  # after the HTML, which stays written when there is no Chromium to print with
+        from .pdf import write_pdfs
+
+        return max(1 if failed else 0, write_pdfs(out, [e["name"] for e in entries]))
     return 1 if failed else 0

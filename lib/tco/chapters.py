@@ -136,10 +136,16 @@ def header(chapter: Chapter, title: str) -> str:
 
 
 def _md(text: str) -> str:
-    """Escape text from a scenario for Markdown/HTML display."""
+    r"""Escape text from a scenario for Markdown/HTML display; a ``$`` is a dollar sign, never the
+    start of a formula (:mod:`tco.offline_html` renders ``$...$`` as math).
+
+    >>> print(_md(r"<b>US$5 to US$9</b> a\$b_c"))
+    &lt;b&gt;US\$5 to US\$9&lt;/b&gt; a\\\$b\_c
+    """
     import html
 
-    return html.escape(str(text)).replace("*", "\\*").replace("_", "\\_").replace("`", "\\`")
+    escaped = html.escape(str(text)).replace("\\", "\\\\")
+    return escaped.replace("*", "\\*").replace("_", "\\_").replace("`", "\\`").replace("$", "\\$")
 
 
 def totals_table(report: CostReport, uncertain: "Uncertainty | None" = None) -> pd.DataFrame:

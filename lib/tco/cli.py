@@ -1,8 +1,8 @@
 """Command line: ``python -m tco evaluate | validate | catalog | report | compare | sweep | schema |
 check-measurements``.
 
-Exit codes: 0 success; 2 a scenario or catalog is invalid (the message names the field);
-1 a scenario failed in a batch run.
+Exit codes: 0 success; 2 a scenario or catalog is invalid (the message names the field), or
+``report --pdf`` found no Chromium (the HTML reports are written); 1 a scenario failed in a batch run.
 """
 
 from __future__ import annotations
@@ -105,7 +105,7 @@ def _report(args) -> int:
     chapters = [c.strip() for c in args.chapters.split(",")] if args.chapters else None
     timings = Timings()
     status = run_reports(args.scenarios, Path(args.out), jobs=args.jobs, chapters=chapters,
-                         progress=not args.no_progress, timings=timings, currency=args.currency)
+                         progress=not args.no_progress, timings=timings, currency=args.currency, pdf=args.pdf)
     if args.timings:
         print(f"timings (s, summed over workers): kernel start + imports {timings.kernel_start:.1f}, "
               f"notebook execution {timings.execution:.1f} ({timings.notebooks} notebooks), "
@@ -208,6 +208,9 @@ def build_parser() -> argparse.ArgumentParser:
                         "(default: the most common among the scenarios)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.add_argument("--timings", action="store_true", help="print where the time went")
+    p.add_argument("--pdf", action="store_true",
+                   help="also print each summary and the index to PDF with Chromium (TCO_CHROMIUM, or chromium "
+                        "on PATH): <out>/<name>/summary.pdf, <out>/index.pdf")
     p.set_defaults(func=_report)
 
     p = sub.add_parser("compare", help="what changed between two scenarios, item by item, and why")
