@@ -59,6 +59,9 @@ class CostReport:
         Arrival rate and replicas of each model for each hour of the day.
     warnings : list of str
         Unpriced items, stale prices, rough estimates, idle fleets.
+    warning_details : list of dict
+        The same warnings with their code (unpriced, stale, utilisation...), model, dimensions and
+        detail; ``to_dict`` gives them as ``warning_details`` next to the plain ``warnings``.
 
     The tables are built on first access, so evaluating stays fast when only totals are needed.
     """
@@ -78,6 +81,9 @@ class CostReport:
         self._hourly_columns = hourly_columns
         self.first_model_alone_per_day = first_model_alone_per_day
         self.warning_dimensions: list[tuple[str, ...]] = [() for _ in self.warnings]
+        #: each warning whole (code, message, model, dimensions, detail; :class:`tco.context.Warning_`)
+        self.warning_details: list[dict] = [{"code": "", "message": w, "model": "", "dimensions": (), "detail": ""}
+                                            for w in self.warnings]
         #: why each unpriced item could not be priced (the reasons of the 'unpriced' warnings, in order)
         self.unpriced_reasons: list[str] = []
         self.per_day = float(sum(float(it.cost_per_day) for it in self.line_items if it.priced))
@@ -168,6 +174,7 @@ class CostReport:
             "alternatives": self.alternatives.to_dict(orient="records"),
             "marginal_fusion_cost_per_day": self.marginal_fusion_cost_per_day,
             "warnings": list(self.warnings),
+            "warning_details": self.warning_details,
             "sources": self.sources.astype({"as_of": str}).to_dict(orient="records"),
         })
 

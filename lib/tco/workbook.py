@@ -1,0 +1,324 @@
+"""Spreadsheets a manager can forward unedited: ``summary.xlsx`` of a batch report and ``sweep.xlsx``.
+
+One formatter (:func:`add_sheet`) turns any DataFrame into a sheet with readable headers
+(:func:`header`), number formats by the kind of each column (:func:`column_kind`: money with
+thousands separators, two decimals and its currency; four decimals per 1,000 requests; whole
+counts; percentages), widths from the content (:func:`text_width`: CJK characters count double),
+a frozen, wrapped header row and an autofilter. Every text cell is formula-safe
+(:func:`tco.files.spreadsheet_safe`) and carries no local absolute path (:func:`without_local_paths`),
+and the file's bytes do not depend on when it was written (:func:`to_bytes`).
+
+:func:`summary_workbook` builds the batch report's workbook: the summary, every scenario's line
+items, warnings and catalog sources (from each scenario's ``results.json``, :func:`frames_from_results`)
+and an "About" sheet. The module sits in the analysis layer (not with the presentation) so that
+:mod:`tco.sweep` writes its table with the same formatter.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import io
+import math
+import re
+import unicodedata
+import zipfile
+
+import pandas as pd
+
+from .dimensions import DIMENSIONS, LABELS
+from .files import spreadsheet_safe
+from .scenario import repo_path
+from .units import DAYS_PER_MONTH, DAYS_PER_YEAR
+
+#: Number formats by column kind (Excel syntax); money gets its currency in the header or the format.
+FORMATS = {
+    "money": "#,##0.00",
+    "per_1k": "#,##0.0000",
+    "count": "#,##0",
+    "percent": "0.0%",
+    "number": "#,##0.00##",
+    "figure": "General",  # catalog figures: any magnitude, shown as written
+    "bool": "General",
+    "text": "General",
+}
+
+#: Headers of the workbook's known columns; other columns get :func:`header`'s spelled-out name.
+HEADERS = {
+    "per_1k_requests": "Per 1,000 requests",
+    "file": "Scenario file",
+    "share": "Share of total",
+    "table": "Catalog table",
+    "as_of": "As of",
+    "unpriced": "Unpriced items",
+    "api_per_day": "Hosted API per day",
+    **{f"{d}_per_day": f"{LABELS[d]}, per day" for d in DIMENSIONS},
+}
+
+#: Kinds of the workbook's known columns whose name alone does not tell (:func:`column_kind`).
+KINDS = {"warnings": "count", "quantity": "number", "value": "figure", "requests_per_day": "count"}
+
+#: Widest column, in characters (longer text wraps).
+MAX_WIDTH = 60
+#: A header wraps onto lines of at least this many characters rather than widening its column.
+HEADER_LINE = 12
+_FIXED_TIME = (1980, 1, 1, 0, 0, 0)  # the earliest a zip file can record: the bytes never depend on the clock
+_IDENTIFIER = re.compile(r"^[a-z][a-z0-9_]*$")
+_MONEY = re.compile(r"(^|_)per_(day|month|year)(_p\d+)?$|^cost_per_")
+_PERCENT = re.compile(r"share$|utilisation|fraction|hit_rate$")
+_CURRENCY = re.compile(r"^[A-Za-z]{1,5}$")
+# an absolute path of two or more parts (not a URL's //host, nor units such as GB/day)
+_ABSOLUTE = re.compile(r"(?<![\w.~:/])(?:/[^\s/'\"<>|,;()]+)+/([^\s/'\"<>|,;()]+)")
+
+
+# ------------------------------------------------------------------------------------------
+# Small rules
+# ------------------------------------------------------------------------------------------
+def header(column: str, currency: str = "") -> str:
+    """The readable header of a column: from :data:`HEADERS`, else its words spelled out
+    (``1k`` is 1,000, ``p5`` a percentile); a money column names its ``currency`` when given.
+    Names that are not identifiers (a sweep's ``traffic.requests_per_day``) are kept as written.
+
+    >>> header("per_day", "USD"), header("per_1k_requests", "USD"), header("per_day_p95")
+    ('Per day (USD)', 'Per 1,000 requests (USD)', 'Per day P95')
+    >>> header("compute_per_day"), header("fx_rate_to_usd"), header("traffic.requests_per_day")
+    ('Compute cost / 计算资源成本, per day', 'Fx rate to usd', 'traffic.requests_per_day')
+    """
+    if column in HEADERS:
+        text = HEADERS[column]
+    elif _IDENTIFIER.match(column):
+        words = [w.replace("1k", "1,000") for w in column.split("_")]
+        words = [w.upper() if re.fullmatch(r"p\d+", w) else w for w in words]
+        text = " ".join(words)
+        text = text[:1].upper() + text[1:]
+    else:
+        return column
+    return f"{text} ({currency})" if currency and column_kind(column) in ("money", "per_1k") else text
+
+
+def column_kind(column: str, values: pd.Series | None = None) -> str:
+    """The kind of a column (a key of :data:`FORMATS`), from its name, else from its values.
+
+    >>> [column_kind(c) for c in ("per_year", "cost_per_day", "storage_per_day", "per_1k_requests",
+    ...                           "share", "warnings", "title")]
+    ['money', 'money', 'money', 'per_1k', 'percent', 'count', 'text']
+    >>> column_kind("replicas", pd.Series([1.0, 3.0])), column_kind("fx_rate", pd.Series([7.1]))
+    ('count', 'number')
+    """
+    if column in KINDS:
+        return KINDS[column]
+    if values is not None and pd.api.types.is_bool_dtype(values):
+        return "bool"
+    if _IDENTIFIER.match(column):
+        if "per_1k" in column:
+            return "per_1k"
+        if _MONEY.search(column):
+            return "money"
+        if _PERCENT.search(column):
+            return "percent"
+    if values is None or not pd.api.types.is_numeric_dtype(values):
+        return "text"
+    finite = values[values.map(lambda v: v is not None and math.isfinite(v))]
+    return "count" if (finite == finite.round()).all() else "number"
+
+
+def text_width(text: str) -> int:
+    """Columns a text takes on screen: its longest line, wide (CJK) characters counting double.
+
+    >>> text_width("Compute"), text_width("计算资源成本"), text_width("ab\\n计算")
+    (7, 12, 4)
+    """
+    return max((sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in line)
+                for line in str(text).split("\n")), default=0)
+
+
+def without_local_paths(text: str) -> str:
+    """Text without this machine's absolute paths: the repository's become relative to it, others
+    keep their file name only (URLs and units such as GB/day are not paths).
+
+    >>> without_local_paths("FileNotFoundError: /tmp/run-1/s.yaml; see https://x.org/a/b, GB/day")
+    'FileNotFoundError: s.yaml; see https://x.org/a/b, GB/day'
+    >>> without_local_paths(str(repo_path("data/scenarios/a.yaml")))
+    'data/scenarios/a.yaml'
+    """
+    root = str(repo_path("")).rstrip("/") + "/"
+    return _ABSOLUTE.sub(lambda m: m.group(1), text.replace(root, ""))
+
+
+def _cell_value(value):
+    """The value written to a cell: plain Python, empty for missing, text made safe."""
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return None
+    if hasattr(value, "item") and not isinstance(value, str):  # numpy scalars
+        return _cell_value(value.item())
+    if isinstance(value, (bool, int, float)):
+        return value
+    if isinstance(value, (list, tuple, set)):
+        value = ", ".join(str(v) for v in value)
+    elif isinstance(value, (_dt.date, pd.Timestamp)):
+        value = str(value)[:10]
+    return spreadsheet_safe(without_local_paths(str(value)))
+
+
+def _shown(value, kind: str, suffix: str) -> str:
+    """Roughly what a cell shows, for its column's width."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "FALSE"
+    if isinstance(value, (int, float)):
+        text = {"money": f"{value:,.2f}", "per_1k": f"{value:,.4f}", "count": f"{value:,.0f}",
+                "percent": f"{value * 100:.1f}%"}.get(kind, f"{value:,.4f}" if kind == "number" else f"{value:g}")
+        return text + suffix
+    return str(value)
+
+
+# ------------------------------------------------------------------------------------------
+# The formatter
+# ------------------------------------------------------------------------------------------
+def add_sheet(wb, title: str, frame: pd.DataFrame, currency: str = "", kinds: dict | None = None,
+              headers: dict | None = None):
+    """Append ``frame`` to workbook ``wb`` as sheet ``title``, formatted (see the module docstring).
+
+    The currency of money columns is ``currency``, or the frame's ``currency`` column: named in the
+    header when all rows share it, else in each row's number format. ``kinds`` and ``headers``
+    override :func:`column_kind` and :func:`header` per column. Returns the worksheet.
+    """
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
+    kinds, headers = kinds or {}, headers or {}
+    ws = wb.create_sheet(title[:31])
+    row_currency = [currency] * len(frame)
+    if not currency and "currency" in frame.columns:
+        row_currency = ["" if pd.isna(c) else str(c) for c in frame["currency"]]
+        shared = set(row_currency) - {""}
+        currency = shared.pop() if len(shared) == 1 else ""
+    suffixes = [f' "{c}"' if c and not currency and _CURRENCY.match(c) else "" for c in row_currency]
+    bold, fill = Font(bold=True), PatternFill("solid", fgColor="DDDDDD")
+    for j, column in enumerate(frame.columns, start=1):
+        column = str(column)
+        kind = kinds.get(column) or column_kind(column, frame[column])
+        label = headers.get(column) or header(column, currency if _CURRENCY.match(currency) else "")
+        cell = ws.cell(row=1, column=j, value=spreadsheet_safe(label))
+        cell.font, cell.fill = bold, fill
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+        longest_word = max((text_width(w) for w in label.split()), default=0)
+        width = max(longest_word, min(text_width(label), HEADER_LINE))
+        wrap = False
+        for i, raw in enumerate(frame[column].tolist(), start=2):
+            value = _cell_value(raw)
+            cell = ws.cell(row=i, column=j, value=value)
+            suffix = suffixes[i - 2] if kind in ("money", "per_1k") else ""
+            if isinstance(value, (int, float)) and not isinstance(value, bool):
+                cell.number_format = FORMATS[kind] + suffix
+            shown = text_width(_shown(value, kind, suffix.replace('"', "")))
+            wrap = wrap or shown > MAX_WIDTH or (isinstance(value, str) and "\n" in value)
+            width = max(width, shown)
+        if wrap:
+            for (cell,) in ws.iter_rows(min_row=2, min_col=j, max_col=j):
+                cell.alignment = Alignment(wrap_text=True, vertical="top")
+        ws.column_dimensions[get_column_letter(j)].width = min(width, MAX_WIDTH) + 2
+    ws.freeze_panes = "A2"
+    if len(frame.columns):
+        ws.auto_filter.ref = f"A1:{get_column_letter(len(frame.columns))}{len(frame) + 1}"
+    return ws
+
+
+def new_workbook():
+    """An empty openpyxl workbook (its default sheet removed) for :func:`add_sheet`."""
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    wb.remove(wb.active)
+    return wb
+
+
+class _FixedTimeZip(zipfile.ZipFile):
+    """A zip file whose members all carry the same time, so equal workbooks give equal bytes."""
+
+    def writestr(self, name, data, compress_type=None, compresslevel=None):
+        if not isinstance(name, zipfile.ZipInfo):
+            name = zipfile.ZipInfo(name, date_time=_FIXED_TIME)
+            name.compress_type = zipfile.ZIP_DEFLATED
+        super().writestr(name, data, compress_type, compresslevel)
+
+
+def to_bytes(wb) -> bytes:
+    """The ``.xlsx`` bytes of ``wb``, independent of the clock (fixed document and member times)."""
+    from openpyxl.writer.excel import ExcelWriter
+
+    wb.properties.creator = "tco"
+    wb.properties.created = wb.properties.modified = _dt.datetime(*_FIXED_TIME)
+    buf = io.BytesIO()
+    ExcelWriter(wb, _FixedTimeZip(buf, "w", zipfile.ZIP_DEFLATED)).save()
+    return buf.getvalue()
+
+
+# ------------------------------------------------------------------------------------------
+# The batch report's workbook
+# ------------------------------------------------------------------------------------------
+ITEM_COLUMNS = ["scenario", "dimension", "item", "model", "kind", "quantity", "unit", "cost_per_day",
+                "cost_per_month", "cost_per_year", "priced", "currency", "note"]
+WARNING_COLUMNS = ["scenario", "code", "model", "dimensions", "message"]
+SOURCE_FIRST = ["scenario", "table", "key", "source", "as_of", "value", "currency"]
+
+
+def frames_from_results(results: dict[str, dict]) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """The line items, warnings and sources of every scenario, from {scenario name: its parsed
+    ``results.json``} (:meth:`tco.report.CostReport.to_dict`). Warnings are read from
+    ``warning_details`` when there, else from ``warnings`` (plain messages or dicts).
+
+    >>> items, warnings, sources = frames_from_results({"a": {
+    ...     "scenario": {"currency": "CNY"}, "warnings": ["check it"], "sources": [],
+    ...     "items": [{"dimension": "data", "item": "x", "cost_per_day": 2.0, "priced": True}]}})
+    >>> items[["scenario", "cost_per_day", "cost_per_year", "currency"]].values.tolist()
+    [['a', 2.0, 730.0, 'CNY']]
+    >>> warnings.values.tolist(), list(sources.columns[:3])
+    ([['a', '', '', '', 'check it']], ['scenario', 'table', 'key'])
+    """
+    items, warnings, sources = [], [], []
+    for name, res in results.items():
+        currency = (res.get("scenario") or {}).get("currency", "")
+        for it in res.get("items") or []:
+            day = it.get("cost_per_day")
+            day = float("nan") if day is None else float(day)
+            items.append({**it, "scenario": name, "cost_per_day": day, "cost_per_month": day * DAYS_PER_MONTH,
+                          "cost_per_year": day * DAYS_PER_YEAR, "currency": currency})
+        for w in res.get("warning_details") or res.get("warnings") or []:
+            w = w if isinstance(w, dict) else {"message": str(w)}
+            warnings.append({"scenario": name, "code": w.get("code", ""), "model": w.get("model", ""),
+                             "dimensions": ", ".join(w.get("dimensions") or ()), "message": w.get("message", "")})
+        sources += [{"scenario": name, **s} for s in res.get("sources") or []]
+    sources = pd.DataFrame(sources)
+    first = [c for c in SOURCE_FIRST if c in sources.columns] or SOURCE_FIRST
+    return (pd.DataFrame(items).reindex(columns=ITEM_COLUMNS), pd.DataFrame(warnings, columns=WARNING_COLUMNS),
+            sources.reindex(columns=first + [c for c in sources.columns if c not in first]))
+
+
+def _about(summary: pd.DataFrame, run_date: str, version: str) -> pd.DataFrame:
+    """The "About" sheet: run date, version, scenarios, and the reporting currency and exchange
+    rates when the summary has them (columns ``reporting_currency`` and ``fx...``)."""
+    rows = [("Report run", run_date), ("tco version", version), ("Scenarios", str(len(summary)))]
+    for column in summary.columns:
+        if column == "reporting_currency" or str(column).startswith("fx"):
+            values = summary[column].dropna()
+            if "scenario" in summary.columns and values.nunique() > 1:
+                shown = "; ".join(f"{s}: {v}" for s, v in zip(summary.scenario[values.index], values))
+            else:
+                shown = ", ".join(str(v) for v in values.unique())
+            rows.append((header(str(column)), shown))
+    return pd.DataFrame(rows, columns=["about", "value"])
+
+
+def summary_workbook(summary: pd.DataFrame, items: pd.DataFrame, warnings: pd.DataFrame, sources: pd.DataFrame,
+                     run_date: str = "", version: str = "") -> bytes:
+    """The batch report's ``summary.xlsx``: sheets "Summary" (one row per scenario, whatever
+    columns the frame has), "Line items", "Warnings", "Sources" and "About" (``run_date``,
+    ``version``, reporting currency and exchange rates), each formatted by :func:`add_sheet`."""
+    wb = new_workbook()
+    add_sheet(wb, "Summary", summary)
+    add_sheet(wb, "Line items", items)
+    add_sheet(wb, "Warnings", warnings)
+    add_sheet(wb, "Sources", sources, kinds={"value": "figure"})
+    add_sheet(wb, "About", _about(summary, run_date, version), headers={"about": "About", "value": "Value"})
+    return to_bytes(wb)
