@@ -3,7 +3,8 @@
 ``python -m tco report [SCENARIO ...] [--out reports/] [--jobs N] [--chapters ...]`` writes, for each
 scenario, ``reports/<name>/`` with the executed chapter notebooks, their HTML (no code cells; a
 banner with title, scenario, run date, library version and catalog dates on every page) and
-``results.json``; then ``reports/index.html``, ``reports/summary.csv`` and ``reports/summary.xlsx``.
+``results.json``; then ``reports/index.html``, ``reports/summary.csv`` and ``reports/summary.xlsx``
+(formatted, with every scenario's line items, warnings and sources: :mod:`tco.workbook`).
 
 Speed: the chapters run through papermill with one long-lived kernel per worker thread (kernel
 start and imports are paid once per worker, not once per notebook) and one HTML exporter; the

@@ -17,12 +17,14 @@ and an "About" sheet. The module sits in the analysis layer (not with the presen
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import io
 import math
 import re
 import unicodedata
 import zipfile
 
+import numpy as np
 import pandas as pd
 
 from .dimensions import DIMENSIONS, LABELS
@@ -117,8 +119,9 @@ def column_kind(column: str, values: pd.Series | None = None) -> str:
             return "percent"
     if values is None or not pd.api.types.is_numeric_dtype(values):
         return "text"
-    finite = values[values.map(lambda v: v is not None and math.isfinite(v))]
-    return "count" if (finite == finite.round()).all() else "number"
+    numbers = values.dropna().to_numpy(dtype=float)
+    numbers = numbers[np.isfinite(numbers)]
+    return "count" if (numbers == np.round(numbers)).all() else "number"
 
 
 def text_width(text: str) -> int:
@@ -127,8 +130,10 @@ def text_width(text: str) -> int:
     >>> text_width("Compute"), text_width("计算资源成本"), text_width("ab\\n计算")
     (7, 12, 4)
     """
-    return max((sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in line)
-                for line in str(text).split("\n")), default=0)
+    lines = str(text).split("\n")
+    if all(line.isascii() for line in lines):
+        return max(map(len, lines))
+    return max(sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in line) for line in lines)
 
 
 def without_local_paths(text: str) -> str:
@@ -140,23 +145,33 @@ def without_local_paths(text: str) -> str:
     >>> without_local_paths(str(repo_path("data/scenarios/a.yaml")))
     'data/scenarios/a.yaml'
     """
-    root = str(repo_path("")).rstrip("/") + "/"
-    return _ABSOLUTE.sub(lambda m: m.group(1), text.replace(root, ""))
+    return _ABSOLUTE.sub(lambda m: m.group(1), text.replace(_repo_root(), ""))
+
+
+@functools.lru_cache(maxsize=1)
+def _repo_root() -> str:
+    return str(repo_path("")).rstrip("/") + "/"
 
 
 def _cell_value(value):
     """The value written to a cell: plain Python, empty for missing, text made safe."""
-    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+    if isinstance(value, (list, tuple, set)):
+        return _cell_value(", ".join(str(v) for v in value))
+    if value is None or pd.isna(value):
         return None
-    if hasattr(value, "item") and not isinstance(value, str):  # numpy scalars
+    if isinstance(value, (_dt.date, pd.Timestamp, np.datetime64)):
+        return str(value)[:10]
+    if isinstance(value, np.generic):
         return _cell_value(value.item())
     if isinstance(value, (bool, int, float)):
-        return value
-    if isinstance(value, (list, tuple, set)):
-        value = ", ".join(str(v) for v in value)
-    elif isinstance(value, (_dt.date, pd.Timestamp)):
-        value = str(value)[:10]
-    return spreadsheet_safe(without_local_paths(str(value)))
+        return value if math.isfinite(value) else None
+    return _safe_text(str(value))
+
+
+@functools.lru_cache(maxsize=4096)
+def _safe_text(text: str) -> str:
+    """Text as written to a cell (cached: a sweep repeats the same few texts on every row)."""
+    return spreadsheet_safe(without_local_paths(text))
 
 
 def _shown(value, kind: str, suffix: str) -> str:
