@@ -57,7 +57,7 @@ HEADERS = {
 }
 
 #: Kinds of the workbook's known columns whose name alone does not tell (:func:`column_kind`).
-KINDS = {"warnings": "count", "quantity": "number", "value": "figure", "requests_per_day": "count"}
+KINDS = {"warnings": "count", "quantity": "number", "value": "figure"}
 
 #: Widest column, in characters (longer text wraps).
 MAX_WIDTH = 60
@@ -65,7 +65,8 @@ MAX_WIDTH = 60
 HEADER_LINE = 12
 _FIXED_TIME = (1980, 1, 1, 0, 0, 0)  # the earliest a zip file can record: the bytes never depend on the clock
 _IDENTIFIER = re.compile(r"^[a-z][a-z0-9_]*$")
-_MONEY = re.compile(r"(^|_)per_(day|month|year)(_p\d+)?$|^cost_per_")
+# totals, their percentiles, the dimensions' costs, and anything named a cost ("tokens_per_day" is no money)
+_MONEY = re.compile(rf"^(({'|'.join(DIMENSIONS)}|self_hosted|api)_)?per_(day|month|year)(_p\d+)?$|cost")
 _PERCENT = re.compile(r"share$|utilisation|fraction|hit_rate$")
 _CURRENCY = re.compile(r"^[A-Za-z]{1,5}$")
 # an absolute path of two or more parts (not a URL's //host, nor units such as GB/day)
@@ -75,9 +76,10 @@ _ABSOLUTE = re.compile(r"(?<![\w.~:/])(?:/[^\s/'\"<>|,;()]+)+/([^\s/'\"<>|,;()]+
 # ------------------------------------------------------------------------------------------
 # Small rules
 # ------------------------------------------------------------------------------------------
-def header(column: str, currency: str = "") -> str:
+def header(column: str, currency: str = "", kind: str = "") -> str:
     """The readable header of a column: from :data:`HEADERS`, else its words spelled out
-    (``1k`` is 1,000, ``p5`` a percentile); a money column names its ``currency`` when given.
+    (``1k`` is 1,000, ``p5`` a percentile); a money column (``kind``, else :func:`column_kind`
+    of the name) names its ``currency`` when given.
     Names that are not identifiers (a sweep's ``traffic.requests_per_day``) are kept as written.
 
     >>> header("per_day", "USD"), header("per_1k_requests", "USD"), header("per_day_p95")
@@ -94,7 +96,7 @@ def header(column: str, currency: str = "") -> str:
         text = text[:1].upper() + text[1:]
     else:
         return column
-    return f"{text} ({currency})" if currency and column_kind(column) in ("money", "per_1k") else text
+    return f"{text} ({currency})" if currency and (kind or column_kind(column)) in ("money", "per_1k") else text
 
 
 def column_kind(column: str, values: pd.Series | None = None) -> str:
@@ -105,11 +107,19 @@ def column_kind(column: str, values: pd.Series | None = None) -> str:
     ['money', 'money', 'money', 'per_1k', 'percent', 'count', 'text']
     >>> column_kind("replicas", pd.Series([1.0, 3.0])), column_kind("fx_rate", pd.Series([7.1]))
     ('count', 'number')
+    >>> column_kind("per_day_p95"), column_kind("api_per_day"), column_kind("tokens_per_day", pd.Series([1e6]))
+    ('money', 'money', 'count')
+    >>> column_kind("cost_basis", pd.Series(["list price"]))
+    'text'
     """
     if column in KINDS:
         return KINDS[column]
     if values is not None and pd.api.types.is_bool_dtype(values):
         return "bool"
+    numeric = values is not None and (pd.api.types.is_numeric_dtype(values) or pd.api.types.infer_dtype(
+        values, skipna=True) in ("floating", "integer", "mixed-integer-float", "empty"))
+    if values is not None and not numeric:
+        return "text"
     if _IDENTIFIER.match(column):
         if "per_1k" in column:
             return "per_1k"
@@ -117,7 +127,7 @@ def column_kind(column: str, values: pd.Series | None = None) -> str:
             return "money"
         if _PERCENT.search(column):
             return "percent"
-    if values is None or not pd.api.types.is_numeric_dtype(values):
+    if values is None:
         return "text"
     numbers = values.dropna().to_numpy(dtype=float)
     numbers = numbers[np.isfinite(numbers)]
@@ -155,7 +165,7 @@ def _repo_root() -> str:
 
 def _cell_value(value):
     """The value written to a cell: plain Python, empty for missing, text made safe."""
-    if isinstance(value, (list, tuple, set)):
+    if isinstance(value, (list, tuple, set, np.ndarray)):
         return _cell_value(", ".join(str(v) for v in value))
     if value is None or pd.isna(value):
         return None
@@ -213,7 +223,7 @@ def add_sheet(wb, title: str, frame: pd.DataFrame, currency: str = "", kinds: di
     for j, column in enumerate(frame.columns, start=1):
         column = str(column)
         kind = kinds.get(column) or column_kind(column, frame[column])
-        label = headers.get(column) or header(column, currency if _CURRENCY.match(currency) else "")
+        label = headers.get(column) or header(column, currency if _CURRENCY.match(currency) else "", kind)
         cell = ws.cell(row=1, column=j, value=spreadsheet_safe(label))
         cell.font, cell.fill = bold, fill
         cell.alignment = Alignment(wrap_text=True, vertical="top")
