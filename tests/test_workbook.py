@@ -12,7 +12,7 @@ import pytest
 from conftest import ROOT, scenario_path
 from tco import evaluate, load_scenario
 from tco.sweep import parse_axis, sweep, sweep_workbook
-from tco.workbook import add_sheet, frames_from_results, new_workbook, summary_workbook, to_bytes
+from tco.workbook import add_sheet, frames_from_results, new_workbook, read_results, summary_workbook, to_bytes
 from tco.units import DAYS_PER_MONTH
 
 INJECTION = '=HYPERLINK("http://evil.example/x","click me")'
@@ -97,25 +97,34 @@ def test_summary_workbook_sheets_rows_headers_and_formats():
     assert headers(sources)[:7] == ["Scenario", "Catalog table", "Key", "Source", "As of", "Value", "Currency"]
     assert column(sources, "Value")[0].value == pytest.approx(0.8048)
     about = {r[0].value: r[1].value for r in wb["About"].iter_rows(min_row=2)}
-    assert about == {"Report run": "2026-11-22 10:00", "tco version": "9.9", "Scenarios": "2"}
+    assert about == {"Report run": "2026-11-22 10:00", "tco version": "9.9", "Scenarios": "2",
+                     "Reporting currency": "CNY"}
     for ws in wb:  # every sheet: frozen, filtered, wrapped bold header
         assert ws.freeze_panes == "A2"
         assert ws.auto_filter.ref == f"A1:{openpyxl.utils.get_column_letter(ws.max_column)}{ws.max_row}"
         assert all(c.font.b and c.alignment.wrap_text for c in ws[1])
 
 
-def test_mixed_currencies_are_named_in_each_cell_and_fx_columns_reach_about():
-    summary = summary_frame([("a", "A", "CNY", 1.0), ("b", "B", "USD", 2.0)])
-    summary["fx_rate_to_cny"] = [1.0, 7.2734]
-    summary["reporting_currency"] = "CNY"
-    wb = load(summary_workbook(summary, *frames_from_results({}), run_date="d", version="v"))
+def test_mixed_currencies_are_named_in_each_cell_and_the_rates_reach_about():
+    # the summary of tco.report_index: money in the reporting currency, each scenario's own beside it
+    summary = summary_frame([("a", "A", "USD", 1.0), ("b", "B", "USD", 2.0)])
+    summary["scenario_currency"] = ["CNY", "USD"]
+    summary["fx_rate"] = [0.1375, 1.0]
+    summary["per_day_in_scenario_currency"] = [1.0 / 0.1375, 2.0]
+    res = {"a": results("a", "CNY"), "b": results("b", "USD")}
+    wb = load(summary_workbook(summary, *frames_from_results(res), run_date="d", version="v"))
     s = wb["Summary"]
-    assert "Per day" in headers(s) and "Fx rate to cny" in headers(s)  # no single currency for the header
-    assert [c.number_format for c in column(s, "Per day")] == ['#,##0.00 "CNY"', '#,##0.00 "USD"']
-    assert [c.number_format for c in column(s, "Fx rate to cny")] == ["#,##0.00##"] * 2
+    assert "Per day (USD)" in headers(s) and "Per day in scenario currency" in headers(s)
+    assert [c.number_format for c in column(s, "Per day in scenario currency")] == ['#,##0.00 "CNY"',
+                                                                                   '#,##0.00 "USD"']
+    rate = "Exchange rate (reporting currency per unit of the scenario's)"
+    assert [c.number_format for c in column(s, rate)] == ["#,##0.00##"] * 2
+    items = wb["Line items"]  # each scenario's items in its own currency: no single one for the header
+    assert [c.number_format for c in column(items, "Cost per day")] == ['#,##0.00 "CNY"'] * 2 + ['#,##0.00 "USD"'] * 2
     about = {r[0].value: r[1].value for r in wb["About"].iter_rows(min_row=2)}
-    assert about["Fx rate to cny"] == "a: 1.0; b: 7.2734" and about["Reporting currency"] == "CNY"
-    assert wb["Line items"].max_row == 1 and wb["Line items"].auto_filter.ref == "A1:M1"  # no results: headers only
+    assert about["Reporting currency"] == "USD" and about["Exchange rate"] == "1 CNY = 0.1375 USD"
+    empty = load(summary_workbook(summary, *frames_from_results({}), run_date="d", version="v"))["Line items"]
+    assert empty.max_row == 1 and empty.auto_filter.ref == "A1:M1"  # no results: the headers only
 
 
 def test_unknown_and_missing_columns_get_a_header_and_a_sensible_format():
@@ -197,3 +206,12 @@ def test_the_sweep_workbook_is_formatted():
     row = ws[2]
     assert [c.number_format for c in row[:9]] == ["#,##0", "General", "#,##0.00", "#,##0.0000", *["#,##0.00"] * 5]
     assert row[2].value == pytest.approx(table.per_day.iloc[0])
+
+
+def test_read_results_skips_folders_without_a_readable_results_json(tmp_path):
+    (tmp_path / "good").mkdir()
+    (tmp_path / "good" / "results.json").write_text('{"items": []}', encoding="utf-8")
+    (tmp_path / "torn").mkdir()
+    (tmp_path / "torn" / "results.json").write_text('{"items": [', encoding="utf-8")  # an interrupted write
+    (tmp_path / "failed").mkdir()  # a failed scenario writes none
+    assert read_results(tmp_path, ["good", "torn", "failed", "absent"]) == {"good": {"items": []}}

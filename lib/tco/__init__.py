@@ -23,7 +23,8 @@ layer and those below it (``tests/test_imports.py`` checks it):
 5. **analysis**: many evaluations: ``variants`` (what-ifs), ``uncertainty``, ``sweep``, ``compare``,
    ``validation``, ``paper`` (the source article's formulas), ``dimensional`` (pint unit checks),
    ``workbook`` (formatted spreadsheets: below the presentation so that ``sweep`` writes with it);
-6. **presentation**: ``plots``, ``chapters``, ``explorer``, ``batch``, ``cli``.
+6. **presentation**: ``plots``, ``chapters``, ``explorer``, ``report_index`` (a report set's
+   index page), ``batch``, ``cli``.
 """
 
 import importlib
@@ -41,7 +42,7 @@ LAYERS = (
     ("costing", ("context", "operating_point", "sizing", "dimensions", "edits", "report", "formulas", "engine")),
     ("analysis", ("variants", "uncertainty", "sweep", "compare", "validation", "paper", "dimensional",
                   "workbook")),
-    ("presentation", ("plots", "chapters", "explorer", "batch", "cli", "__main__")),
+    ("presentation", ("plots", "chapters", "explorer", "report_index", "batch", "cli", "__main__")),
 )
 
 #: Public names defined in a submodule, imported when first asked for.

@@ -105,7 +105,7 @@ def _report(args) -> int:
     chapters = [c.strip() for c in args.chapters.split(",")] if args.chapters else None
     timings = Timings()
     status = run_reports(args.scenarios, Path(args.out), jobs=args.jobs, chapters=chapters,
-                         progress=not args.no_progress, timings=timings)
+                         progress=not args.no_progress, timings=timings, currency=args.currency)
     if args.timings:
         print(f"timings (s, summed over workers): kernel start + imports {timings.kernel_start:.1f}, "
               f"notebook execution {timings.execution:.1f} ({timings.notebooks} notebooks), "
@@ -200,8 +200,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default="reports", help="output folder (default: reports/)")
     p.add_argument("--jobs", type=int, default=None, help="scenarios run in parallel (default: number of cores)")
     p.add_argument("--chapters", default=None,
-                   help="comma-separated chapters (default: all): 01-data-cost,02-storage-cost,03-compute-cost,"
+                   help="comma-separated chapters to add or replace (default: all); the other chapters already "
+                        "in a scenario's folder stay: 01-data-cost,02-storage-cost,03-compute-cost,"
                         "04-staff-cost,05-fusion-cost,06-summary")
+    p.add_argument("--currency", default=None,
+                   help="reporting currency of the index and summaries, a code of data/catalog/fx.csv "
+                        "(default: the most common among the scenarios)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.add_argument("--timings", action="store_true", help="print where the time went")
     p.set_defaults(func=_report)

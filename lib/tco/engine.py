@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 
 import numpy as np
@@ -196,6 +195,7 @@ def evaluate(scenario: Scenario | str | Path | dict, catalog: Catalog | None = N
     report = CostReport(scenario, items, _model_rows(scenario, sizings), warnings, _source_rows(ctx), alternatives,
                         alone_total, _hourly_columns(rates, sizings))
     report.warning_dimensions = [w.dimensions for w in ordered]
-    report.warning_details = [dataclasses.asdict(w) for w in ordered]
+    report.warning_codes = [w.code for w in ordered]
+    report.warning_models = [w.model for w in ordered]
     report.unpriced_reasons = [w.detail for w in ordered if w.code == "unpriced"]
     return report

@@ -53,11 +53,14 @@ HEADERS = {
     "as_of": "As of",
     "unpriced": "Unpriced items",
     "api_per_day": "Hosted API per day",
+    "fx_rate": "Exchange rate (reporting currency per unit of the scenario's)",
     **{f"{d}_per_day": f"{LABELS[d]}, per day" for d in DIMENSIONS},
 }
 
 #: Kinds of the workbook's known columns whose name alone does not tell (:func:`column_kind`).
-KINDS = {"warnings": "count", "quantity": "number", "value": "figure"}
+KINDS = {"warnings": "count", "quantity": "number", "value": "figure", "per_day_in_scenario_currency": "money"}
+#: Money columns in another currency than the frame's ``currency`` column: column -> the column naming theirs.
+CURRENCY_OF = {"per_day_in_scenario_currency": "scenario_currency"}
 
 #: Widest column, in characters (longer text wraps).
 MAX_WIDTH = 60
@@ -213,17 +216,13 @@ def add_sheet(wb, title: str, frame: pd.DataFrame, currency: str = "", kinds: di
 
     kinds, headers = kinds or {}, headers or {}
     ws = wb.create_sheet(title[:31])
-    row_currency = [currency] * len(frame)
-    if not currency and "currency" in frame.columns:
-        row_currency = ["" if pd.isna(c) else str(c) for c in frame["currency"]]
-        shared = set(row_currency) - {""}
-        currency = shared.pop() if len(shared) == 1 else ""
-    suffixes = [f' "{c}"' if c and not currency and _CURRENCY.match(c) else "" for c in row_currency]
     bold, fill = Font(bold=True), PatternFill("solid", fgColor="DDDDDD")
     for j, column in enumerate(frame.columns, start=1):
         column = str(column)
         kind = kinds.get(column) or column_kind(column, frame[column])
-        label = headers.get(column) or header(column, currency if _CURRENCY.match(currency) else "", kind)
+        money = kind in ("money", "per_1k")
+        shared, suffixes = _currencies(frame, CURRENCY_OF.get(column, "currency"), currency) if money else ("", [])
+        label = headers.get(column) or header(column, shared, kind)
         cell = ws.cell(row=1, column=j, value=spreadsheet_safe(label))
         cell.font, cell.fill = bold, fill
         cell.alignment = Alignment(wrap_text=True, vertical="top")
@@ -233,7 +232,7 @@ def add_sheet(wb, title: str, frame: pd.DataFrame, currency: str = "", kinds: di
         for i, raw in enumerate(frame[column].tolist(), start=2):
             value = _cell_value(raw)
             cell = ws.cell(row=i, column=j, value=value)
-            suffix = suffixes[i - 2] if kind in ("money", "per_1k") else ""
+            suffix = suffixes[i - 2] if money else ""
             if isinstance(value, (int, float)) and not isinstance(value, bool):
                 cell.number_format = FORMATS[kind] + suffix
             shown = text_width(_shown(value, kind, suffix.replace('"', "")))
@@ -247,6 +246,18 @@ def add_sheet(wb, title: str, frame: pd.DataFrame, currency: str = "", kinds: di
     if len(frame.columns):
         ws.auto_filter.ref = f"A1:{get_column_letter(len(frame.columns))}{len(frame) + 1}"
     return ws
+
+
+def _currencies(frame: pd.DataFrame, column: str, currency: str) -> tuple[str, list[str]]:
+    """The currency of a frame's money (``currency``, else the frame's ``column``): (the one all rows
+    share, for the header, or ''; each row's number-format suffix when they differ)."""
+    rows = [currency] * len(frame)
+    if not currency and column in frame.columns:
+        rows = ["" if pd.isna(c) else str(c).lstrip("'") for c in frame[column]]
+        found = set(rows) - {""}
+        currency = found.pop() if len(found) == 1 else ""
+    currency = currency if _CURRENCY.match(currency) else ""
+    return currency, [f' "{c}"' if c and not currency and _CURRENCY.match(c) else "" for c in rows]
 
 
 def new_workbook():
@@ -321,18 +332,38 @@ def frames_from_results(results: dict[str, dict]) -> tuple[pd.DataFrame, pd.Data
 
 
 def _about(summary: pd.DataFrame, run_date: str, version: str) -> pd.DataFrame:
-    """The "About" sheet: run date, version, scenarios, and the reporting currency and exchange
-    rates when the summary has them (columns ``reporting_currency`` and ``fx...``)."""
+    """The "About" sheet: run date, version, scenarios, and, when the summary has them
+    (:func:`tco.report_index.summary_frame`), the reporting currency and each exchange rate used.
+
+    >>> s = pd.DataFrame({"currency": ["USD", "USD", None], "scenario_currency": ["CNY", "USD", "EUR"],
+    ...                   "fx_rate": [0.1375, 1.0, None]})
+    >>> _about(s, "2026-11-22 10:00", "0.1").value.tolist()
+    ['2026-11-22 10:00', '0.1', '3', 'USD', '1 CNY = 0.1375 USD']
+    """
     rows = [("Report run", run_date), ("tco version", version), ("Scenarios", str(len(summary)))]
-    for column in summary.columns:
-        if column == "reporting_currency" or str(column).startswith("fx"):
-            values = summary[column].dropna()
-            if "scenario" in summary.columns and values.nunique() > 1:
-                shown = "; ".join(f"{s}: {v}" for s, v in zip(summary.scenario[values.index], values))
-            else:
-                shown = ", ".join(str(v) for v in values.unique())
-            rows.append((header(str(column)), shown))
+    if "currency" in summary.columns:
+        reporting = sorted(summary.currency.dropna().astype(str).unique())
+        rows.append(("Reporting currency", ", ".join(c for c in reporting if c)))
+        if {"scenario_currency", "fx_rate"} <= set(summary.columns) and len(reporting) == 1:
+            pairs = summary[["scenario_currency", "fx_rate"]].dropna().drop_duplicates()
+            rows += [("Exchange rate", f"1 {own} = {rate:.6g} {reporting[0]}")
+                     for own, rate in sorted(pairs.itertuples(index=False)) if own != reporting[0]]
     return pd.DataFrame(rows, columns=["about", "value"])
+
+
+def read_results(out, names) -> dict[str, dict]:
+    """{name: parsed ``out/<name>/results.json``} of each scenario folder that has a readable one
+    (a failed scenario has none; an unreadable one is left out rather than stopping the workbook)."""
+    import json
+    from pathlib import Path
+
+    found = {}
+    for name in names:
+        try:
+            found[name] = json.loads((Path(out) / name / "results.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+    return found
 
 
 def summary_workbook(summary: pd.DataFrame, items: pd.DataFrame, warnings: pd.DataFrame, sources: pd.DataFrame,
