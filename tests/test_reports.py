@@ -71,9 +71,27 @@ def test_index_and_summaries(report_set):
     for path in [out / "index.html", out / "summary.xlsx", out / "search-rerank-l4",
                  *(out / "search-rerank-l4").rglob("*")]:
         assert path.stat().st_mode & 0o777 == (0o755 if path.is_dir() else 0o644), path
-    xlsx = pd.read_excel(out / "summary.xlsx")
-    assert xlsx.per_day.iloc[0] == pytest.approx(summary.per_day.iloc[0])
+    xlsx = pd.read_excel(out / "summary.xlsx", sheet_name="Summary")
+    assert xlsx["Per day (CNY)"].iloc[0] == pytest.approx(summary.per_day.iloc[0])
     assert {"data_per_day", "compute_per_day", "fusion_per_day", "per_1k_requests"} <= set(summary.columns)
+
+
+def test_summary_workbook_has_every_scenarios_rows_and_no_local_paths(report_set):
+    """summary.xlsx gathers the line items, warnings and sources of each scenario's results.json;
+    the broken scenario's file (in a temporary folder) shows by name, not by its absolute path."""
+    import openpyxl
+
+    _, out = report_set
+    wb = openpyxl.load_workbook(out / "summary.xlsx")
+    assert wb.sheetnames == ["Summary", "Line items", "Warnings", "Sources", "About"]
+    saved = [json.loads((out / name / "results.json").read_text(encoding="utf-8"))
+             for name in ("search-rerank-l4", "hostile-text")]
+    assert wb["Line items"].max_row - 1 == sum(len(r["items"]) for r in saved)
+    assert wb["Warnings"].max_row - 1 == sum(len(r["warnings"]) for r in saved)
+    assert wb["Sources"].max_row - 1 == sum(len(r["sources"]) for r in saved)
+    texts = [c.value for ws in wb for row in ws.iter_rows() for c in row if isinstance(c.value, str)]
+    assert "broken file.yaml" in texts and HOSTILE in texts
+    assert not [t for t in texts if str(ROOT) in t or str(out.parent) in t or t.startswith("/")]
 
 
 def test_scenario_text_is_escaped_everywhere(report_set):

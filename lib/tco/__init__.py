@@ -21,7 +21,8 @@ layer and those below it (``tests/test_imports.py`` checks it):
    ``dimensions`` (the five dimensions' line items and their own formulas), ``edits`` (the rules of
    scenario edits), ``report``, ``formulas`` (the LaTeX of each item's functions), ``engine``;
 5. **analysis**: many evaluations: ``variants`` (what-ifs), ``uncertainty``, ``sweep``, ``compare``,
-   ``validation``, ``paper`` (the source article's formulas), ``dimensional`` (pint unit checks);
+   ``validation``, ``paper`` (the source article's formulas), ``dimensional`` (pint unit checks),
+   ``workbook`` (formatted spreadsheets: below the presentation so that ``sweep`` writes with it);
 6. **presentation**: ``plots``, ``chapters``, ``explorer``, ``report_index`` (a report
    set's index page), ``offline_html`` (self-contained report pages), ``pdf`` (Chromium
    print-to-PDF), ``batch``, ``cli``.
@@ -40,7 +41,8 @@ LAYERS = (
     ("formulas", ("performance", "serving", "capacity", "pricing")),
     ("inputs", ("ranges", "catalog", "scenario")),
     ("costing", ("context", "operating_point", "sizing", "dimensions", "edits", "report", "formulas", "engine")),
-    ("analysis", ("variants", "uncertainty", "sweep", "compare", "validation", "paper", "dimensional")),
+    ("analysis", ("variants", "uncertainty", "sweep", "compare", "validation", "paper", "dimensional",
+                  "workbook")),
     ("presentation", ("plots", "chapters", "explorer", "report_index", "offline_html", "pdf", "batch", "cli",
                       "__main__")),
 )

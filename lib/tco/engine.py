@@ -196,5 +196,6 @@ def evaluate(scenario: Scenario | str | Path | dict, catalog: Catalog | None = N
                         alone_total, _hourly_columns(rates, sizings))
     report.warning_dimensions = [w.dimensions for w in ordered]
     report.warning_codes = [w.code for w in ordered]
+    report.warning_models = [w.model for w in ordered]
     report.unpriced_reasons = [w.detail for w in ordered if w.code == "unpriced"]
     return report

@@ -59,6 +59,9 @@ class CostReport:
         Arrival rate and replicas of each model for each hour of the day.
     warnings : list of str
         Unpriced items, stale prices, rough estimates, idle fleets.
+    warning_codes, warning_models, warning_dimensions : lists
+        The kind (unpriced, stale, utilisation...), model and dimensions of each warning; ``to_dict``
+        gives them with the messages as ``warning_details``, next to the plain ``warnings``.
 
     The tables are built on first access, so evaluating stays fast when only totals are needed.
     """
@@ -80,6 +83,7 @@ class CostReport:
         self.warning_dimensions: list[tuple[str, ...]] = [() for _ in self.warnings]
         #: the kind of each warning (``Warning_.code``: unpriced, stale, utilisation, estimate, assumption)
         self.warning_codes: list[str] = ["" for _ in self.warnings]
+        self.warning_models: list[str] = ["" for _ in self.warnings]  # the model each warning names, if any
         #: why each unpriced item could not be priced (the reasons of the 'unpriced' warnings, in order)
         self.unpriced_reasons: list[str] = []
         self.per_day = float(sum(float(it.cost_per_day) for it in self.line_items if it.priced))
@@ -170,6 +174,8 @@ class CostReport:
             "alternatives": self.alternatives.to_dict(orient="records"),
             "marginal_fusion_cost_per_day": self.marginal_fusion_cost_per_day,
             "warnings": list(self.warnings),
+            "warning_details": [{"code": c, "message": m, "model": mo, "dimensions": list(d)} for m, c, mo, d in zip(
+                self.warnings, self.warning_codes, self.warning_models, self.warning_dimensions)],
             "sources": self.sources.astype({"as_of": str}).to_dict(orient="records"),
         })
 

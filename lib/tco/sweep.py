@@ -27,7 +27,7 @@ import numpy as np
 
 from . import variants
 from .catalog import Catalog, load_catalog
-from .dimensions import DIMENSIONS
+from .dimensions import DIMENSIONS, LABELS
 from .edits import set_path
 from .errors import ScenarioError
 from .files import spreadsheet_safe, write_atomic
@@ -279,21 +279,29 @@ def file_stem(path: str) -> str:
     return re.sub(r"[^A-Za-z0-9_]+", "-", path).strip("-")[:80] or "axis"
 
 
+def sweep_workbook(table, currency: str) -> bytes:
+    """``sweep.xlsx``: the table formatted by :func:`tco.workbook.add_sheet` (the dimension
+    columns are costs per day in ``currency``)."""
+    from .workbook import add_sheet, new_workbook, to_bytes
+
+    wb = new_workbook()
+    add_sheet(wb, "Sweep", table, currency=currency, kinds={d: "money" for d in DIMENSIONS},
+              headers={d: f"{LABELS[d]}, per day ({currency})" for d in DIMENSIONS})
+    return to_bytes(wb)
+
+
 def write(table, scenario: Scenario, out) -> list:
     """Write ``sweep.csv``, ``sweep.xlsx`` and a chart per numeric axis into folder ``out``;
     each file appears whole or not at all. Returns the paths written."""
     import io
     from pathlib import Path
 
-
     out = Path(out)
     safe = table.map(spreadsheet_safe)
     written = []
     write_atomic(out / "sweep.csv", safe.to_csv(index=False))
     written.append(out / "sweep.csv")
-    buf = io.BytesIO()
-    safe.to_excel(buf, index=False, sheet_name="sweep")
-    write_atomic(out / "sweep.xlsx", buf.getvalue())
+    write_atomic(out / "sweep.xlsx", sweep_workbook(table, scenario.currency))
     written.append(out / "sweep.xlsx")
     numeric = [c for c in table.columns if c not in ("option", *_RESULT_COLUMNS)
                and np.issubdtype(table[c].dtype, np.number) and table[c].nunique() > 1]
