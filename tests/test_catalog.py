@@ -48,3 +48,14 @@ def test_fx_conversion():
     rate = float(cat.fx.loc["CNY", "per_usd"])
     assert cat.convert(10.0, "USD", "CNY") == pytest.approx(10 * rate)
     assert cat.convert(cat.convert(3.0, "USD", "EUR"), "EUR", "USD") == pytest.approx(3.0)
+
+
+def test_identity_exchange_rate_is_never_stale():
+    # 1 USD per USD holds by definition: however old its row, it is no stale price (issue 15)
+    cat = load_catalog()
+    assert float(cat.fx.loc["USD", "per_usd"]) == 1.0
+    on = dt.date(2040, 1, 1)  # every dated rate is long stale by then
+    stale = cat.stale_rows(on)
+    assert set(stale[stale.table == "fx"].id) == set(cat.fx.index) - {"USD"} == {"CNY", "EUR"}
+    overview = cat.overview(on).set_index("table")
+    assert overview.loc["fx", "stale_prices"] == 2

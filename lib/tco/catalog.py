@@ -351,11 +351,20 @@ class Catalog:
 
 
 def _priced_rows(name: str, frame: pd.DataFrame) -> pd.Series:
-    """Rows holding money (on-premises settings such as PUE or useful life are not prices)."""
+    """Rows holding money that can go stale: not on-premises settings such as PUE or useful life,
+    and not the identity rate of fx.csv (1 USD per USD holds by definition and has no age).
+
+    >>> cat = load_catalog()
+    >>> stale_able = _priced_rows("fx", cat.fx)
+    >>> bool(stale_able["USD"]), bool(stale_able["CNY"])
+    (False, True)
+    """
     import pandas as pd
 
     if name == "onprem":
         return frame["unit"].astype(str).str.match(r"^[A-Z]{3}/")
+    if name == "fx":
+        return frame["currency"] != "USD"  # the rates are per USD
     return pd.Series(True, index=frame.index)
 
 
