@@ -191,6 +191,7 @@ def _fit(natural: list[int], least: list[int], available: int, floor: int) -> li
 
 
 def _cells(rows, columns) -> list[list[str]]:
+    """The header (if any) and the rows as text, every row padded to the same number of cells."""
     cells = [[str(c) for c in row] for row in ([columns] if columns else []) + [list(r) for r in rows]]
     count = max((len(r) for r in cells), default=0)
     return [r + [""] * (count - len(r)) for r in cells]
