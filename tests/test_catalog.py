@@ -121,3 +121,18 @@ def test_sources_md_entries_have_an_address_and_a_date_and_are_used():
         assert verified == (name not in UNVERIFIED), name
         if verified:  # an address of the source itself, not only a page to check
             assert re.search(r"^- Address: https://", entry, re.MULTILINE), name
+
+
+def test_an_identity_rate_other_than_one_is_refused(tmp_path):
+    import shutil
+
+    from tco.catalog import Catalog
+    from tco.errors import CatalogError
+
+    for path in CATALOG_DIR.glob("*.csv"):
+        shutil.copy(path, tmp_path / path.name)
+    fx = tmp_path / "fx.csv"
+    fx.write_text(fx.read_text(encoding="utf-8").replace("\nUSD,1,", "\nUSD,1.1,"), encoding="utf-8")
+    with pytest.raises(CatalogError, match=r"per_usd of USD must be 1 .*got 1.1"):
+        Catalog(tmp_path)
+    assert Catalog(CATALOG_DIR).fx_rate("USD", "USD") == 1.0

@@ -173,6 +173,9 @@ class Catalog:
         if unknown:
             raise CatalogError(f"instances.csv names accelerators missing from accelerators.csv: {unknown}")
         self._fx = {str(k): float(v) for k, v in self.fx["per_usd"].items()}  # a dict: looked up on every price
+        if self._fx.get("USD", 1.0) != 1.0:  # the identity row is never stale only because it cannot change
+            raise CatalogError(f"{self.directory / 'fx.csv'}: per_usd of USD must be 1 (every rate is in units per "
+                               f"US dollar), got {self._fx['USD']:g}")
         self._rows: dict[str, dict[str, Row]] = {}
         for name, (_, key, _) in TABLES.items():
             if key:
