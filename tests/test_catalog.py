@@ -1,6 +1,7 @@
 """The reference catalogs: every row sourced and dated, ids consistent, staleness detected."""
 
 import datetime as dt
+import re
 
 import pandas as pd
 import pytest
@@ -48,3 +49,90 @@ def test_fx_conversion():
     rate = float(cat.fx.loc["CNY", "per_usd"])
     assert cat.convert(10.0, "USD", "CNY") == pytest.approx(10 * rate)
     assert cat.convert(cat.convert(3.0, "USD", "EUR"), "EUR", "USD") == pytest.approx(3.0)
+
+
+def test_identity_exchange_rate_is_never_stale():
+    # 1 USD per USD holds by definition: however old its row, it is no stale price (issue 15)
+    cat = load_catalog()
+    assert float(cat.fx.loc["USD", "per_usd"]) == 1.0
+    on = dt.date(2040, 1, 1)  # every dated rate is long stale by then
+    stale = cat.stale_rows(on)
+    assert set(stale[stale.table == "fx"].id) == set(cat.fx.index) - {"USD"} == {"CNY", "EUR"}
+    overview = cat.overview(on).set_index("table")
+    assert overview.loc["fx", "stale_prices"] == 2
+
+
+# -- sources a reader can follow (issue 15, item 12) -------------------------------------------
+SOURCES_MD = CATALOG_DIR / "SOURCES.md"
+FOLLOWABLE = re.compile(r"https?://\S+|\barXiv[ :]?\d{4}\.\d{4,5}|\b10\.\d{4,9}/\S+")
+OWN_WORK = re.compile(r"^(assumption|derived)\b", re.IGNORECASE)
+#: short citations whose copy could not be found again; a new one must be reviewed, not added here
+UNVERIFIED = {"secondary code constant (Google page UNCONFIRMED)", "qxytah/qwen-api-pricing",
+              "help.aliyun.com Model Studio billing", "datareceipts/data-receipts",
+              "secondary constants in many cost tools (AWS page UNCONFIRMED)"}
+
+
+def source_entries(text: str) -> dict[str, str]:
+    """SOURCES.md as {cited name: entry text}: one '## `name`' heading per entry."""
+    parts = re.split(r"^## `([^`]+)`.*$", text, flags=re.MULTILINE)
+    return dict(zip(parts[1::2], parts[2::2]))
+
+
+def unfollowable(source: str, entries: dict[str, str]) -> bool:
+    """A source cell a reader cannot follow: no URL, arXiv id or DOI of its own, not the
+    project's own assumption or derivation, and no SOURCES.md entry cited by name."""
+    return not (FOLLOWABLE.search(source) or OWN_WORK.match(source.strip())
+                or any(name in source for name in entries))
+
+
+def source_cells():
+    for path in sorted([*CATALOG_DIR.glob("*.csv"), *(CATALOG_DIR.parent / "validation").glob("*.csv")]):
+        frame = pd.read_csv(path, dtype=str)
+        for row, source in enumerate(frame["source"], start=2):
+            yield f"{path.parent.name}/{path.name}:{row}", str(source)
+
+
+def test_every_source_cell_can_be_followed():
+    entries = source_entries(SOURCES_MD.read_text(encoding="utf-8"))
+    cells = list(source_cells())
+    assert len(cells) > 200  # every catalog and validation row
+    assert [where for where, source in cells if unfollowable(source, entries)] == []
+    # the rule has teeth: a bare name, or a path-looking name without an entry, is not a source
+    assert unfollowable("some blog", entries) and unfollowable("someone/blog notes.md (2025)", entries)
+    assert not unfollowable("NVIDIA datasheet https://www.nvidia.com/en-us/data-center/h100/", entries)
+    assert not unfollowable("BLOOM paper, arXiv 2211.05100, sec. 3.4.1", entries)
+    assert not unfollowable("Statista citing EIA, US industrial average 2023", entries)
+
+
+def test_no_source_cites_a_file_outside_the_repository():
+    for where, source in source_cells():
+        assert "facts.md" not in source and "shared/" not in source, where
+
+
+def test_sources_md_entries_have_an_address_and_a_date_and_are_used():
+    entries = source_entries(SOURCES_MD.read_text(encoding="utf-8"))
+    cells = [source for _, source in source_cells()]
+    assert len(entries) >= 40
+    for name, entry in entries.items():
+        assert re.search(r"^- Date: \d{4}-\d{2}-\d{2}", entry, re.MULTILINE), name
+        assert re.search(r"^- Address: .*https://", entry, re.MULTILINE), name  # at least where to check
+        assert any(name in source for source in cells), f"{name}: no row cites it"
+        verified = "Status: unverified" not in entry
+        assert verified == (name not in UNVERIFIED), name
+        if verified:  # an address of the source itself, not only a page to check
+            assert re.search(r"^- Address: https://", entry, re.MULTILINE), name
+
+
+def test_an_identity_rate_other_than_one_is_refused(tmp_path):
+    import shutil
+
+    from tco.catalog import Catalog
+    from tco.errors import CatalogError
+
+    for path in CATALOG_DIR.glob("*.csv"):
+        shutil.copy(path, tmp_path / path.name)
+    fx = tmp_path / "fx.csv"
+    fx.write_text(fx.read_text(encoding="utf-8").replace("\nUSD,1,", "\nUSD,1.1,"), encoding="utf-8")
+    with pytest.raises(CatalogError, match=r"per_usd of USD must be 1 .*got 1.1"):
+        Catalog(tmp_path)
+    assert Catalog(CATALOG_DIR).fx_rate("USD", "USD") == 1.0

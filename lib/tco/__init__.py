@@ -13,7 +13,8 @@ The names below are imported on first use (PEP 562), so that ``import tco`` and
 The modules stand in layers (:data:`LAYERS`, bottom first); a module imports only from its own
 layer and those below it (``tests/test_imports.py`` checks it):
 
-1. **foundation**: ``units`` (constants, unit names), ``errors``, ``files`` (safe names and writes);
+1. **foundation**: ``units`` (constants, unit names), ``errors``, ``files`` (safe names and writes),
+   ``text`` (terminal tables measured in display cells);
 2. **formulas**: the physics and economics, numbers in and out, knowing nothing of scenarios:
    ``performance``, ``serving``, ``capacity``, ``pricing``;
 3. **inputs**: ``ranges``, ``catalog``, ``scenario`` (the schema and its validation);
@@ -37,7 +38,7 @@ __version__ = "0.1.0"
 
 #: The layers of the package, bottom first: (name, modules). See the module docstring.
 LAYERS = (
-    ("foundation", ("units", "errors", "files")),
+    ("foundation", ("units", "errors", "files", "text")),
     ("formulas", ("performance", "serving", "capacity", "pricing")),
     ("inputs", ("ranges", "catalog", "scenario")),
     ("costing", ("context", "operating_point", "sizing", "dimensions", "edits", "report", "formulas", "engine")),

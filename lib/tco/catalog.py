@@ -173,6 +173,9 @@ class Catalog:
         if unknown:
             raise CatalogError(f"instances.csv names accelerators missing from accelerators.csv: {unknown}")
         self._fx = {str(k): float(v) for k, v in self.fx["per_usd"].items()}  # a dict: looked up on every price
+        if self._fx.get("USD", 1.0) != 1.0:  # the identity row is never stale only because it cannot change
+            raise CatalogError(f"{self.directory / 'fx.csv'}: per_usd of USD must be 1 (every rate is in units per "
+                               f"US dollar), got {self._fx['USD']:g}")
         self._rows: dict[str, dict[str, Row]] = {}
         for name, (_, key, _) in TABLES.items():
             if key:
@@ -351,11 +354,20 @@ class Catalog:
 
 
 def _priced_rows(name: str, frame: pd.DataFrame) -> pd.Series:
-    """Rows holding money (on-premises settings such as PUE or useful life are not prices)."""
+    """Rows holding money that can go stale: not on-premises settings such as PUE or useful life,
+    and not the identity rate of fx.csv (1 USD per USD holds by definition and has no age).
+
+    >>> cat = load_catalog()
+    >>> stale_able = _priced_rows("fx", cat.fx)
+    >>> bool(stale_able["USD"]), bool(stale_able["CNY"])
+    (False, True)
+    """
     import pandas as pd
 
     if name == "onprem":
         return frame["unit"].astype(str).str.match(r"^[A-Z]{3}/")
+    if name == "fx":
+        return frame["currency"] != "USD"  # the rates are per USD
     return pd.Series(True, index=frame.index)
 
 

@@ -70,31 +70,38 @@ def _validate(args) -> int:
 
 
 def _catalog(args) -> int:
+    import shutil
+
     from .catalog import STALE_MONTHS, TABLES, load_catalog
+    from .text import bullet, wrap
 
     cat = load_catalog()
     on = args.as_of or _dt.date.today()
+    width = shutil.get_terminal_size().columns  # COLUMNS when set, else the terminal's, else 80
     if args.table:
-        frame = getattr(cat, args.table)
-        with_pd_options(lambda: print(frame.to_string(index=False)))
+        print(frame_text(getattr(cat, args.table), width))
         return 0
-    overview = cat.overview(on)
-    print(f"Reference catalog in {cat.directory} (ages on {on}; prices older than {STALE_MONTHS} months are stale)")
-    with_pd_options(lambda: print(overview.to_string(index=False)))
+    print("\n".join(wrap(f"Reference catalog in {cat.directory} (ages on {on}; prices older than {STALE_MONTHS} "
+                         f"months are stale)", width)))
+    print(frame_text(cat.overview(on), width))
     stale = cat.stale_rows(on)
     if len(stale):
         print(f"\nWarning: {len(stale)} priced row(s) are older than {STALE_MONTHS} months:")
         for r in stale.itertuples():
-            print(f"  - {r.table}: {r.id} (as of {r.as_of}; {r.source})")
-    print(f"\nShow one table with: python -m tco catalog --table NAME  ({', '.join(TABLES)})")
+            print(bullet(f"{r.table}: {r.id} (as of {r.as_of}; {r.source})", width))
+    print("\n" + "\n".join(wrap(f"Show one table with: python -m tco catalog --table NAME  ({', '.join(TABLES)})",
+                                width)))
     return 0
 
 
-def with_pd_options(fn):
-    import pandas as pd
+def frame_text(frame, width: int) -> str:
+    """A DataFrame as text of at most ``width`` cells a line (:func:`tco.text.fit`): numbers
+    right-aligned, long text (sources, assumptions) wrapped under each row."""
+    from .text import cell, fit
 
-    with pd.option_context("display.width", 200, "display.max_columns", 30, "display.max_colwidth", 60):
-        fn()
+    align = ["><"[frame[c].dtype.kind not in "iuf"] for c in frame.columns]
+    return fit([[cell(v) for v in row] for row in frame.itertuples(index=False)], [str(c) for c in frame.columns],
+               align, width)
 
 
 def _report(args) -> int:

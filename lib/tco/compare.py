@@ -22,6 +22,7 @@ from .engine import evaluate
 from .errors import ScenarioError
 from .report import CostReport, _clean
 from .scenario import Scenario, parse_scenario, scenario_to_dict
+from .text import table
 from .variants import Variant, evaluate_variants
 
 
@@ -179,7 +180,8 @@ class Comparison:
                        "alone": [] if self.alone is None else self.alone.to_dict(orient="records"),
                        "together_per_day": self.together})
 
-    def to_text(self) -> str:
+    def to_text(self, width: int = 100) -> str:
+        """The comparison for a terminal, ``width`` cells wide (model names may be CJK)."""
         cur = self.b.currency
         out = [f"Comparing {self.a.name} (a) with {self.b.name} (b), money per day in {cur}"]
         if self.a.currency != self.b.currency:
@@ -208,10 +210,10 @@ class Comparison:
                 out.append(f"  {r['input']}: {r['a']} -> {r['b']}")
         if self.alone is not None and not self.alone.empty:
             out.append("\nEach change alone, applied to a (per day)")
-            for r in self.alone.to_dict(orient="records"):
-                figure = f"{round(r['delta_per_day'], 2) + 0.0:+,.2f}" if r["status"] == "ok" else r["note"]
-                out.append(f"  {r['change']:<32} {figure}")
-            out.append(f"  {'together (interactions)':<32} {round(self.together, 2) + 0.0:+,.2f}")
+            rows = [(r["change"], f"{round(r['delta_per_day'], 2) + 0.0:+,.2f}" if r["status"] == "ok" else r["note"])
+                    for r in self.alone.to_dict(orient="records")]
+            rows.append(("together (interactions)", f"{round(self.together, 2) + 0.0:+,.2f}"))
+            out.append(table(rows, indent="  ", sep=" ", max_width=width))
         return "\n".join(out)
 
 

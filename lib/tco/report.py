@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from .dimensions import DIMENSIONS, LABELS
+from .text import display_width, table
 from .units import DAYS_PER_MONTH, DAYS_PER_YEAR
 
 SOURCE_COLUMNS = ["table", "key", "value", "currency", "source", "as_of", "stale", "assumption"]
@@ -187,20 +188,21 @@ class CostReport:
         """A readable terminal report: totals, dimensions, line items, sizing and warnings."""
         cur = self.currency
         t = self.totals
-        out = [f"{self.title}  [{self.name}]", "=" * min(width, max(len(self.title) + len(self.name) + 4, 40)),
+        heading = f"{self.title}  [{self.name}]"
+        out = [heading, "=" * min(width, max(display_width(heading), 40)),
                f"Traffic {self.requests_per_day:,.0f} requests/day; prices as of {self.as_of}; money in {cur}", "",
                f"Total  {t['per_day']:>16,.2f} {cur}/day   {t['per_month']:>16,.0f} {cur}/month   "
                f"{t['per_year']:>18,.0f} {cur}/year",
                f"       {t['per_1k_requests']:>16,.4f} {cur} per 1,000 requests", "", "By dimension"]
-        dims = self.by_dimension()
-        for dim, value in dims.items():
-            share = value / t["per_day"] * 100 if t["per_day"] else 0.0
-            out.append(f"  {LABELS[dim]:<36} {value:>16,.2f} {cur}/day  {share:5.1f}%")
+        out.append(table([(LABELS[dim], f"{value:,.2f} {cur}/day",
+                           f"{value / t['per_day'] * 100 if t['per_day'] else 0.0:.1f}%")
+                          for dim, value in self.by_dimension().items()], align="<>>", indent="  "))
         out += ["", "Line items (per day)"]
-        for r in self.items.itertuples():
-            cost = f"{r.cost_per_day:>16,.2f}" if r.priced else f"{'unpriced':>16}"
-            label = f"{r.dimension:<8} {r.item}" + (f" [{r.model}]" if r.model else "")
-            out.append(f"  {label[:52]:<52} {cost}  {r.quantity:>14,.2f} {r.unit}")
+        # the item column takes what the numbers leave: names wrap at word boundaries, never cut
+        out.append(table([(r.dimension, r.item + (f" [{r.model}]" if r.model else ""),
+                           f"{r.cost_per_day:,.2f}" if r.priced else "unpriced", f"{r.quantity:,.2f}", r.unit)
+                          for r in self.items.itertuples()],
+                         align="<<>><", widths=[None, 44], max_width=width, indent="  ", floor=20))
         out += ["", "Models"]
         for m in self.models.to_dict(orient="records"):
             if m["deployment"] == "api":
