@@ -142,7 +142,7 @@ def band_html(mc, currency: str, ranged: int) -> str:
         if ranged:
             return ('<p class="tco-band">No band: every input written as a range has been moved to a single '
                     'value. <b>Reset</b> brings the ranges back.</p>')
-        return ('<p class="tco-band">No band: this scenario writes no input as a range (e.g. '
+        return ('<p class="tco-band">No band: this scenario writes no input as a range (for example '
                 '<code>cache_hit_rate: {low: 0.2, high: 0.4}</code>), so the total has no spread to show.</p>')
     p = mc.percentiles().loc["total per day"]
     low, high = float(p["P5"]), float(p["P95"])
@@ -373,8 +373,8 @@ class Explorer:
         esc = fusion.get("escalation") or [DEFAULT_ESCALATION] * (n - 1)
         # a model's name can be any length: the label names the stage, a line above names the models
         self.escalation = [w.FloatSlider(value=e, min=0.01, max=1.0, step=0.01, description=f"escalate to stage {i + 2}",
-                                         description_tooltip=f"share of the traffic escalated to "
-                                                             f"{d['models'][i + 1]['name']}", **SLIDER)
+                                         tooltip=f"share of the traffic escalated to "
+                                                 f"{d['models'][i + 1]['name']}", **SLIDER)
                            for i, e in enumerate(esc)]
         stages = w.HTML("Stages: " + ", ".join(f"{i + 1} {html.escape(m['name'])}" for i, m in enumerate(d["models"])),
                         layout=w.Layout(width=CONTROL))
