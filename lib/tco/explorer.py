@@ -45,7 +45,7 @@ PLANS = ["on_demand", "reserved_1y", "reserved_3y", "spot", "capacity_block"]
 #: Widths of the control column. Every label fits in LABEL (checked in a browser at 1366 px by
 #: tests/test_explorer_browser.py); the column keeps its width and the results panel beside it
 #: wraps below it when the window is too narrow for both.
-LABEL, CONTROL, COLUMN = "190px", "430px", "450px"
+LABEL, CONTROL, COLUMN = "190px", "430px", "480px"
 STYLE = {"description_width": LABEL}
 FIELD = {"style": STYLE, "layout": w.Layout(width=CONTROL)}
 SLIDER = {"continuous_update": False, **FIELD}
@@ -169,7 +169,8 @@ def band_html(mc, currency: str, ranged: int) -> str:
         f'<div title="median" style="position:absolute;left:{at(float(p["P50"]))};top:0;bottom:0;width:2px;'
         f'background:#08519c"></div>'
         f'<div title="point estimate (on screen)" style="position:absolute;left:{at(mc.point_per_day)};top:-2px;'
-        f'bottom:-2px;width:2px;background:#000"></div></div></div>')
+        f'bottom:-2px;width:2px;background:#000"></div></div>'
+        f'<small>shaded: P5 to P95 · blue: median · black: the scenario on screen</small></div>')
 
 
 def traffic_curve(scenario: Scenario, catalog=None):
