@@ -127,8 +127,9 @@ def _delta(now: float, base: float, currency: str, decimals: int = 2) -> str:
 
 
 def band(scenario: Scenario, catalog=None):
-    """The P5 / P50 / P95 of the daily total over the scenario's ranges (``monte_carlo`` with
-    :data:`BAND_SAMPLES` samples and :data:`BAND_SEED`), or None when no input is a range."""
+    """The Monte Carlo run behind the band (its ``percentiles()`` give P5 / P50 / P95 of the daily
+    total): ``monte_carlo`` over the scenario's ranges with :data:`BAND_SAMPLES` samples and
+    :data:`BAND_SEED`; None when no input is a range."""
     if not scenario.ranges:
         return None
     return monte_carlo(scenario, BAND_SAMPLES, BAND_SEED, catalog)
@@ -373,7 +374,8 @@ class Explorer:
                                    description="fusion strategy", **FIELD)
         esc = fusion.get("escalation") or [DEFAULT_ESCALATION] * (n - 1)
         # a model's name can be any length: the label names the stage, a line above names the models
-        self.escalation = [w.FloatSlider(value=e, min=0.01, max=1.0, step=0.01, description=f"escalate to stage {i + 2}",
+        self.escalation = [w.FloatSlider(value=e, min=0.01, max=1.0, step=0.01,
+                                         description=f"escalate to stage {i + 2}",
                                          tooltip=f"share of the traffic escalated to "
                                                  f"{d['models'][i + 1]['name']}", **SLIDER)
                            for i, e in enumerate(esc)]
@@ -584,9 +586,11 @@ class Explorer:
         try:
             self.curve, self.crossings = traffic_curve(scenario)
         except ScenarioError as exc:
-            self.curve_view.value = f'<p class="tco-curve" style="color:#b00">No traffic curve: {html.escape(str(exc))}</p>'
+            self.curve_view.value = (f'<p class="tco-curve" style="color:#b00">No traffic curve: '
+                                     f'{html.escape(str(exc))}</p>')
             return
-        self.curve_view.value = curve_html(self.curve, self.crossings, float(scenario.traffic.requests_per_day), currency)
+        now = float(scenario.traffic.requests_per_day)
+        self.curve_view.value = curve_html(self.curve, self.crossings, now, currency)
 
     def figures(self) -> dict:
         """The figures on screen (for tests): totals and the five dimensions per day."""
