@@ -1,5 +1,6 @@
 """The explorer without a browser: set widget values, click buttons, compare with tco.evaluate."""
 
+import copy
 from pathlib import Path
 import subprocess
 import sys
@@ -205,3 +206,107 @@ def test_the_list_shows_the_loaded_scenario_and_saving_defaults_outside_the_bund
     target = Path(other.save_name.value)
     assert target.parent.name == SAVE_FOLDER and target.name == "paper-example-explored.yaml"
     assert SCENARIOS.resolve() not in target.resolve().parents
+
+
+# -- the band of the total and the cost against traffic (issue 15, item 19) -----------------------
+def money_text(value: float) -> str:
+    return f"{value:,.2f} CNY"
+
+
+def test_the_band_is_the_monte_carlo_percentiles_of_the_ranges(ex):
+    """search-cascade writes 9 inputs as ranges: the band is P5 / P50 / P95 of monte_carlo over them,
+    with the explorer's sample count and seed, and shows those figures."""
+    from tco.explorer import BAND_SAMPLES, BAND_SEED
+    from tco.uncertainty import monte_carlo
+
+    want = monte_carlo(load_scenario(CASCADE), BAND_SAMPLES, BAND_SEED).percentiles().loc["total per day"]
+    got = ex.band.percentiles().loc["total per day"]
+    assert (got["P5"], got["P50"], got["P95"]) == (want["P5"], want["P50"], want["P95"])
+    assert want["P5"] < want["P50"] < want["P95"]  # nine ranged inputs: a real spread
+    for p in ("P5", "P50", "P95"):
+        assert money_text(want[p]) in ex.band_view.value
+    assert "4,000 samples of the 9 input(s)" in ex.band_view.value
+
+
+def test_a_moved_input_leaves_the_band_and_is_held_at_its_value(ex):
+    """Moving requests/day (a range in the file) to 8e7 fixes it there, as 'Save' would: the band is
+    monte_carlo over the 8 other ranges, around the new total."""
+    from tco.explorer import BAND_SAMPLES, BAND_SEED
+    from tco.ranges import restore
+    from tco.uncertainty import monte_carlo
+
+    ex.requests.value = 8e7
+    data = raw()
+    data["traffic"]["requests_per_day"] = 8e7
+    scenario = parse_scenario(restore(data, load_scenario(CASCADE).ranges))
+    assert "traffic.requests_per_day" not in scenario.ranges and len(scenario.ranges) == 8
+    want = monte_carlo(scenario, BAND_SAMPLES, BAND_SEED).percentiles().loc["total per day"]
+    assert list(ex.band.inputs) == list(scenario.ranges)
+    assert ex.band.percentiles().loc["total per day", "P95"] == want["P95"]
+    assert ex.band.point_per_day == pytest.approx(ex.figures()["per_day"], rel=1e-12)
+
+
+def test_a_scenario_without_ranges_says_so_in_one_sentence():
+    ex = Explorer(SCENARIOS / "paper-example.yaml")
+    assert ex.band is None
+    text = ex.band_view.value
+    assert text.startswith('<p class="tco-band">No band: this scenario writes no input as a range')
+    assert text.count(". ") == 0 and text.endswith(".</p>")  # one sentence, no figures
+    assert "P5" not in text and "CNY" not in text
+
+
+def test_the_traffic_curve_is_evaluate_at_each_traffic_level(ex):
+    """The curve runs from 40M / 1000 = 40,000 to 40M x 1000 = 4e10 requests per day; at both ends the
+    scenario on screen (cache hit rate moved to 0.5) and its hosted-API option cost what evaluate()
+    says for the same scenario at that traffic."""
+    from tco.explorer import TRAFFIC
+
+    ex.cache.value = 0.5
+    table = ex.curve
+    assert table[TRAFFIC].min() == pytest.approx(4e4, rel=1e-12)
+    assert table[TRAFFIC].max() == pytest.approx(4e10, rel=1e-12)
+    for traffic in (4e4, 4e10):
+        data = raw()
+        data["traffic"]["cache_hit_rate"] = 0.5
+        data["traffic"]["requests_per_day"] = traffic
+        api = copy.deepcopy(data)
+        api["models"][2]["serving"] = {"deployment": "api", "api_model": "qwen-plus"}
+        api["models"][2].pop("api_alternative")
+        api["models"][2].pop("latency_slo_ms")
+        row = table[(table[TRAFFIC] - traffic).abs() < traffic * 1e-9]
+        mine = row[row.option == "as written"].per_day.item()
+        hosted = row[row.option == "hosted API: llm-reranker-8b -> qwen-plus"].per_day.item()
+        assert mine == pytest.approx(evaluate(parse_scenario(data), compare=False).per_day, rel=1e-9)
+        assert hosted == pytest.approx(evaluate(parse_scenario(api), compare=False).per_day, rel=1e-9)
+    assert table[table.option == "as written"].per_day.is_monotonic_increasing  # more traffic never costs less
+
+
+def test_the_crossover_is_the_sweeps_break_even(ex):
+    """The point marked is tco.sweep's break-even over the same grid; a tenth either side of it the
+    hosted API and self-hosting swap places, as the sentence says."""
+    from tco import sweep
+    from tco.explorer import TRAFFIC
+
+    table = sweep.sweep(load_scenario(CASCADE), [sweep.parse_axis(f"{TRAFFIC}=4e4:4e10:61:log")])
+    want = sweep.crossovers(table, TRAFFIC)
+    assert len(want) == 1 and ex.crossings == [pytest.approx(want[0])]
+    at = want[0][TRAFFIC]
+    for factor, api_cheaper in ((0.9, True), (1.1, False)):
+        data = raw()
+        data["traffic"]["requests_per_day"] = at * factor
+        api = copy.deepcopy(data)
+        api["models"][2]["serving"] = {"deployment": "api", "api_model": "qwen-plus"}
+        api["models"][2].pop("api_alternative")
+        api["models"][2].pop("latency_slo_ms")
+        mine, hosted = (evaluate(parse_scenario(d), compare=False).per_day for d in (data, api))
+        assert (hosted < mine) is api_cheaper
+    assert f"Break-even: {at / 1e6:.3g}M requests/day (hosted API: llm-reranker-8b -&gt; qwen-plus cheaper below" \
+        in ex.curve_view.value
+    assert ex.curve_view.value.count('class="tco-crossing"') == 1
+
+
+def test_without_an_api_alternative_the_curve_has_one_line_and_says_why():
+    ex = Explorer(SCENARIOS / "paper-example.yaml")
+    assert list(ex.curve.option.unique()) == ["as written"] and ex.crossings == []
+    assert "No self-hosted model names an api_alternative" in ex.curve_view.value
+    assert 'class="tco-curve-0"' in ex.curve_view.value and 'class="tco-curve-1"' not in ex.curve_view.value

@@ -273,8 +273,11 @@ def summary_notebook() -> nbformat.NotebookNode:
 def explorer_notebook() -> nbformat.NotebookNode:
     cells = [
         md("# Cost explorer / 成本探索\n\nMove a control and the cost is recomputed when you release it: totals per "
-           "day, month and 1,000 requests with the change against the loaded scenario, the five dimensions, "
-           "the sizing of every model and the warnings. Choose another bundled scenario or a file at the top; "
+           "day, month and 1,000 requests with the change against the loaded scenario; where the scenario writes "
+           "inputs as ranges, the likely range of the total (P5 to P95 of a seeded Monte Carlo); the five "
+           "dimensions; the cost per day against traffic, with the break-even against the hosted API where a model "
+           "names one; the sizing of every model and the warnings. Choose another bundled scenario or a file at "
+           "the top; "
            "**Save as scenario** writes what is on screen as a YAML file that `python -m tco validate` accepts and "
            "`python -m tco report` turns into a report; **Reset** returns to the loaded scenario.\n\n"
            "Without code, as a web page: `.venv/bin/voila notebooks/20-explorer.ipynb`."),

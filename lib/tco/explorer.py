@@ -5,7 +5,10 @@
 
 Every control edits a copy of the loaded scenario; on release the scenario is validated and
 evaluated by the library (nothing is computed here) and the totals, the change against the loaded
-scenario, the five-dimension chart, the per-model sizing and the warnings are redrawn. Errors
+scenario, the P5-P95 band of the total where the scenario has ranges
+(:func:`tco.uncertainty.monte_carlo`), the five-dimension chart, the daily cost against traffic
+with the break-even against the hosted API (:func:`tco.sweep.sweep`), the per-model sizing and the
+warnings are redrawn. Errors
 (an SLO no fleet meets, a model that fits nowhere) are shown in the panel. "Save as scenario"
 writes the scenario on screen as YAML (never over an existing file unless "overwrite" is ticked);
 "Reset" returns to the loaded scenario.
@@ -22,7 +25,7 @@ import ipywidgets as w
 import numpy as np
 import yaml
 
-from . import variants
+from . import sweep, variants
 from .batch import bundled_scenarios
 from .files import safe_name, write_atomic
 from .capacity import max_peak_to_average
@@ -35,11 +38,23 @@ from .errors import ScenarioError
 from .plots import PALETTE
 from .report import CostReport
 from .ranges import restore
-from .scenario import load_scenario, parse_scenario, repo_path
+from .scenario import Scenario, load_scenario, parse_scenario, repo_path
+from .uncertainty import DEFAULT_SEED, monte_carlo
 
 PLANS = ["on_demand", "reserved_1y", "reserved_3y", "spot", "capacity_block"]
-SLIDER = {"continuous_update": False, "style": {"description_width": "150px"},
-          "layout": w.Layout(width="460px")}
+#: Widths of the control column. Every label fits in LABEL (checked in a browser at 1366 px by
+#: tests/test_explorer_browser.py); the column keeps its width and the results panel beside it
+#: wraps below it when the window is too narrow for both.
+LABEL, CONTROL, COLUMN = "190px", "430px", "480px"
+STYLE = {"description_width": LABEL}
+FIELD = {"style": STYLE, "layout": w.Layout(width=CONTROL)}
+SLIDER = {"continuous_update": False, **FIELD}
+#: The band of the total: Latin hypercube samples of the ranged inputs (seeded: the same band on
+#: every redraw and every machine).
+BAND_SAMPLES, BAND_SEED = 4000, DEFAULT_SEED
+#: The cost-against-traffic curve: today's traffic / CURVE_SPAN to x CURVE_SPAN, ten points a decade.
+CURVE_SPAN, CURVE_POINTS = 1000.0, 61
+TRAFFIC = "traffic.requests_per_day"
 
 
 def _hex(rgb) -> str:
@@ -111,6 +126,154 @@ def _delta(now: float, base: float, currency: str, decimals: int = 2) -> str:
     return f'<span style="color:{color}">{diff:+,.{decimals}f} {html.escape(currency)}{pct}</span>'
 
 
+def band(scenario: Scenario, catalog=None):
+    """The Monte Carlo run behind the band (its ``percentiles()`` give P5 / P50 / P95 of the daily
+    total): ``monte_carlo`` over the scenario's ranges with :data:`BAND_SAMPLES` samples and
+    :data:`BAND_SEED`; None when no input is a range."""
+    if not scenario.ranges:
+        return None
+    return monte_carlo(scenario, BAND_SAMPLES, BAND_SEED, catalog)
+
+
+def band_html(mc, currency: str, ranged: int) -> str:
+    """The band as a line of text and a bar: P5-P95 shaded, the median and the point estimate
+    marked. ``mc`` is :func:`band`'s result; None gives one sentence instead (``ranged``: how many
+    inputs the loaded file writes as ranges, to say why there is no band)."""
+    if mc is None:
+        if ranged:
+            return ('<p class="tco-band">No band: every input written as a range has been moved to a single '
+                    'value. <b>Reset</b> brings the ranges back.</p>')
+        return ('<p class="tco-band">No band: this scenario writes no input as a range (for example '
+                '<code>cache_hit_rate: {low: 0.2, high: 0.4}</code>), so the total has no spread to show.</p>')
+    p = mc.percentiles().loc["total per day"]
+    low, high = float(p["P5"]), float(p["P95"])
+    if not (np.isfinite(low) and np.isfinite(high)):
+        return (f'<p class="tco-band">No band: none of the {mc.samples:,} samples can be served as specified '
+                f'({html.escape("; ".join(mc.costs.infeasible))}).</p>')
+    lo, hi = min(low, mc.point_per_day), max(high, mc.point_per_day)
+    pad = (hi - lo) * 0.1 or abs(hi) * 0.05 or 1.0
+    lo, hi = lo - pad, hi + pad
+
+    def at(v):
+        return f"{100.0 * (v - lo) / (hi - lo):.2f}%"
+
+    left, width = at(low), f"{100.0 * (high - low) / (hi - lo):.2f}%"
+    infeasible = (f" {mc.infeasible_share:.1%} of the samples cannot be served as specified and are left out."
+                  if mc.infeasible_share > 0 else "")
+    return (
+        f'<div class="tco-band"><b>Likely range</b> <span class="tco-band-p5">{money(low, currency)}</span> to '
+        f'<span class="tco-band-p95">{money(high, currency)}</span> per day (P5-P95; median '
+        f'<span class="tco-band-p50">{money(float(p["P50"]), currency)}</span>) from {mc.samples:,} samples of the '
+        f'{len(mc.inputs)} input(s) written as ranges; the inputs you moved are held at their value.{infeasible}'
+        f'<div style="position:relative;height:14px;background:#f0f0f0;margin:4px 0 8px 0">'
+        f'<div style="position:absolute;left:{left};width:{width};top:0;bottom:0;background:#9ecae1"></div>'
+        f'<div title="median" style="position:absolute;left:{at(float(p["P50"]))};top:0;bottom:0;width:2px;'
+        f'background:#08519c"></div>'
+        f'<div title="point estimate (on screen)" style="position:absolute;left:{at(mc.point_per_day)};top:-2px;'
+        f'bottom:-2px;width:2px;background:#000"></div></div>'
+        f'<small>shaded: P5 to P95 · blue: median · black: the scenario on screen</small></div>')
+
+
+def traffic_curve(scenario: Scenario, catalog=None):
+    """The daily total against requests per day, from today's traffic / :data:`CURVE_SPAN` to x
+    :data:`CURVE_SPAN` (:func:`tco.sweep.sweep`, with the hosted-API option where a model names an
+    ``api_alternative``), and where the two cost the same (:func:`tco.sweep.crossovers`)."""
+    now = float(scenario.traffic.requests_per_day)
+    axis = sweep.Axis(TRAFFIC, tuple(float(v) for v in np.geomspace(now / CURVE_SPAN, now * CURVE_SPAN,
+                                                                    CURVE_POINTS)), True)
+    table = sweep.sweep(scenario, [axis], catalog)
+    return table, sweep.crossovers(table, TRAFFIC)
+
+
+def _si(v: float) -> str:
+    """A count in three figures: 40M, 1.2k, 170G.
+
+    >>> _si(4e7), _si(1234.0), _si(0.5), _si(1.697e8)
+    ('40M', '1.23k', '0.5', '170M')
+    """
+    for suffix, scale in (("T", 1e12), ("G", 1e9), ("M", 1e6), ("k", 1e3)):
+        if abs(v) >= scale:
+            return f"{v / scale:.3g}{suffix}"
+    return f"{v:.3g}"
+
+
+def curve_html(table, crossings: list[dict], now: float, currency: str) -> str:
+    """The curve as an inline SVG (log-log, a line per option, the traffic on screen and each
+    break-even marked) and a sentence saying which option is cheaper where."""
+    x_all = table[TRAFFIC].to_numpy(dtype=float)
+    y_all = table.per_day.to_numpy(dtype=float)
+    shown = np.isfinite(y_all) & (y_all > 0)
+    if not shown.any():
+        return '<p class="tco-curve">No traffic curve: no traffic level in the range could be costed.</p>'
+    W, H, L, R, T, B = 520, 230, 56, 12, 10, 34
+    x0, x1 = math.log10(x_all.min()), math.log10(x_all.max())
+    y0, y1 = math.floor(math.log10(y_all[shown].min())), math.ceil(math.log10(y_all[shown].max()))
+    y1 = max(y1, y0 + 1)
+
+    def px(v):
+        return L + (math.log10(v) - x0) / (x1 - x0) * (W - L - R)
+
+    def py(v):
+        return T + (y1 - math.log10(v)) / (y1 - y0) * (H - T - B)
+
+    parts = [f'<rect x="{L}" y="{T}" width="{W - L - R}" height="{H - T - B}" fill="none" stroke="#999"/>']
+    for k in range(math.ceil(x0), math.floor(x1) + 1):
+        x = px(10.0 ** k)
+        parts.append(f'<line x1="{x:.1f}" y1="{T}" x2="{x:.1f}" y2="{H - B}" stroke="#eee"/>'
+                     f'<text x="{x:.1f}" y="{H - B + 13}" text-anchor="middle">{_si(10.0 ** k)}</text>')
+    for k in range(y0, y1 + 1):
+        y = py(10.0 ** k)
+        parts.append(f'<line x1="{L}" y1="{y:.1f}" x2="{W - R}" y2="{y:.1f}" stroke="#eee"/>'
+                     f'<text x="{L - 4}" y="{y + 4:.1f}" text-anchor="end">{_si(10.0 ** k)}</text>')
+    parts.append(f'<text x="{(L + W - R) / 2:.0f}" y="{H - 4}" text-anchor="middle">requests per day</text>')
+    legend = []
+    for i, (label, group) in enumerate(table.groupby("option", sort=False)):
+        colour, dash = ("#1f77b4", "") if label == sweep.AS_WRITTEN else ("#d62728", ' stroke-dasharray="6 4"')
+        runs, run = [], []
+        for x, y in zip(group[TRAFFIC].to_numpy(dtype=float), group.per_day.to_numpy(dtype=float)):
+            if np.isfinite(y) and y > 0:
+                run.append(f"{px(x):.1f},{py(y):.1f}")
+            elif run:
+                runs.append(run)
+                run = []
+        runs += [run] if run else []
+        parts += [f'<polyline class="tco-curve-{i}" fill="none" stroke="{colour}" stroke-width="2"{dash} '
+                  f'points="{" ".join(r)}"/>' for r in runs]
+        name = "the scenario on screen" if label == sweep.AS_WRITTEN else html.escape(label)
+        legend.append(f'<span style="color:{colour}">{"- - -" if dash else "———"}</span> {name}')
+    xn = px(now)
+    parts.append(f'<line x1="{xn:.1f}" y1="{T}" x2="{xn:.1f}" y2="{H - B}" stroke="#000" stroke-dasharray="2 3"/>'
+                 f'<text x="{xn + 3:.1f}" y="{T + 11}">on screen</text>')
+    for c in crossings:
+        parts.append(f'<circle class="tco-crossing" cx="{px(c[TRAFFIC]):.1f}" cy="{py(c["per_day"]):.1f}" r="4" '
+                     f'fill="none" stroke="#000" stroke-width="1.5"/>')
+    svg = (f'<svg width="{W}" height="{H}" viewBox="0 0 {W} {H}" style="font:11px sans-serif;max-width:100%">'
+           + "".join(parts) + "</svg>")
+    return (f'<div class="tco-curve"><b>Cost per day against traffic</b> ({html.escape(currency)}, both axes '
+            f'logarithmic)<br>{svg}<br><small>{" &nbsp; ".join(legend)}</small>'
+            f'<p class="tco-crossover">{html.escape(_crossover_sentence(table, crossings, now))}</p></div>')
+
+
+def _crossover_sentence(table, crossings: list[dict], now: float) -> str:
+    """Which option is cheaper where along the curve, in one sentence."""
+    low, high = _si(float(table[TRAFFIC].min())), _si(float(table[TRAFFIC].max()))
+    labels = [x for x in table.option.unique() if x != sweep.AS_WRITTEN]
+    if not labels:
+        return ("No self-hosted model names an api_alternative, so there is no hosted API to compare with "
+                f"(the curve runs from {low} to {high} requests per day; on screen {_si(now)}).")
+    if crossings:
+        name = {sweep.AS_WRITTEN: "the scenario on screen"}
+        points = ", ".join(f"{_si(c[TRAFFIC])} requests/day ({name.get(c['cheaper below'], c['cheaper below'])} "
+                           f"cheaper below, {name.get(c['cheaper above'], c['cheaper above'])} above)"
+                           for c in crossings)
+        return f"Break-even: {points}. On screen: {_si(now)} requests/day."
+    mine = table[table.option == sweep.AS_WRITTEN].per_day.to_numpy(dtype=float)
+    api = table[table.option == labels[0]].per_day.to_numpy(dtype=float)
+    both = np.isfinite(mine) & np.isfinite(api)
+    cheaper = labels[0] if both.any() and (api[both] < mine[both]).all() else "the scenario on screen"
+    return f"No break-even between {low} and {high} requests per day: {cheaper} is cheaper wherever both are costed."
+
+
 #: Where the explorer saves by default: beside the repository's scenarios, not among them (``tco
 #: report`` and the explorer's list read ``data/scenarios/``; an explored copy would join them).
 SAVE_FOLDER = "my-scenarios"
@@ -129,15 +292,16 @@ class Explorer:
     def __init__(self, scenario: str | Path = "data/scenarios/search-cascade.yaml"):
         self._busy = False
         self.ranges: dict = {}
+        self.band, self.curve, self.crossings = None, None, []  # the views' figures (for tests)
         self.options = serving_options()
         self.picker = w.Dropdown(description="Scenario", options=[(p.stem, str(p)) for p in bundled_scenarios()],
-                                 style=SLIDER["style"], layout=w.Layout(width="460px"))
-        self.path_text = w.Text(description="or a file", placeholder="path/to/scenario.yaml", style=SLIDER["style"],
-                                layout=w.Layout(width="460px"))
+                                 **FIELD)
+        self.path_text = w.Text(description="or a file", placeholder="path/to/scenario.yaml", **FIELD)
         self.load_button = w.Button(description="Load", icon="folder-open")
         self.load_button.on_click(lambda _: self.load(self.path_text.value.strip() or self.picker.value))
-        self.save_name = w.Text(description="Save as", style=SLIDER["style"], layout=w.Layout(width="460px"))
-        self.overwrite = w.Checkbox(description="overwrite an existing file", value=False)
+        self.save_name = w.Text(description="Save as", **FIELD)
+        self.overwrite = w.Checkbox(description="overwrite an existing file", value=False, indent=False,
+                                    layout=w.Layout(width="auto"))
         self.save_button = w.Button(description="Save as scenario", icon="save")
         self.save_button.on_click(lambda _: self.save())
         self.reset_button = w.Button(description="Reset", icon="undo")
@@ -145,18 +309,25 @@ class Explorer:
         self.totals = w.HTML()
         self.totals.add_class("tco-totals")
         self.chart = w.HTML()
-        self.sizing = w.HTML()
+        self.band_view = w.HTML()
+        self.curve_view = w.HTML()
+        self.sizing = w.HTML(layout=w.Layout(overflow="auto"))
         self.warnings = w.HTML()
         self.message = w.HTML()
         self.message.add_class("tco-message")
-        self.controls = w.VBox()
+        # the control column keeps its width; the results take the rest and wrap below when narrow
+        self.controls = w.VBox(layout=w.Layout(flex="0 0 auto", width=COLUMN, margin="0 16px 0 0"))
+        self.controls.add_class("tco-controls")
+        results = w.VBox([self.totals, self.message, self.band_view, self.chart, self.curve_view, self.sizing,
+                          self.warnings], layout=w.Layout(flex="1 1 480px", min_width="0", overflow="auto"))
+        results.add_class("tco-results")
+        row = {"flex_flow": "row wrap", "align_items": "flex-start", "width": "100%"}
         self.widget = w.VBox([
             w.HTML("<h3>Cost explorer / 成本探索</h3>"),
-            w.HBox([w.VBox([self.picker, self.path_text]), self.load_button]),
-            w.HBox([self.controls, w.VBox([self.totals, self.message, self.chart, self.sizing, self.warnings],
-                                          layout=w.Layout(width="100%"))]),
-            w.HBox([self.save_name, self.overwrite, self.save_button, self.reset_button]),
-        ])
+            w.HBox([w.VBox([self.picker, self.path_text]), self.load_button], layout=w.Layout(**row)),
+            w.HBox([self.controls, results], layout=w.Layout(**row)),
+            w.HBox([self.save_name, self.overwrite, self.save_button, self.reset_button], layout=w.Layout(**row)),
+        ], layout=w.Layout(width="100%"))
         self.load(scenario)
 
     # -- loading and controls ------------------------------------------------------------------
@@ -191,33 +362,38 @@ class Explorer:
         profile = tr.get("hourly_profile", "ecommerce")
         names = ["flat", "ecommerce"] + (["custom (from the file)"] if isinstance(profile, list) else [])
         self.profile = w.Dropdown(options=names, value=profile if isinstance(profile, str) else names[-1],
-                                  description="traffic profile", style=SLIDER["style"])
+                                  description="traffic profile", **FIELD)
         self.profile.add_class("tco-profile")
         self.peak = w.FloatSlider(value=tr.get("peak_to_average") or 0.0, min=0.0, max=3.0, step=0.05,
-                                  description="peak / average (0: profile's)", **SLIDER)
+                                  description="peak / average (0: profile)", **SLIDER)
         self.model_controls = [self._model_controls(i, m) for i, m in enumerate(d["models"])]
         n = len(d["models"])
         fusion = d.get("fusion", {})
         strategies = ["single"] if n == 1 else ["ensemble", "cascade", "stacking"]
         self.strategy = w.Dropdown(options=strategies, value=fusion.get("strategy", "single"),
-                                   description="fusion strategy", style=SLIDER["style"])
+                                   description="fusion strategy", **FIELD)
         esc = fusion.get("escalation") or [DEFAULT_ESCALATION] * (n - 1)
+        # a model's name can be any length: the label names the stage, a line above names the models
         self.escalation = [w.FloatSlider(value=e, min=0.01, max=1.0, step=0.01,
-                                         description=f"escalate to {d['models'][i + 1]['name']}", **SLIDER)
+                                         description=f"escalate to stage {i + 2}",
+                                         tooltip=f"share of the traffic escalated to "
+                                                 f"{d['models'][i + 1]['name']}", **SLIDER)
                            for i, e in enumerate(esc)]
+        stages = w.HTML("Stages: " + ", ".join(f"{i + 1} {html.escape(m['name'])}" for i, m in enumerate(d["models"])),
+                        layout=w.Layout(width=CONTROL))
         staff = d.get("staff", {})
         fte = sum(r.get("fte", 0.0) for r in staff.get("roles", []))
         self.team = w.FloatSlider(value=fte, min=0.0, max=max(4 * fte, 10.0), step=0.25,
                                   description="team size (FTE)", disabled=not staff.get("roles"), **SLIDER)
         self.day_rate = w.FloatText(value=staff.get("day_rate") or 0.0, description="day rate",
-                                    disabled=staff.get("day_rate") is None, style=SLIDER["style"])
+                                    disabled=staff.get("day_rate") is None, **FIELD)
         sections = [
             w.VBox([self.requests, self.cache, self.profile, self.peak]),
             *[w.VBox(list(c.values())) for c in self.model_controls],
-            w.VBox([self.strategy, *self.escalation]),
+            w.VBox([self.strategy, *([stages] if n > 1 else []), *self.escalation]),
             w.VBox([self.team, self.day_rate]),
         ]
-        acc = w.Accordion(children=sections, layout=w.Layout(width="500px"))
+        acc = w.Accordion(children=sections, layout=w.Layout(width="100%"))
         titles = ["Traffic", *[f"Model: {m['name']}" for m in d["models"]], "Fusion", "Team"]
         for i, t in enumerate(titles):
             acc.set_title(i, t)
@@ -246,17 +422,16 @@ class Explorer:
             "parameters": w.FloatLogSlider(value=m["parameters"], base=10, min=5, max=12.5, step=0.01,
                                            description="parameters", readout_format=".3s", **SLIDER),
             "precision": w.Dropdown(options=["fp32", "bf16", "fp16", "fp8", "int8", "int4", "fp4", "w4a16", "w8a16"],
-                                    value=m.get("precision", "bf16"), description="precision", style=SLIDER["style"]),
-            "serving": w.Dropdown(options=options, value=key, description="serving", style=SLIDER["style"],
-                                  layout=w.Layout(width="460px")),
+                                    value=m.get("precision", "bf16"), description="precision", **FIELD),
+            "serving": w.Dropdown(options=options, value=key, description="serving", **FIELD),
             "pricing": w.Dropdown(options=PLANS, value=s.get("pricing", "on_demand"), description="cloud plan",
-                                  style=SLIDER["style"]),
+                                  **FIELD),
             "billing": w.Dropdown(options=["provisioned", "autoscaled"], value=s.get("billing", "provisioned"),
-                                  description="billing", style=SLIDER["style"]),
+                                  description="billing", **FIELD),
             "utilization": w.FloatSlider(value=s.get("utilization_target", 0.7), min=0.2, max=1.0, step=0.01,
                                          description="utilisation target", **SLIDER),
             "slo": w.FloatText(value=m.get("latency_slo_ms") or 0.0, description="latency SLO ms (0: none)",
-                               style=SLIDER["style"]),
+                               **FIELD),
         }
         if m.get("kind") == "generative" and m.get("output_tokens", 0) > 0:
             # LLM serving: prefix cache, time to first token, time per output token
@@ -264,9 +439,9 @@ class Explorer:
                 "prefix_cache": w.FloatSlider(value=m.get("prefix_cache_hit_rate", 0.0), min=0.0, max=0.95,
                                               step=0.05, description="prefix cache hit rate", **SLIDER),
                 "ttft": w.FloatText(value=m.get("ttft_slo_ms") or 0.0, description="TTFT objective ms (0: none)",
-                                    style=SLIDER["style"]),
+                                    **FIELD),
                 "tpot": w.FloatText(value=m.get("tpot_slo_ms") or 0.0, description="TPOT objective ms (0: none)",
-                                    style=SLIDER["style"]),
+                                    **FIELD),
             })
         ctrls["serving"].add_class(f"tco-serving-{i}")
         ctrls["precision"].add_class(f"tco-precision-{i}")
@@ -388,8 +563,34 @@ class Explorer:
             f'({_delta(t["per_1k_requests"], b["per_1k_requests"], cur, 4)})</div>')
         self.chart.value = bar_chart(report)
         self.sizing.value = sizing_html(report)
+        self._draw_band(data)
+        self._draw_curve(scenario, report.currency)
         items = "".join(f"<li>{html.escape(x)}</li>" for x in report.warnings)
         self.warnings.value = f"<details><summary>{len(report.warnings)} warning(s)</summary><ul>{items}</ul></details>"
+
+    def _draw_band(self, data: dict) -> None:
+        """The band of the scenario on screen: the loaded file's ranges, except for the inputs moved
+        off their point value (those are held at the value on screen, as when saving)."""
+        self.band = None
+        try:
+            self.band = band(parse_scenario(restore(copy.deepcopy(data), self.ranges)))
+        except ScenarioError as exc:
+            self.band_view.value = f'<p class="tco-band" style="color:#b00">No band: {html.escape(str(exc))}</p>'
+            return
+        self.band_view.value = band_html(self.band, self.report.currency, len(self.ranges))
+
+    def _draw_curve(self, scenario: Scenario, currency: str) -> None:
+        """The cost against traffic of the scenario on screen; a traffic level the scenario cannot
+        take (outside a field's bounds) is said in the panel instead."""
+        self.curve, self.crossings = None, []
+        try:
+            self.curve, self.crossings = traffic_curve(scenario)
+        except ScenarioError as exc:
+            self.curve_view.value = (f'<p class="tco-curve" style="color:#b00">No traffic curve: '
+                                     f'{html.escape(str(exc))}</p>')
+            return
+        now = float(scenario.traffic.requests_per_day)
+        self.curve_view.value = curve_html(self.curve, self.crossings, now, currency)
 
     def figures(self) -> dict:
         """The figures on screen (for tests): totals and the five dimensions per day."""
