@@ -193,7 +193,8 @@ def dimension_notebook(dimension: str) -> nbformat.NotebookNode:
             code('options = ch.deployment_options(chapter)\n'
                  'ch.table(options, [f"serving {report.currency}/day"],\n'
                  '         empty="The catalog prices no other deployment for these models.")'),
-            code("if len(options):\n    ch.show(plots.options_bar(options, report.currency))"),
+            code('if options[f"serving {report.currency}/day"].notna().any():  # no chart when none is priced\n'
+                 '    ch.show(plots.options_bar(options, report.currency))'),
             code('ch.table(ch.break_even_table(report), empty="No self-hosted model names a hosted API to compare '
                  'against (api_alternative), so there is no break-even traffic to show.")'),
         ]
