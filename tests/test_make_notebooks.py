@@ -62,3 +62,33 @@ def test_html_reports_leave_the_notice_out():
     assert batch.GENERATED_TAG == make_notebooks.GENERATED_TAG
     body, _ = batch._Worker().html_exporter().from_notebook_node(make_notebooks.build("01-data-cost"))
     assert "Data cost / 数据成本" in body and "Generated notebook" not in body
+
+
+CHAPTER_NAMES = ["01-data-cost", "02-storage-cost", "03-compute-cost", "04-staff-cost", "05-fusion-cost", "06-summary"]
+
+
+@pytest.mark.parametrize("name", CHAPTER_NAMES)
+def test_command_lines_only_in_the_closing_how_to_rerun_section(name):
+    cells = make_notebooks.build(name).cells[1:]  # the generated notice names the rebuild command on purpose
+    rerun = next(i for i, c in enumerate(cells) if c.source.startswith("### How to re-run"))
+    for i, cell in enumerate(cells):
+        if i != rerun and cell.cell_type == "markdown":
+            assert "papermill" not in cell.source and "python -m tco" not in cell.source, (i, cell.source[:80])
+    assert "papermill notebooks/" in cells[rerun].source and "python -m tco report" in cells[rerun].source
+    if name == "06-summary":  # the analysts' appendix holds it, after everything a manager reads
+        appendix = next(i for i, c in enumerate(cells) if c.source.startswith(make_notebooks.APPENDIX))
+        assert appendix < rerun
+        assert cells[appendix - 1].cell_type == "code" and "chapter_links" in cells[appendix - 1].source
+
+
+@pytest.mark.parametrize("name", CHAPTER_NAMES)
+def test_chapter_frames_are_shown_through_the_table_helper(name):
+    shown = ("items_table", "drivers", "levers", "sizing_table", "deployment_options", "break_even_table",
+             "strategy_comparison", "totals_table", "dimension_overview", "percentiles_table", "ranges_table")
+    for cell in make_notebooks.build(name).cells:
+        if cell.cell_type != "code":
+            continue
+        for function in shown:
+            for line in cell.source.splitlines():
+                if f"ch.{function}(" in line and "=" not in line.split(f"ch.{function}(")[0]:
+                    assert "ch.table(" in line, line  # never a bare DataFrame with its row numbers

@@ -207,9 +207,9 @@ def test_catalog_fields_are_marked_and_not_saved_back():
     sc = load_scenario(ROOT_SCENARIOS / "moe-query-understanding-h20.yaml")
     filled = sc.models[0]._catalog_fields
     assert {"parameters", "active_parameters", "experts", "routed_expert_parameters"} <= set(filled)
-    table = chapters.inputs_table(sc, "compute").set_index("input")
-    assert table.loc["models[0].experts", "value"] == "128 (model catalog: qwen3-30b-a3b)"
-    assert table.loc["models[0].prefix_cache_hit_rate", "value"] == "0.75"   # written in the file
+    table = chapters.inputs_table(sc, "compute").set_index("path")
+    assert table.loc["models[0].experts", ["value", "set by"]].tolist() == ["128", "model catalog (qwen3-30b-a3b)"]
+    assert table.loc["models[0].prefix_cache_hit_rate", ["value", "set by"]].tolist() == ["0.75", "scenario"]
     saved = scenario_to_dict(sc)["models"][0]
     assert saved["model"] == "qwen3-30b-a3b" and not set(filled) & set(saved)
     assert load_scenario(scenario_to_dict(sc)).models[0].routed_expert_parameters == sc.models[0].routed_expert_parameters

@@ -145,127 +145,162 @@ def code(text: str, tags: list[str] | None = None):
     return cell
 
 
+def rerun_cells(name: str, extra: str = "") -> list:
+    """The closing 'How to re-run' section: the command lines live here, not in the parts a manager reads."""
+    return [md(f"### How to re-run / 重新运行\n\nFor another scenario, run this notebook with papermill:\n\n"
+               f"`papermill notebooks/{name}.ipynb out.ipynb -p scenario data/scenarios/NAME.yaml`{extra}\n\n"
+               f"or write the HTML report of every chapter (code cells left out):\n\n"
+               f"`python -m tco report data/scenarios/NAME.yaml --out reports/`")]
+
+
 def dimension_notebook(dimension: str) -> nbformat.NotebookNode:
     spec = DIMENSIONS[dimension]
     name, title = spec["file"], spec["title"]
+    d = f'"{dimension}"'
     cells = [
-        md(f"# {title}\n\n{spec['intro']}\n\nRun it for any scenario: "
-           f"`papermill notebooks/{name}.ipynb out.ipynb -p scenario data/scenarios/NAME.yaml`."),
+        md(f"# {title}\n\n{spec['intro']}"),
         code(PARAMETERS, ["parameters"]),
         code(f'TITLE = "{title}"\n' + OPEN),
-        md("### Formulas / 公式\n\nThe equations of the library functions behind this scenario's line items, "
-           "read from their documentation (`tco.formulas`)."),
-        code(f'display(Markdown(ch.formula_markdown(report, "{dimension}")))'),
-        md("### Inputs / 输入\n\nEvery scenario input this dimension reads, defaults included."),
-        code(f'ch.inputs_table(chapter.scenario, "{dimension}")'),
         md("### Line items / 成本明细"),
         code(f'display(Markdown(f"**{title}: {{ch.money(report.by_dimension()[\'{dimension}\'], report.currency)}} '
              f'per day**, of a total of {{ch.money(report.per_day, report.currency)}} per day."))\n'
-             f'ch.items_table(report, "{dimension}")'),
-        code(f'ch.show(plots.items_bar(report, "{dimension}"))'),
+             f'ch.table(ch.items_table(report, {d}), empty=ch.no_items(report, {d}))'),
+        code(f'if ch.has_items(report, {d}):  # no chart of nothing\n    ch.show(plots.items_bar(report, {d}))'),
     ]
     if dimension == "compute":
         cells += [
             md("### Sizing per model / 模型容量\n\nThroughput per accelerator (measured, or estimated with the "
                "error band of the estimate), replica size from memory, replicas from load and latency, "
                "utilisation of the accelerator-hours paid for, and latency against the SLO."),
-            code("ch.sizing_table(report)"),
+            code("ch.table(ch.sizing_table(report))"),
             md("### How the LLMs are served / 大模型推理\n\nFor each self-hosted generative model: the "
                "architecture (mixture of experts: FLOPs from the active parameters, bytes from the experts a "
                "step touches), the precisions, the prefix cache, speculative decoding, and the continuous-"
                "batching operating point: the batch that fits memory and meets the TPOT objective, its time "
                "per output token (TPOT) and to the first token (TTFT)."),
             code("serving_text, serving_table = ch.llm_serving(chapter)\ndisplay(Markdown(serving_text))\n"
-                 "serving_table"),
+                 "if len(serving_table):\n    display(ch.table(serving_table))"),
             md("### Provisioned and autoscaled fleets over the day\n\nA provisioned fleet pays for the peak "
                "all day; an autoscaled cloud fleet follows the hourly traffic (owned servers cost the same "
                "idle or busy, so on-premises models are shown provisioned only)."),
-            code("hourly, billing = ch.billing_comparison(chapter)\nch.formatted(billing)"),
+            code('hourly, billing = ch.billing_comparison(chapter)\n'
+                 'ch.table(billing, [f"serving {report.currency}/day"],\n'
+                 '         empty="Every model is served by a hosted API, so no fleet is billed by the hour.")'),
             code("ch.show(plots.hourly_fleet(hourly))"),
             md("### Cloud, on premises or hosted API for the same traffic\n\nEach model's serving cost per "
                "day under each deployment the catalog can price (* marks the scenario's own), and the "
                "traffic at which self-hosting and the hosted API cost the same."),
-            code("options = ch.deployment_options(chapter)\nch.formatted(options)"),
-            code("ch.show(plots.options_bar(options, report.currency))"),
-            code("ch.break_even_table(report)"),
+            code('options = ch.deployment_options(chapter)\n'
+                 'ch.table(options, [f"serving {report.currency}/day"],\n'
+                 '         empty="The catalog prices no other deployment for these models.")'),
+            code('if options[f"serving {report.currency}/day"].notna().any():  # no chart when none is priced\n'
+                 '    ch.show(plots.options_bar(options, report.currency))'),
+            code('ch.table(ch.break_even_table(report), empty="No self-hosted model names a hosted API to compare '
+                 'against (api_alternative), so there is no break-even traffic to show.")'),
         ]
     if dimension == "fusion":
         cells += [
             md("### Strategies compared / 策略比较\n\nEach model's share of the non-cached traffic and the "
                "scenario's total under every strategy (a cascade escalates the scenario's fractions, or "
                "20% per stage; stacking adds a small CPU meta-model when the scenario has none)."),
-            code("ch.strategy_comparison(chapter)"),
+            code('ch.table(ch.strategy_comparison(chapter),\n'
+                 '         empty="With one model there is no other fusion strategy to compare.")'),
             code('marginal = report.marginal_fusion_cost_per_day\n'
-                 'display(Markdown("Single model: nothing to fuse." if marginal is None else\n'
+                 'display(Markdown("One model: nothing to fuse, so fusion adds nothing." if marginal is None else\n'
                  '    f"**Marginal cost of fusion / 融合边际成本: {ch.money(marginal, report.currency)} per day** over '
                  'the first model alone ({ch.money(report.first_model_alone_per_day, report.currency)} per day)."))'),
         ]
     cells += [
         md("### Warnings / 警示"),
-        code(f'display(Markdown(ch.warnings_markdown(report, "{dimension}")))'),
+        code(f'display(Markdown(ch.warnings_markdown(report, {d})))'),
         md("### What drives the cost, and what would lower it / 成本驱动与优化\n\nThe three largest items of this "
            "dimension, then each lever the scenario allows, evaluated: the scenario changed in that one "
            "respect and costed again."),
-        code(f'ch.drivers(report, "{dimension}")'),
-        code(f'ch.levers(chapter, "{dimension}")'),
-        code(f'if results_path:\n    ch.write_results(ch.results(report, "{name}", "{dimension}"), results_path)\n'
-             f'display(Markdown(ch.chapter_links("{dimension}")))'),
+        code(f'ch.table(ch.drivers(report, {d}), empty="No priced line items in this dimension.")'),
+        code(f'ch.table(ch.levers(chapter, {d}), empty=ch.no_levers(report, {d}))'),
+        md("### Formulas / 公式\n\nThe equations of the library functions behind this scenario's line items, "
+           "read from their documentation (`tco.formulas`)."),
+        code(f'display(Markdown(ch.formula_markdown(report, {d})))'),
+        md("### Inputs / 输入\n\nThe scenario inputs this dimension reads that apply to this scenario, grouped by "
+           "the part of the scenario they belong to; *set by* says whether the scenario, a default or the model "
+           "catalog gave each value, and which were written as ranges."),
+        code(f'ch.inputs_view(chapter.scenario, {d})'),
+        *rerun_cells(name),
+        md("### Chapters / 章节"),
+        code(f'if results_path:\n    ch.write_results(ch.results(report, "{name}", {d}), results_path)\n'
+             f'display(Markdown(ch.chapter_links({d})))'),
     ]
     return notebook(cells)
 
 
+#: Heading of the summary's technical part; everything a manager does not need comes after it.
+APPENDIX = "## Appendix (for analysts) / 附录"
+
+
 def summary_notebook() -> nbformat.NotebookNode:
     cells = [
-        md("# Summary / 总结\n\nWhat the scenario costs per day, month, year and per 1,000 requests, where the money "
-           "goes, and what to check first. The chapters give each dimension in detail.\n\nRun it for any "
-           "scenario: `papermill notebooks/06-summary.ipynb out.ipynb -p scenario data/scenarios/NAME.yaml`."),
+        md("# Summary / 总结\n\nThe answer first: what the scenario costs, where the money goes, the largest saving "
+           "found and how sure the figures are. Then the detail behind it; each chapter gives one dimension in "
+           "full, and the appendix at the end holds the technical tables."),
         code(PARAMETERS + '\nsamples: int = 10000  # Monte Carlo samples of the inputs written as ranges\n'
              'seed: int = 2026  # random seed of the samples (same seed, same figures)', ["parameters"]),
         code('TITLE = "Summary / 总结"\n' + OPEN + "\nuncertain = ch.uncertainty(chapter, samples, seed)  # None without ranges"),
-        md("### Totals / 总成本\n\nWith ranges in the scenario, the P5 / P50 / P95 rows give the likely range "
-           "(section *Uncertainty* below); the point estimate uses the mode, midpoint or median of each range."),
-        code("ch.totals_table(report, uncertain)"),
+        md("## The answer / 结论"),
+        code("display(Markdown(ch.answer(chapter, uncertain)))"),
+        md("### Totals / 总成本\n\nWith ranges in the scenario, the P5 / P50 / P95 rows give the likely range; the "
+           "point estimate uses the mode, midpoint or median of each range."),
+        code('ch.table(ch.totals_table(report, uncertain), index="estimate")'),
         md("### By dimension / 按维度"),
-        code("ch.dimension_overview(report)"),
+        code("ch.table(ch.dimension_overview(report))"),
         code("ch.show(plots.waterfall(report))"),
         md("### By model / 按模型\n\nItems shared by all models (data, staff roles, fusion) are under '(shared)'."),
         code("ch.show(plots.stacked_by_model(report))"),
         md("### Largest items / 主要成本项"),
-        code("ch.drivers(report, n=5)"),
+        code("ch.table(ch.drivers(report, n=5))"),
         code('marginal = report.marginal_fusion_cost_per_day\n'
              'if marginal is not None:\n'
              '    display(Markdown(f"Fusing the models adds **{ch.money(marginal, report.currency)} per day** to the first '
              'model alone ({ch.money(report.first_model_alone_per_day, report.currency)} per day)."))\n'
              'if len(report.alternatives):\n'
-             '    display(ch.break_even_table(report))'),
+             '    display(ch.table(ch.break_even_table(report)))'),
         md("### Uncertainty / 不确定性\n\n"
-           "Inputs written as ranges (`{low, mode, high}`, `{low, high}`, `{p5, p95, dist: lognormal}`) are sampled "
-           "together (Latin hypercube, seeded) and all samples are costed at once through the same formulas. "
-           "The histogram shows the likely range of the daily total; the tornado moves one input at a time "
-           "between the ends of its range; the Sobol indices apportion the variance of the total among the "
-           "inputs: first order (S1) alone, total (ST) with its interactions. Refine the inputs with the "
-           "largest ST first; an input with ST near 0 can stay a point value."),
+           "How far the total may move when the inputs written as ranges move. The histogram shows the likely "
+           "range of the daily total; the tornado moves one input at a time between the ends of its range, "
+           "largest swing first."),
         code("if uncertain is None:\n"
              "    display(Markdown('This scenario gives every input as a single number, so it has no spread. Write an '\n"
              "                     'uncertain input as a range (for example `cache_hit_rate: {low: 0.2, mode: 0.3, '\n"
              "                     'high: 0.45}`) to see its likely range and the assumptions that matter.'))\n"
-             "else:\n"
-             "    display(Markdown(f'**{ch._md(uncertain.sentence)}**'))\n"
-             "    display(ch.ranges_table(chapter.scenario))\n"
-             "    display(ch.percentiles_table(uncertain, report.currency))\n"
-             "    ch.show(plots.cost_distribution(uncertain.mc, report.currency))"),
-        code("if uncertain is not None:\n"
-             "    ch.show(plots.tornado(uncertain.tornado, uncertain.mc.point_per_day, report.currency))\n"
-             "    if uncertain.sobol.attrs.get('note'):\n"
-             "        display(Markdown(uncertain.sobol.attrs['note']))\n"
-             "    else:\n"
-             "        display(uncertain.sobol.round(3))\n"
-             "        ch.show(plots.sobol_bars(uncertain.sobol))"),
+             "else:  # its sentence opens the page (ch.answer)\n"
+             "    display(ch.table(ch.percentiles_table(uncertain, report.currency), index='figure'))\n"
+             "    ch.show(plots.cost_distribution(uncertain.mc, report.currency))\n"
+             "    ch.show(plots.tornado(uncertain.tornado, uncertain.mc.point_per_day, report.currency))"),
         md("### Top warnings / 主要警示"),
         code("display(Markdown(ch.warnings_markdown(report, limit=5)))"),
         md("### Chapters / 章节"),
         code('if results_path:\n    ch.write_results(ch.results(report, "06-summary", uncertain=uncertain), results_path)\n'
              'display(Markdown(ch.chapter_links("summary")))'),
+        md(f"{APPENDIX}\n\nFor analysts checking the figures: the uncertain inputs as written, the Sobol indices "
+           "and how to re-run this page."),
+        md("### Inputs written as ranges\n\n"
+           "Inputs written as ranges (`{low, mode, high}`, `{low, high}`, `{p5, p95, dist: lognormal}`) are sampled "
+           "together (Latin hypercube, seeded) and all samples are costed at once through the same formulas."),
+        code("if uncertain is None:\n"
+             "    display(Markdown('No input is written as a range.'))\n"
+             "else:\n"
+             "    display(ch.table(ch.ranges_table(chapter.scenario)))"),
+        md("### Sobol indices\n\nThe Sobol indices apportion the variance of the daily total among the inputs: "
+           "first order (S1) alone, total (ST) with its interactions, each with the half-width of its 95% "
+           "confidence interval (conf). Refine the inputs with the largest ST first; an input with ST near 0 can "
+           "stay a point value."),
+        code("if uncertain is None:\n"
+             "    display(Markdown('No input is written as a range, so there is no variance to apportion.'))\n"
+             "elif uncertain.sobol.attrs.get('note'):\n"
+             "    display(Markdown(uncertain.sobol.attrs['note']))\n"
+             "else:\n"
+             "    display(ch.table(uncertain.sobol.round(3), details='Sobol indices (S1, ST and their confidence)'))\n"
+             "    ch.show(plots.sobol_bars(uncertain.sobol))"),
+        *rerun_cells("06-summary", " -p samples 10000 -p seed 2026"),
     ]
     return notebook(cells)
 

@@ -191,7 +191,7 @@ are those of the library functions that computed them.
 Data is paid for by volume, not by queries: GB acquired and processed per day (÷ the usable share),
 labels per day (× 1 + relabel rate), and the volume held in each storage tier at steady state."""),
         code("""display(Markdown(ch.formula_markdown(report, "data")))
-display(ch.items_table(report, "data"))
+display(ch.table(ch.items_table(report, "data")))
 source = scenario.data.sources[0]
 display(Markdown(f"Check the first line by hand: {source.gb_per_day:g} GB/day × {source.price_per_gb:g} "
                  f"{scenario.currency}/GB ÷ {source.usable_fraction:g} = "
@@ -202,19 +202,19 @@ display(Markdown(f"Check the first line by hand: {source.gb_per_day:g} GB/day ×
 The model artifacts: every version kept, with backups and regional copies, priced per GB-month and
 divided by 365/12 days; the copy on each serving disk; each roll-out's transfer."""),
         code("""display(Markdown(ch.formula_markdown(report, "storage")))
-display(ch.items_table(report, "storage"))"""),
+display(ch.table(ch.items_table(report, "storage")))"""),
         md("""### 5.3 Compute cost / 计算资源成本
 
 Serving (steps 1–4) and training: a full fine-tune needs about 6 FLOPs per parameter per token
 (2 forward, 4 backward), run at the training utilisation `mfu_train` on the training instance."""),
         code("""display(Markdown(ch.formula_markdown(report, "compute")))
-display(ch.items_table(report, "compute"))"""),
+display(ch.table(ch.items_table(report, "compute")))"""),
         md("""### 5.4 Staff cost / 人员成本
 
 People are paid per full-time equivalent or per person-day. Staff cost grows with the number of
 models and the size of the fleet people run, never with the number of queries."""),
         code("""display(Markdown(ch.formula_markdown(report, "staff")))
-display(ch.items_table(report, "staff"))
+display(ch.table(ch.items_table(report, "staff")))
 role = scenario.staff.roles[0]
 annual = catalog.staff_rate(role.rate)
 display(Markdown(f"Check the first role: {role.fte:g} FTE × {annual.value:,.0f} {annual.currency}/year ÷ 365 = "
@@ -235,8 +235,8 @@ The total per day is the sum of the five dimensions. A month is 365/12 days and 
 every figure, so monthly and yearly figures always add up; the cost per 1,000 requests divides by
 all requests, cached ones included."""),
         code("""totals = report.totals
-display(ch.totals_table(report))
-display(ch.dimension_overview(report))
+display(ch.table(ch.totals_table(report), index="estimate"))
+display(ch.table(ch.dimension_overview(report)))
 display(Markdown(
     f"{totals['per_day']:,.2f} × 365/12 = {totals['per_day'] * DAYS_PER_MONTH:,.0f} per month; "
     f"× 365 = {totals['per_day'] * DAYS_PER_YEAR:,.0f} per year; ÷ {scenario.traffic.requests_per_day:,.0f} "

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,7 +24,7 @@ from .errors import ScenarioError
 from .formulas import formulas_for
 from .report import CostReport
 from .scenario import Scenario, load_scenario, repo_path
-from .units import DAYS_PER_MONTH
+from .units import DAYS_PER_MONTH, plain_number
 
 CHAPTERS = {
     "data": "01-data-cost",
@@ -125,6 +126,100 @@ def money(value: float, currency: str = "", decimals: int = 2) -> str:
     return f"{value:,.{decimals}f}" + (f" {currency}" if currency else "")
 
 
+class Table:
+    """A table for people: HTML without row numbers, and a plain-text form for ``repr``.
+
+    Both forms depend only on the cells (no memory address, unlike a pandas Styler), so a notebook
+    that shows one stores the same outputs on every run (nbval compares them). Built by :func:`table`.
+    """
+
+    def __init__(self, html: str, text: str, frame: pd.DataFrame):
+        self.html, self.text, self.frame = html, text, frame
+
+    def _repr_html_(self) -> str:
+        return self.html
+
+    def __repr__(self) -> str:
+        return self.text
+
+
+#: A cell that is a figure written as text ("1,234.50 CNY", "12.5%", "0.1776"): right-aligned.
+_FIGURE = re.compile(r"^[-+−]?[\d,]+(\.\d+)?(%| [A-Z]{3})?$|^unpriced$")
+
+
+def table(frame: pd.DataFrame, money_columns=(), currency: str = "", units: dict | None = None,
+          caption: str = "", empty: str = "Nothing to show for this scenario.", group: str | None = None,
+          details: str | None = None, decimals: int = 2, index: str | None = None) -> Table:
+    """``frame`` displayed for people (see :class:`Table`).
+
+    No index column; numbers with thousands separators (:func:`tco.units.plain_number`), right-aligned
+    like the columns of figures already written as text; the ``money_columns`` with ``decimals`` decimals and the currency in their header; the row labels only when they mean
+    something, as a first column headed ``index``; ``units`` (column -> unit) added to the
+    headers as "name (unit)"; rows under a full-width heading whenever column ``group`` changes (the
+    column itself is not shown); an empty frame as the sentence ``empty``, never a header-only
+    table; ``details`` makes the table a collapsed ``<details>`` block with that summary line.
+    All text is HTML-escaped.
+
+    >>> t = table(pd.DataFrame({"item": ["a<b"], "cost": [1234.5], "n": [4e7]}), ["cost"], "CNY", {"n": "tokens"})
+    >>> print(t)
+    item  cost (CNY)  n (tokens)
+     a<b    1,234.50  40,000,000
+    >>> "a&lt;b" in t.html and "<th>" not in t.html.split("<tbody>")[1]
+    True
+    >>> table(pd.DataFrame(), empty="No fusion: one model.").html
+    '<p>No fusion: one model.</p>'
+    """
+    import html
+
+    if frame is None or frame.empty:
+        return Table(f"<p>{html.escape(empty)}</p>", empty, pd.DataFrame())
+    if index is not None:
+        frame = frame.rename_axis(index).reset_index()
+    units = units or {}
+    shown = [c for c in frame.columns if c != group]
+    out = pd.DataFrame(index=range(len(frame)))
+    numeric = []
+    for col in shown:
+        values = frame[col].tolist()
+        is_number = pd.api.types.is_numeric_dtype(frame[col]) and not pd.api.types.is_bool_dtype(frame[col])
+        if col in money_columns:
+            cells = [money(v, "", decimals) for v in values]
+        elif is_number:
+            cells = [plain_number(v) for v in values]
+        else:
+            cells = ["" if v is None or (isinstance(v, float) and not np.isfinite(v)) else str(v) for v in values]
+        name = str(col)
+        if col in money_columns and currency and currency not in name:
+            name += f" ({currency})"
+        if col in units and units[col]:
+            name += f" ({units[col]})"
+        out[name] = cells
+        if col in money_columns or is_number or all(_FIGURE.match(c) for c in cells if c):
+            numeric.append(name)
+    head = "".join(f"<th style=\"text-align:{'right' if c in numeric else 'left'}\">{html.escape(c)}</th>"
+                   for c in out.columns)
+    rows, last = [], object()
+    groups = frame[group].tolist() if group else [None] * len(frame)
+    for g, (_, row) in zip(groups, out.iterrows()):
+        if group and g != last:
+            rows.append(f"<tr><td colspan=\"{len(out.columns)}\" style=\"text-align:left\"><b>{html.escape(str(g))}"
+                        f"</b></td></tr>")
+            last = g
+        rows.append("<tr>" + "".join(f"<td style=\"text-align:{'right' if c in numeric else 'left'}\">"
+                                     f"{html.escape(v)}</td>" for c, v in row.items()) + "</tr>")
+    cap = f"<caption>{html.escape(caption)}</caption>" if caption else ""
+    body = (f"<table class=\"tco-table\">{cap}<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>")
+    if details:
+        body = f"<details><summary>{html.escape(details)}</summary>{body}</details>"
+    plain = out.copy()
+    if group:
+        plain.insert(0, str(group), groups)
+    text = plain.to_string(index=False)
+    if caption:
+        text = caption + "\n" + text
+    return Table(body, text, out)
+
+
 def header(chapter: Chapter, title: str) -> str:
     """Markdown header: chapter title, scenario, evaluation date, library version, catalog dates."""
     sc, rep = chapter.scenario, chapter.report
@@ -204,7 +299,7 @@ def ranges_table(scenario: Scenario) -> pd.DataFrame:
     """The inputs written as ranges: where, which distribution, and the point value used elsewhere."""
     from .uncertainty import label
 
-    return pd.DataFrame([{"input": label(scenario, p), "range": r.describe(), "point value": f"{r.point:,.6g}"}
+    return pd.DataFrame([{"input": label(scenario, p), "range": r.describe(), "point value": plain_number(r.point)}
                          for p, r in scenario.ranges.items()])
 
 
@@ -228,56 +323,195 @@ def formula_markdown(report: CostReport, dimension: str) -> str:
     rows = formulas_for(dimension, kinds if kinds else None)
     if not rows:
         return "_No line items in this dimension for this scenario._"
-    out, last = [], None
+    out, last, shown = [], None, set()
+    if not kinds:
+        out.append(f"_{no_items(report, dimension)} These are the formulas the dimension would use._")
     for kind, name, summary, eq in rows:
         if kind != last:
             out.append(f"**{kind}**")
             last = kind
+        if name in shown:  # a function two kinds use is written out once
+            out.append(f"- `{name}`: as above.")
+            continue
+        shown.add(name)
         out.append(f"- `{name}`: {summary}\n\n  $$ {eq} $$")
     return "\n\n".join(out)
 
 
-def _flatten(value, prefix: str, model_cls, out: list) -> None:
-    if isinstance(value, BaseModel):
-        for name, field in type(value).model_fields.items():
-            _flatten(getattr(value, name), f"{prefix}.{name}" if prefix else name, field, out)
-    elif isinstance(value, list) and value and isinstance(value[0], BaseModel):
-        for i, v in enumerate(value):
-            _flatten(v, f"{prefix}[{i}]", None, out)
-    else:
-        desc = getattr(model_cls, "description", "") or ""
-        if value is None:
-            return
-        if isinstance(value, list):
-            value = ", ".join(f"{v:g}" if isinstance(v, float) else str(v) for v in value)
-        elif isinstance(value, float):
-            value = f"{value:,.6g}"
-        out.append({"input": prefix, "value": str(value), "meaning [unit]": desc})
+#: Headings of the scenario's parts in the inputs tables, by field path without list indices.
+PART_TITLES = {
+    "traffic": "Traffic", "models": "Model", "models.serving": "serving", "models.training": "training",
+    "models.speculative": "speculative decoding", "compute": "Compute", "compute.cpu": "CPU fleet",
+    "on_prem": "On-premises site", "fusion": "Fusion", "fusion.meta_model": "meta-model", "data": "Data",
+    "data.sources": "Data source", "data.processing": "Data processing", "data.labelling": "Labelling",
+    "data.retention": "Data retention", "storage": "Storage", "storage.on_prem_media": "on-premises media",
+    "staff": "Staff", "staff.roles": "Role", "staff.tasks": "Task", "staff.operations": "operations",
+}
+#: Words of field names written out for people (None: dropped, the unit column says it).
+_WORDS = {"gb": "GB", "kv": "KV", "api": "API", "cpu": "CPU", "slo": "objective", "ttft": "time to first token",
+          "tpot": "time per output token", "mfu": "model FLOPs utilisation (MFU)", "pue": "PUE", "fte": "FTE",
+          "mbu": "memory bandwidth utilisation (MBU)", "kwh": "kWh", "ms": None, "rps": None, "id": "ID"}
+_FIELD_LABELS = {"throughput_rps": "Measured throughput", "artifact_gb": "Artifact size", "name": "Name",
+                 "model": "Catalog model", "fte": "Full-time equivalents", "capacity_gb": "Capacity of one medium"}
+#: Model fields that only generative (LLM) or only recsys models use.
+_GENERATIVE_ONLY = {"output_tokens", "prefix_cache_hit_rate", "beam_width", "speculative", "decode_batch",
+                    "kv_bytes_per_token", "ttft_slo_ms", "tpot_slo_ms", "kv_precision"}
+_RECSYS_ONLY = {"embedding_rows", "embedding_dim", "embedding_precision", "embedding_lookups_per_item",
+                "embedding_cache_hit_rate"}
+#: What a model served by a hosted API still uses: its traffic and tokens (the API is priced per token).
+_API_MODEL_FIELDS = {"name", "model", "kind", "traffic_share", "items_per_request", "input_tokens_per_item",
+                     "output_tokens", "serving", "training"}
+
+
+def field_label(name: str) -> str:
+    """A field name as people read it.
+
+    >>> field_label("latency_slo_ms"), field_label("kv_bytes_per_token"), field_label("throughput_rps")
+    ('Latency objective', 'KV bytes per token', 'Measured throughput')
+    """
+    if name in _FIELD_LABELS:
+        return _FIELD_LABELS[name]
+    words = [_WORDS.get(w, w) for w in name.split("_")]
+    text = " ".join(w for w in words if w)
+    return text[:1].upper() + text[1:]
+
+
+def _applies(owner, name: str) -> bool:
+    """Whether field ``name`` of ``owner`` (a part of the scenario) can change the cost: fields of a
+    kind of model, deployment or fusion strategy the scenario does not use are left out."""
+    from .scenario import Fusion, Hardware, Model, Serving
+
+    if isinstance(owner, Model):
+        if owner.serving.deployment == "api":
+            return name in _API_MODEL_FIELDS
+        if name in _GENERATIVE_ONLY:
+            return owner.kind == "generative"
+        if name in _RECSYS_ONLY:
+            return owner.kind == "recsys"
+        if name == "latency_percentile":
+            return owner.latency_slo_ms is not None or owner.ttft_slo_ms is not None
+        return True
+    if isinstance(owner, Serving) and owner.deployment == "api":
+        return name in ("deployment", "api_model")
+    if isinstance(owner, Hardware):
+        if owner.deployment == "on_prem":
+            return name not in ("instance", "pricing", "billing")
+        return name not in ("server", "server_price", "accelerators_per_server")
+    if isinstance(owner, Fusion):
+        if owner.strategy == "single":
+            return name == "strategy" or (name in ("algorithm_cost_per_day", "complexity")
+                                          and owner.algorithm_cost_per_day > 0 and owner.complexity > 0)
+        if name == "combiner":
+            return owner.strategy in ("ensemble", "stacking")
+        if name == "combiner_instance":
+            return owner.combiner_cpu_ms_per_request > 0
+    return True
+
+
+def _cell(value) -> str:
+    if isinstance(value, list):
+        return ", ".join(_cell(v) for v in value)
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return plain_number(value)
+    return str(value)
+
+
+def _flatten(owner, path: str, group: str, scenario: Scenario, out: list) -> None:
+    """Rows for the fields of ``owner`` (a pydantic part of ``scenario`` at ``path``) that apply,
+    under heading ``group``; nested parts get their own heading."""
+    pattern = re.sub(r"\[\d+\]", "", path)
+    catalog = getattr(owner, "_catalog_fields", ())
+    for name, field in type(owner).model_fields.items():
+        value = getattr(owner, name)
+        if value is None or not _applies(owner, name) or (name in ("name", "role", "task") and path.endswith("]")):
+            continue  # left out, or already the heading of the group
+        sub, key = f"{path}.{name}", f"{pattern}.{name}"
+        if isinstance(value, BaseModel):
+            _flatten(value, sub, f"{group}: {PART_TITLES.get(key, field_label(name))}", scenario, out)
+            continue
+        if isinstance(value, list) and value and isinstance(value[0], BaseModel):
+            title = PART_TITLES.get(key, field_label(name))
+            for i, v in enumerate(value):
+                own = getattr(v, "name", None) or getattr(v, "role", None) or getattr(v, "task", None) or f"{i + 1}"
+                _flatten(v, f"{sub}[{i}]", f"{title} {own}", scenario, out)
+            continue
+        if isinstance(value, list) and not value:
+            continue
+        desc = field.description or ""
+        found = re.findall(r"\[([^\]]+)\]", desc)
+        unit = found[-1].replace("currency", scenario.currency) if found else ""
+        meaning = re.sub(r"\s*\[[^\]]+\]", "", desc).strip()
+        by = (f"model catalog ({owner.model})" if name in catalog else
+              "scenario" if name in owner.model_fields_set else "default")
+        r = scenario.ranges.get(sub)
+        if r is not None:
+            by += f"; range {r.describe()}, its point value used here"
+        inner = [f"{p[len(sub):]} {r.describe()}" for p, r in scenario.ranges.items() if p.startswith(sub + "[")]
+        if inner:
+            by += f"; ranges {'; '.join(inner)}, their point values used here"
+        out.append({"section": group, "input": field_label(name), "value": _cell(value),
+                    "unit": "" if unit == "1" else unit, "set by": by, "meaning": meaning, "path": sub})
 
 
 def inputs_table(scenario: Scenario, dimension: str) -> pd.DataFrame:
-    """Every scenario input the dimension uses (defaults included), with its meaning and unit."""
+    """The scenario inputs the dimension uses and that apply to this scenario (defaults included),
+    grouped by the part of the scenario they belong to, with readable labels, units, whether the
+    scenario, a default or the model catalog set each, and the field's path (``path``) for lookups.
+
+    Left out: fields of parts the scenario does not have (no on-premises fleet: no site; one
+    model: no combiner), and fields a model's kind or deployment does not use (an encoder has no
+    output tokens, a hosted API no replicas)."""
     out: list[dict] = []
     for section in INPUT_SECTIONS[dimension]:
         value = getattr(scenario, section)
-        if section == "models" and dimension == "compute":
-            for i, m in enumerate(value):
-                start = len(out)
-                _flatten(m, f"models[{i}]", None, out)
-                for row in out[start:]:  # say which values the model catalog filled in
-                    if row["input"].rsplit(".", 1)[-1] in m._catalog_fields:
-                        row["value"] = f"{row['value']} (model catalog: {_md(m.model)})"
+        if section == "on_prem" and not any(
+                m.serving.deployment == "on_prem" or (m.training is not None and m.training.deployment == "on_prem")
+                for m in scenario.models):
+            continue
+        if isinstance(value, list):
+            for i, part in enumerate(value):
+                _flatten(part, f"{section}[{i}]", f"{PART_TITLES[section]} {getattr(part, 'name', i + 1)}",
+                         scenario, out)
         else:
-            _flatten(value, section, Scenario.model_fields[section], out)
-    for row in out:  # an input written as a range shows the range beside the point value used here
-        r = scenario.ranges.get(row["input"])
-        if r is not None:
-            row["value"] = f"{row['value']} (point value of the range: {r.describe()})"
-        inner = [f"{p[len(row['input']):]} {r.describe()}" for p, r in scenario.ranges.items()
-                 if p.startswith(row["input"] + "[")]
-        if inner:
-            row["value"] = f"{row['value']} (point values of the ranges: {'; '.join(inner)})"
-    return pd.DataFrame(out, columns=["input", "value", "meaning [unit]"])
+            _flatten(value, section, PART_TITLES[section], scenario, out)
+    return pd.DataFrame(out, columns=["section", "input", "value", "unit", "set by", "meaning", "path"])
+
+
+def inputs_view(scenario: Scenario, dimension: str) -> Table:
+    """:func:`inputs_table` for reading: grouped under headings, without the field paths."""
+    frame = inputs_table(scenario, dimension).drop(columns="path")
+    return table(frame, group="section", empty="This dimension reads no inputs of this scenario.")
+
+
+#: What the fusion chapter says instead of empty tables when the scenario serves one model.
+SINGLE_MODEL = ("This scenario has one model, so there is nothing to fuse: no combiner or router, no meta-model "
+                "and no integration upkeep, and no traffic split between models. Its fusion cost is 0 beyond the "
+                "model's own cost (chapter 03).")
+
+
+def _short(dimension: str) -> str:
+    """'compute', 'model storage', ...: the English label of a dimension, for a sentence."""
+    return LABELS[dimension].split(" / ")[0].removesuffix(" cost").lower()
+
+
+def has_items(report: CostReport, dimension: str) -> bool:
+    """Whether the scenario has line items in ``dimension`` (a chart of none would be empty)."""
+    return bool((report.items.dimension == dimension).any())
+
+
+def no_items(report: CostReport, dimension: str) -> str:
+    """The sentence shown instead of an empty table of ``dimension``'s line items."""
+    if dimension == "fusion" and len(report.models) == 1:
+        return SINGLE_MODEL
+    return (f"This scenario has no {_short(dimension)} line items: it sets none of the "
+            f"inputs that would cost something in this dimension.")
+
+
+def no_levers(report: CostReport, dimension: str) -> str:
+    """The sentence shown instead of an empty table of levers."""
+    if dimension == "fusion" and len(report.models) == 1:
+        return "With one model there is no fusion to change, so no lever applies."
+    return "None of this dimension's levers applies to this scenario."
 
 
 def drivers(report: CostReport, dimension: str | None = None, n: int = 3) -> pd.DataFrame:
@@ -462,15 +696,6 @@ def deployment_options(chapter: Chapter) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["model", "option", "kind", column, "note"])
 
 
-def formatted(frame: pd.DataFrame, decimals: int = 2) -> pd.DataFrame:
-    """A copy with float columns shown with thousands separators (NaN as 'unpriced')."""
-    out = frame.copy()
-    for col in out.columns:
-        if pd.api.types.is_float_dtype(out[col]):
-            out[col] = [money(v, "", decimals) for v in out[col]]
-    return out
-
-
 def break_even_table(report: CostReport) -> pd.DataFrame:
     """Self-hosting against the hosted API, with the daily traffic where they cost the same."""
     rows = []
@@ -564,6 +789,51 @@ def dimension_overview(report: CostReport) -> pd.DataFrame:
         f"{report.currency}/month": [money(dims[d] * DAYS_PER_MONTH, "", 0) for d in DIMENSIONS],
         "share": [f"{dims[d] / total * 100:.1f}%" if total else "" for d in DIMENSIONS],
     })
+
+
+def best_lever(chapter: Chapter) -> dict | None:
+    """The lever (of every dimension's, :func:`levers`) that saves the most per day, or None when
+    none saves anything: ``{"lever", "dimension", "saving_per_day", "per_day_after"}``."""
+    best = None
+    for dimension in DIMENSIONS:
+        table = variants.evaluate_variants(variants.levers(chapter.scenario, dimension), base=chapter.report)
+        for v in table[table.status == "ok"].to_dict(orient="records"):
+            if np.isfinite(v["saving_per_day"]) and v["saving_per_day"] > 0 and (
+                    best is None or v["saving_per_day"] > best["saving_per_day"]):
+                best = {"lever": v["variant"], "dimension": dimension, "saving_per_day": v["saving_per_day"],
+                        "per_day_after": v["per_day"]}
+    return best
+
+
+def answer(chapter: Chapter, uncertain: Uncertainty | None = None) -> str:
+    """The summary's opening paragraph, for a manager: the total per day, month, year and 1,000
+    requests, the split by dimension (largest first), the lever that saves the most, and the
+    likely range when the scenario has uncertain inputs. Figures are the engine's (:func:`results`)."""
+    rep = chapter.report
+    cur, t = rep.currency, rep.totals
+    lines = [f"**This scenario costs {money(t['per_day'], cur)} per day**: {money(t['per_month'], cur, 0)} per month, "
+             f"{money(t['per_year'], cur, 0)} per year, {money(t['per_1k_requests'], cur, 4)} per 1,000 requests."]
+    dims = rep.by_dimension().sort_values(ascending=False, kind="stable")
+    if rep.per_day:
+        split = [f"{_short(d)} {v / rep.per_day:.0%}"
+                 for d, v in dims.items() if v > 0]
+        lines.append("Where it goes: " + ", ".join(split) + ".")
+    unpriced = int((~rep.items.priced).sum())
+    if unpriced:
+        lines.append(f"**{unpriced} line item(s) could not be priced** and are left out of the total (see the warnings).")
+    best = best_lever(chapter)
+    if best is None:
+        lines.append("None of the levers the chapters evaluate lowers the cost.")
+    else:
+        share = f" ({best['saving_per_day'] / rep.per_day:.0%})" if rep.per_day else ""
+        lines.append(f"The largest saving the chapters find: **{_md(best['lever'])}** "
+                     f"({_short(best['dimension'])}), {money(best['saving_per_day'], cur)} per day less{share}, "
+                     f"{money(best['per_day_after'], cur)} per day in all; its chapter says what else it changes.")
+    if uncertain is None:
+        lines.append("Every input is a single number, so no likely range is given.")
+    else:
+        lines.append(_md(uncertain.sentence))
+    return "\n\n".join(lines)
 
 
 def chapter_links(current: str | None = None) -> str:

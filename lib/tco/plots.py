@@ -9,6 +9,7 @@ import seaborn as sns
 
 from .dimensions import DIMENSIONS
 from .report import CostReport
+from .units import plain_number
 
 ENGLISH = {"data": "Data", "storage": "Model storage", "compute": "Compute", "staff": "Staff",
            "fusion": "Fusion"}
@@ -178,7 +179,7 @@ def tornado(table: pd.DataFrame, point: float, currency: str = "", top: int = 12
                 ax.annotate("not served", (point, i), fontsize="small", va="center", ha="center")
     ax.axvline(point, color="0.2", linewidth=1)
     ax.set_yticks(range(len(rows)))
-    ax.set_yticklabels([f"{r.input}  [{r.low:,.4g} .. {r.high:,.4g}]" for r in rows.itertuples()], fontsize="small")
+    ax.set_yticklabels([f"{r.input}  [{plain_number(r.low)} .. {plain_number(r.high)}]" for r in rows.itertuples()], fontsize="small")
     handles = [plt.Rectangle((0, 0), 1, 1, color=PALETTE["data"], alpha=0.8, label="input at its low end"),
                plt.Rectangle((0, 0), 1, 1, color=PALETTE["compute"], alpha=0.8, label="input at its high end")]
     ax.legend(handles=handles, loc="lower right", fontsize="small")

@@ -25,6 +25,8 @@ from typing import Any
 
 import numpy as np
 
+from .units import plain_number
+
 #: z-score of the 95th percentile of a standard normal distribution
 Z95 = 1.6448536269514722
 FORMS = ("{low, high} (uniform)", "{low, mode, high} (triangular)", "{p5, p95, dist: lognormal}")
@@ -99,11 +101,12 @@ class Range:
 
     def describe(self) -> str:
         """The range as written, for tables: e.g. 'triangular 0.2 / 0.3 / 0.45'."""
+        n = plain_number  # 40,000,000 rather than 4e+07
         if self.dist == "lognormal":
-            return f"lognormal, p5 {self.p5:,.6g} / p95 {self.p95:,.6g}"
+            return f"lognormal, p5 {n(self.p5)} / p95 {n(self.p95)}"
         if self.dist == "triangular":
-            return f"triangular {self.low:,.6g} / {self.mode:,.6g} / {self.high:,.6g}"
-        return f"uniform {self.low:,.6g} to {self.high:,.6g}"
+            return f"triangular {n(self.low)} / {n(self.mode)} / {n(self.high)}"
+        return f"uniform {n(self.low)} to {n(self.high)}"
 
 
 def is_range(value: Any) -> bool:

@@ -123,3 +123,21 @@ def vectorised(func):
         return scalar_or_array(func(*args, **kwargs))
 
     return wrapper
+
+
+def plain_number(value) -> str:
+    """A number as people write it in a table or a sentence: thousands separators, never an
+    exponent, at most 6 significant digits; '' for a missing value.
+
+    >>> plain_number(4e7), plain_number(0.7), plain_number(1234.5678), plain_number(2.5e-7), plain_number(float("nan"))
+    ('40,000,000', '0.7', '1,234.57', '0.00000025', '')
+    """
+    import math
+
+    if value is None or isinstance(value, bool) or not math.isfinite(value):
+        return ""
+    value = float(value)
+    if value.is_integer():
+        return f"{value:,.0f}"
+    digits = math.floor(math.log10(abs(value))) + 1
+    return f"{value:,.{max(0, 6 - digits)}f}".rstrip("0").rstrip(".")
