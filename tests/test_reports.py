@@ -141,6 +141,30 @@ def test_rerun_replaces_cleanly_and_leaves_no_temporary_folders(report_set, tmp_
     assert "hostile-text/06-summary.html" in index and "oldest chapter <span class=\"date\">2000-01-02 03:04</span>" in index
 
 
+def test_chapter_links_lead_only_to_pages_the_folder_holds(report_set):
+    """A page links to the chapters that were run; the others are marked, not dead links (issue 15, item 1)."""
+    import re
+
+    _, out = report_set
+    for folder in (out / "search-rerank-l4", out / "hostile-text", out / "broken-file"):
+        for page in folder.glob("*.html"):
+            text = page.read_text(encoding="utf-8")
+            local = [h for h in re.findall(r'href="([^"#:]+)"', text) if not h.startswith(("http", "data"))]
+            assert local, page
+            for href in local:
+                assert (folder / href).exists(), f"{page.name} links to missing {href}"
+    summary = (out / "search-rerank-l4" / "06-summary.html").read_text(encoding="utf-8")
+    assert 'href="01-data-cost.html"' in summary
+    assert 'data-chapter="03-compute-cost" title="not in this report"' in summary
+    assert 'href="03-compute-cost.html"' not in summary
+
+
+def test_a_failed_chapter_shows_no_absolute_path(report_set):
+    _, out = report_set
+    page = (out / "broken-file" / "01-data-cost.html").read_text(encoding="utf-8")
+    assert "broken file.yaml" in page and str(out.parent) not in page
+
+
 def test_summary_names_files_without_absolute_paths(report_set):
     _, out = report_set
     summary = pd.read_csv(out / "summary.csv")

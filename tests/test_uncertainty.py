@@ -141,7 +141,7 @@ def test_sobol_ranks_the_only_input_that_matters_first():
         "models[0].training.runs_per_month": {"low": 4.35, "high": 4.35000001},   # (almost) no effect
         "models[0].decode_batch": {"low": 8, "high": 32}}))  # an encoder decodes nothing: no effect
     table = unc.sobol(s, base_samples=512, seed=1)
-    assert table.loc[0, "input"] == "data.sources 'search and click logs (first-party)': price_per_gb"
+    assert table.loc[0, "input"] == "Data source 'search and click logs (first-party)': price per GB"
     assert table.loc[0, "ST"] == pytest.approx(1.0, abs=0.05) and table.loc[0, "S1"] == pytest.approx(1.0, abs=0.05)
     assert (table.loc[1:, "ST"].abs() < 0.01).all()
 
@@ -154,7 +154,7 @@ def test_the_sentence_names_the_inputs_that_matter():
     p = mc.percentiles().loc["total per day"]
     assert text.startswith(f"The daily cost is likely between {p['P5']:,.0f} and {p['P95']:,.0f} CNY")
     first = sobol.loc[0, "input"]
-    assert f"Refine first: {first}" in text and first in {"traffic.requests_per_day", "seq-ranker: mfu"}
+    assert f"Refine first: {first}" in text and first in {"Traffic: requests per day", "seq-ranker: model FLOPs utilisation (MFU)"}
     assert "embedding_cache_hit_rate" not in text  # compute-bound: the hot-row cache does not move the cost
 
 
@@ -260,7 +260,7 @@ def test_summary_chapter_helpers():
     assert table.loc["P50", "per day"] == ch.money(u.mc.percentiles().loc["total per day", "P50"], "CNY")
     assert u.sentence.startswith("The daily cost is likely between")
     result = ch.results(ranged.report, "06-summary", uncertain=u)
-    assert result["uncertainty"]["samples"] == 2000 and "traffic.requests_per_day" in result["uncertainty"]["sobol_ST"]
+    assert result["uncertainty"]["samples"] == 2000 and "Traffic: requests per day" in result["uncertainty"]["sobol_ST"]
 
 
 def test_saving_from_the_explorer_keeps_the_ranges_nobody_changed(tmp_path):

@@ -6,6 +6,7 @@ Hand calculations are written out; the published figures are cited in data/valid
 
 import datetime as dt
 import json
+import os
 import math
 import re
 import subprocess
@@ -235,9 +236,24 @@ def test_rows_that_cannot_be_predicted_say_why(tmp_path):
     assert "cannot predict: accelerator 'TPU-v9'" in validation.to_text(table.reset_index())
 
 
+def test_text_table_keeps_whole_ids_and_fits_the_width():
+    """Ids were cut at 34 characters (issue 15, item 15); now they are whole when there is room and
+    wrap, not cut, when there is not."""
+    from tco.text import display_width
+
+    table = validation.check(ROOT / "data/validation/mlperf-inference-v4.1-v5.0.csv")
+    longest = max(table["id"], key=len)
+    assert len(longest) > 34
+    wide = validation.to_text(table, width=250)
+    assert all(row_id in wide for row_id in table["id"])
+    narrow = validation.to_text(table, width=100)
+    assert max(display_width(line) for line in narrow.splitlines()) <= 100
+
+
 def test_cli_prints_text_and_json_and_rejects_bad_files(tmp_path):
     run = [sys.executable, "-m", "tco", "check-measurements"]
-    out = subprocess.run(run + [str(TRAINING)], capture_output=True, text=True, check=True).stdout
+    wide = dict(os.environ, COLUMNS="200")  # the table is as wide as the terminal says
+    out = subprocess.run(run + [str(TRAINING)], capture_output=True, text=True, check=True, env=wide).stdout
     assert "llama2-7b-pretraining" in out and "181,048.7" in out and "184,320.0" in out
     rows = json.loads(subprocess.run(run + ["--json", str(MLPERF)], capture_output=True, text=True, check=True).stdout)
     assert {r["id"] for r in rows} >= {"bert99-offline-1xh100", "dlrmv2-offline-1xh100"}

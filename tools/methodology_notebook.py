@@ -80,16 +80,16 @@ catalog = load_catalog()
 report = evaluate(scenario, catalog)  # the engine's answer, used to check every step below
 model = scenario.models[0]
 serving = model.serving
-pd.DataFrame({{"input": [
+ch.table(pd.DataFrame({{"input": [
     "requests per day", "cache hit rate", "hourly profile", "parameters (non-embedding)", "precision",
     "items x tokens per request", "latency objective", "instance", "billing", "utilisation target",
     "min replicas + redundancy"], "value": [
     f"{{scenario.traffic.requests_per_day:,.0f}}", f"{{scenario.traffic.cache_hit_rate:.0%}}",
     scenario.traffic.hourly_profile, f"{{model.parameters - model.embedding_parameters:,.0f}}", model.precision,
-    f"{{model.items_per_request}} x {{model.input_tokens_per_item}}",
+    f"{{model.items_per_request:g}} x {{model.input_tokens_per_item:g}}",
     f"p{{model.latency_percentile * 100:g}} within {{model.latency_slo_ms:g}} ms",
     serving.instance, serving.billing, f"{{serving.utilization_target:.0%}}",
-    f"{{serving.min_replicas}} + {{serving.redundancy}}"]}})"""),
+    f"{{serving.min_replicas}} + {{serving.redundancy}}"]}}))"""),
         md("""## 1. Traffic / 流量
 
 Capacity is bought for the busiest hour, not for the daily average. The daily requests that miss
@@ -153,7 +153,7 @@ instances = capacity.instances_needed(replicas, g, 1)  # g6.xlarge has one L4
 fleet = pd.DataFrame({"requests/s": arrivals.round(1), "for load": for_load, "for the SLO": for_slo,
                       "replicas": replicas, "instances": instances}).T
 fleet.columns = [f"{h:02d}h" for h in range(24)]
-display(fleet)
+display(ch.table(fleet, index="per hour"))
 display(Markdown(
     f"{memory_gb:.2f} GB of weights fit on one L4 (g = {g:g}). At the peak, {arrivals.max():,.1f} ÷ "
     f"({mu:,.1f} × {serving.utilization_target:g}) needs **{for_load.max():g} replicas for load**, "
@@ -297,7 +297,7 @@ doubled = evaluate(parse_scenario(d), catalog)
 compare = pd.DataFrame({"now": report.items.query("dimension == 'staff'").set_index("item")["cost_per_day"],
                         "traffic doubled": doubled.items.query("dimension == 'staff'").set_index("item")["cost_per_day"]})
 compare["change"] = compare["traffic doubled"] - compare["now"]
-compare.round(2)"""),
+ch.table(compare, ["now", "traffic doubled", "change"], report.currency, index="staff item")"""),
         md("""**6. Fusion.** The cross-encoder becomes stage 2 and serves 25% of the non-cached traffic, so its
 replicas for load fall to about a quarter; minimum replicas and redundancy do not shrink, so its
 serving cost falls by less than 75%. The small stage-1 model's own cost and the router's CPU time

@@ -17,7 +17,8 @@ layer and those below it (``tests/test_imports.py`` checks it):
    ``text`` (terminal tables measured in display cells);
 2. **formulas**: the physics and economics, numbers in and out, knowing nothing of scenarios:
    ``performance``, ``serving``, ``capacity``, ``pricing``;
-3. **inputs**: ``ranges``, ``catalog``, ``scenario`` (the schema and its validation);
+3. **inputs**: ``ranges``, ``catalog``, ``scenario`` (the schema and its validation), ``labels``
+   (scenario fields as people read them);
 4. **costing**: one scenario to one report: ``context``, ``operating_point``, ``sizing``,
    ``dimensions`` (the five dimensions' line items and their own formulas), ``edits`` (the rules of
    scenario edits), ``report``, ``formulas`` (the LaTeX of each item's functions), ``engine``;
@@ -40,7 +41,7 @@ __version__ = "0.1.0"
 LAYERS = (
     ("foundation", ("units", "errors", "files", "text")),
     ("formulas", ("performance", "serving", "capacity", "pricing")),
-    ("inputs", ("ranges", "catalog", "scenario")),
+    ("inputs", ("ranges", "catalog", "scenario", "labels")),
     ("costing", ("context", "operating_point", "sizing", "dimensions", "edits", "report", "formulas", "engine")),
     ("analysis", ("variants", "uncertainty", "sweep", "compare", "validation", "paper", "dimensional",
                   "workbook")),

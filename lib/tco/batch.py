@@ -42,8 +42,8 @@ from pathlib import Path
 
 from . import __version__
 from .errors import ScenarioError
-from .files import make_staging_dir, replace_dir, safe_name, write_atomic
-from .report_index import (CHAPTER_FILES, CHAPTER_TITLES, METADATA, check_currency, choose_currency, display_path,
+from .files import make_staging_dir, replace_dir, safe_name, without_local_paths, write_atomic
+from .report_index import (CHAPTER_FILES, CHAPTER_TITLES, METADATA, check_currency, choose_currency,
                            index_html, metadata, read_folder, read_folders, summary_frame, warnings_html)
 from .scenario import repo_path
 from .workbook import frames_from_results, read_results, summary_workbook
@@ -174,6 +174,40 @@ def _html_links(page: str) -> str:
     return page
 
 
+def link_present(page: str, present: set[str] | list[str]) -> str:
+    """Links to the chapters in ``present`` (those whose page is in the folder); a chapter that is
+    not becomes plain text marked "not in this report", so no link leads nowhere. Applied again
+    after a later run adds the chapter, the mark turns back into a link.
+
+    >>> page = link_present('<a href="01-data-cost.html">Data</a> <a href="06-summary.html">sum</a>',
+    ...                     {"06-summary"})
+    >>> page
+    '<span class="tco-absent" data-chapter="01-data-cost" title="not in this report" style="color:#666">Data</span> <a href="06-summary.html">sum</a>'
+    >>> link_present(page, {"01-data-cost", "06-summary"})
+    '<a href="01-data-cost.html">Data</a> <a href="06-summary.html">sum</a>'
+    """
+    for chapter in CHAPTER_FILES:
+        name = re.escape(chapter)
+        if chapter in present:
+            page = re.sub(rf'<span class="tco-absent" data-chapter="{name}"[^>]*>(.*?)</span>',
+                          rf'<a href="{chapter}.html">\1</a>', page, flags=re.S)
+        else:
+            page = re.sub(rf'<a href="{name}\.html"[^>]*>(.*?)</a>',
+                          rf'<span class="tco-absent" data-chapter="{chapter}" title="not in this report" style="color:#666">\1</span>',
+                          page, flags=re.S)
+    return page
+
+
+def _link_folder(folder: Path) -> None:
+    """Every page of a scenario folder links only to the chapters the folder holds."""
+    present = {c for c in CHAPTER_FILES if (folder / f"{c}.html").exists()}
+    for page in sorted(folder.glob("*.html")):
+        text = page.read_text(encoding="utf-8")
+        linked = link_present(text, present)
+        if linked != text:
+            write_atomic(page, linked)
+
+
 def _insert_banner(page: str, block: str) -> str:
     match = re.search(r"<body[^>]*>", page)
     if not match:
@@ -230,10 +264,10 @@ def report_scenario(file: Path, out: Path, chapters: list[str], run_date: str, o
             res.name = safe_name(scenario.name)
             report = evaluate(scenario)
             res.title = report.title
-        except ScenarioError as exc:  # the file as the index names it, not as typed (an absolute path)
-            res.status, res.message = "failed", str(exc).replace(str(file), display_path(file))
+        except ScenarioError as exc:  # files as the index names them, never an absolute path
+            res.status, res.message = "failed", without_local_paths(str(exc))
         except Exception as exc:  # one failing scenario never stops the others
-            res.status, res.message = "failed", f"{exc.__class__.__name__}: {exc}"
+            res.status, res.message = "failed", without_local_paths(f"{exc.__class__.__name__}: {exc}")
         timings.evaluate += time.perf_counter() - start
         if report is not None:
             write_atomic(staging / "results.json", report.to_json() + "\n")
@@ -275,7 +309,7 @@ def report_scenario(file: Path, out: Path, chapters: list[str], run_date: str, o
             timings.notebooks += 1
             res.chapters[chapter] = "failed" if failed else "ok"
             if failed and res.status == "ok":
-                res.status, res.message = "failed", f"{chapter}: {failed}"
+                res.status, res.message = "failed", without_local_paths(f"{chapter}: {failed}")
             start = time.perf_counter()
             if out_nb.exists():
                 import nbformat
@@ -300,6 +334,7 @@ def report_scenario(file: Path, out: Path, chapters: list[str], run_date: str, o
         if report is not None:
             write_atomic(staging / "warnings.html", warnings_html(
                 meta, banner(res.title or res.name, res.name, "Warnings / 警示", run_date, catalog_dates)))
+        _link_folder(staging)
         replace_dir(staging, out / res.name)
     finally:
         if staging.exists():

@@ -21,7 +21,9 @@ from .catalog import load_catalog
 from .dimensions import DIMENSIONS, INPUT_SECTIONS, LABELS
 from .engine import evaluate
 from .errors import ScenarioError
+from .files import without_local_paths
 from .formulas import formulas_for
+from .labels import PART_TITLES, field_label, path_label
 from .report import CostReport
 from .scenario import Scenario, load_scenario, repo_path
 from .units import DAYS_PER_MONTH, plain_number
@@ -52,7 +54,8 @@ def resolve_path(path: str | os.PathLike) -> Path:
     in_repo = repo_path(str(path))
     if in_repo.exists():
         return in_repo
-    raise ChapterStop(f"Scenario file not found: {path} (looked in {Path.cwd()} and in {repo_path('')})")
+    raise ChapterStop(f"Scenario file not found: {without_local_paths(str(path))} (looked in the working "
+                      "directory and in the repository)")
 
 
 @dataclass
@@ -74,8 +77,8 @@ def open_chapter(scenario: str | os.PathLike) -> Chapter:
     try:
         sc = load_scenario(path)
         report = evaluate(sc)
-    except ScenarioError as exc:
-        raise ChapterStop(str(exc)) from None
+    except ScenarioError as exc:  # the message names files as a reader finds them, not this machine's paths
+        raise ChapterStop(without_local_paths(str(exc))) from None
     return Chapter(path, sc, report)
 
 
@@ -297,9 +300,7 @@ def percentiles_table(u: Uncertainty, currency: str) -> pd.DataFrame:
 
 def ranges_table(scenario: Scenario) -> pd.DataFrame:
     """The inputs written as ranges: where, which distribution, and the point value used elsewhere."""
-    from .uncertainty import label
-
-    return pd.DataFrame([{"input": label(scenario, p), "range": r.describe(), "point value": plain_number(r.point)}
+    return pd.DataFrame([{"input": path_label(scenario, p), "range": r.describe(), "point value": plain_number(r.point)}
                          for p, r in scenario.ranges.items()])
 
 
@@ -338,21 +339,6 @@ def formula_markdown(report: CostReport, dimension: str) -> str:
     return "\n\n".join(out)
 
 
-#: Headings of the scenario's parts in the inputs tables, by field path without list indices.
-PART_TITLES = {
-    "traffic": "Traffic", "models": "Model", "models.serving": "serving", "models.training": "training",
-    "models.speculative": "speculative decoding", "compute": "Compute", "compute.cpu": "CPU fleet",
-    "on_prem": "On-premises site", "fusion": "Fusion", "fusion.meta_model": "meta-model", "data": "Data",
-    "data.sources": "Data source", "data.processing": "Data processing", "data.labelling": "Labelling",
-    "data.retention": "Data retention", "storage": "Storage", "storage.on_prem_media": "on-premises media",
-    "staff": "Staff", "staff.roles": "Role", "staff.tasks": "Task", "staff.operations": "operations",
-}
-#: Words of field names written out for people (None: dropped, the unit column says it).
-_WORDS = {"gb": "GB", "kv": "KV", "api": "API", "cpu": "CPU", "slo": "objective", "ttft": "time to first token",
-          "tpot": "time per output token", "mfu": "model FLOPs utilisation (MFU)", "pue": "PUE", "fte": "FTE",
-          "mbu": "memory bandwidth utilisation (MBU)", "kwh": "kWh", "ms": None, "rps": None, "id": "ID"}
-_FIELD_LABELS = {"throughput_rps": "Measured throughput", "artifact_gb": "Artifact size", "name": "Name",
-                 "model": "Catalog model", "fte": "Full-time equivalents", "capacity_gb": "Capacity of one medium"}
 #: Model fields that only generative (LLM) or only recsys models use.
 _GENERATIVE_ONLY = {"output_tokens", "prefix_cache_hit_rate", "beam_width", "speculative", "decode_batch",
                     "kv_bytes_per_token", "ttft_slo_ms", "tpot_slo_ms", "kv_precision"}
@@ -361,19 +347,6 @@ _RECSYS_ONLY = {"embedding_rows", "embedding_dim", "embedding_precision", "embed
 #: What a model served by a hosted API still uses: its traffic and tokens (the API is priced per token).
 _API_MODEL_FIELDS = {"name", "model", "kind", "traffic_share", "items_per_request", "input_tokens_per_item",
                      "output_tokens", "serving", "training"}
-
-
-def field_label(name: str) -> str:
-    """A field name as people read it.
-
-    >>> field_label("latency_slo_ms"), field_label("kv_bytes_per_token"), field_label("throughput_rps")
-    ('Latency objective', 'KV bytes per token', 'Measured throughput')
-    """
-    if name in _FIELD_LABELS:
-        return _FIELD_LABELS[name]
-    words = [_WORDS.get(w, w) for w in name.split("_")]
-    text = " ".join(w for w in words if w)
-    return text[:1].upper() + text[1:]
 
 
 def _applies(owner, name: str) -> bool:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import datetime as _dt
 import json
+import shutil
 import sys
 from pathlib import Path
 
@@ -70,7 +71,6 @@ def _validate(args) -> int:
 
 
 def _catalog(args) -> int:
-    import shutil
 
     from .catalog import STALE_MONTHS, TABLES, load_catalog
     from .text import bullet, wrap
@@ -160,7 +160,7 @@ def _check_measurements(args) -> int:
                 for row in table.to_dict(orient="records")]
         print(json.dumps(rows, indent=2, ensure_ascii=False, allow_nan=False))
     else:
-        print(to_text(table))
+        print(to_text(table, shutil.get_terminal_size((160, 24)).columns))  # piped: 160 unless COLUMNS says
     return 0
 
 

@@ -3,7 +3,8 @@
 Scenario files are data written by anyone: their names become folder names only through
 :func:`safe_name`, every file is written through :func:`write_atomic` (a reader sees the old file or
 the new one, never half of one), a folder of outputs is swapped in whole by :func:`replace_dir`, and
-text put into a spreadsheet goes through :func:`spreadsheet_safe`.
+text put into a spreadsheet goes through :func:`spreadsheet_safe`. Reports show files as a reader can
+find them, never as this machine's absolute paths (:func:`display_path`, :func:`without_local_paths`).
 """
 
 from __future__ import annotations
@@ -19,6 +20,45 @@ from pathlib import Path
 #: (``tempfile`` would leave 0600 and 0700).
 FILE_MODE = 0o644
 FOLDER_MODE = 0o755
+
+#: An absolute path in running text (a message, a traceback): a slash-separated run of names not
+#: preceded by a word, a dot, a colon or a slash, so that URLs and units such as GB/day are left alone.
+_ABSOLUTE = re.compile(r"(?<![\w.~:/])(?:/[^\s/'\"<>|,;()]+)+/([^\s/'\"<>|,;()]+)")
+
+
+def repo_path(relative: str) -> Path:
+    """Absolute path of a file in the repository, whatever the working directory."""
+    return Path(__file__).resolve().parents[2] / relative
+
+
+def display_path(file: str | Path) -> str:
+    """The file as a reader can find it, never an absolute path: relative to the repository, else to
+    the working directory, else its name alone.
+
+    >>> display_path(repo_path("data/scenarios/paper-example.yaml"))
+    'data/scenarios/paper-example.yaml'
+    >>> display_path("/nowhere/else/my scenario.yaml")
+    'my scenario.yaml'
+    """
+    path = Path(file).resolve()
+    for base in (repo_path(""), Path.cwd()):
+        try:
+            return path.relative_to(base.resolve()).as_posix()
+        except ValueError:
+            continue
+    return path.name
+
+
+def without_local_paths(text: str) -> str:
+    """Text without this machine's absolute paths: the repository's become relative to it, others
+    keep their file name only (URLs and units such as GB/day are not paths).
+
+    >>> without_local_paths("FileNotFoundError: /tmp/run-1/s.yaml; see https://x.org/a/b, GB/day")
+    'FileNotFoundError: s.yaml; see https://x.org/a/b, GB/day'
+    >>> without_local_paths(str(repo_path("data/scenarios/a.yaml")))
+    'data/scenarios/a.yaml'
+    """
+    return _ABSOLUTE.sub(lambda m: m.group(1), text.replace(str(repo_path("")).rstrip("/") + "/", ""))
 
 
 def safe_name(text: str) -> str:

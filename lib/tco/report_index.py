@@ -32,8 +32,7 @@ from .catalog import Catalog
 from .chapters import CHAPTERS
 from .dimensions import DIMENSIONS, LABELS
 from .errors import CatalogError, ScenarioError
-from .files import spreadsheet_safe
-from .scenario import repo_path
+from .files import display_path, spreadsheet_safe
 
 #: The chapter notebooks in reading order (one list, :data:`tco.chapters.CHAPTERS`) and their titles.
 CHAPTER_FILES = list(CHAPTERS.values())
@@ -53,24 +52,6 @@ SUMMARY_COLUMNS = ["scenario", "title", "status", "run_date", "currency", *MONEY
 # ------------------------------------------------------------------------------------------
 # One scenario folder: its metadata, written and read back
 # ------------------------------------------------------------------------------------------
-def display_path(file: str | Path) -> str:
-    """The scenario file as a reader can find it, never an absolute path: relative to the repository,
-    else to the working directory, else its name alone.
-
-    >>> display_path(repo_path("data/scenarios/paper-example.yaml"))
-    'data/scenarios/paper-example.yaml'
-    >>> display_path("/nowhere/else/my scenario.yaml")
-    'my scenario.yaml'
-    """
-    path = Path(file).resolve()
-    for base in (repo_path(""), Path.cwd()):
-        try:
-            return path.relative_to(base.resolve()).as_posix()
-        except ValueError:
-            continue
-    return path.name
-
-
 def metadata(name: str, title: str, file: str, status: str, message: str, currency: str, chapters: dict,
              summary: dict, warnings: list[dict]) -> dict:
     """The content of a scenario folder's ``report.json``; ``chapters`` maps each chapter to

@@ -24,6 +24,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr,
 from typing_extensions import Annotated
 
 from .errors import ScenarioError
+from .files import repo_path
 from .ranges import extract, restore, substitute
 from .units import BYTES_PER_VALUE, PEAK_COLUMN
 
@@ -1077,11 +1078,6 @@ def _allow_ranges(schema: dict) -> dict:
     schema = walk(schema)
     schema.setdefault("$defs", {})["Range"] = RANGE_SCHEMA
     return schema
-
-
-def repo_path(relative: str) -> Path:
-    """Absolute path of a file in the repository, whatever the working directory."""
-    return Path(__file__).resolve().parents[2] / relative
 
 
 __all__ = [

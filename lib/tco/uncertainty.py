@@ -15,7 +15,6 @@ vectorised engine (:func:`tco.engine.cost`) as a single scenario, so every line 
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -24,6 +23,7 @@ import pandas as pd
 from .catalog import Catalog, load_catalog
 from .context import Context
 from .dimensions import DIMENSIONS
+from .labels import path_label
 from .units import DAYS_PER_MONTH, DAYS_PER_YEAR
 
 DEFAULT_SAMPLES = 10_000
@@ -147,38 +147,6 @@ def draw(scenario, samples: int = DEFAULT_SAMPLES, seed: int = DEFAULT_SEED) -> 
     return {path: r.ppf(u[:, j]) for j, (path, r) in enumerate(ranges.items())}
 
 
-def label(scenario, path: str) -> str:
-    """A readable name for a field path: the model's name for ``models[i]``, the name (role, task)
-    of a named list entry, the stage of a cascade escalation.
-
-    >>> from tco import load_scenario
-    >>> from tco.scenario import repo_path
-    >>> s = load_scenario(repo_path("data/scenarios/search-cascade.yaml"))
-    >>> label(s, "models[2].serving.utilization_target"), label(s, "staff.roles[1].fte")
-    ('llm-reranker-8b: serving.utilization_target', "staff.roles 'LLM re-ranking engineer': fte")
-    >>> label(s, "fusion.escalation[0]")
-    'fusion.escalation to stage 2'
-    """
-    match = re.match(r"models\[(\d+)\]\.(.*)", path)
-    if match and int(match.group(1)) < len(scenario.models):
-        return f"{scenario.models[int(match.group(1))].name}: {match.group(2)}"
-    match = re.match(r"fusion\.escalation\[(\d+)\]$", path)
-    if match:
-        return f"fusion.escalation to stage {int(match.group(1)) + 2}"
-    match = re.match(r"(.*?)\[(\d+)\]\.(.*)", path)
-    if match:
-        try:
-            entry = scenario
-            for name in match.group(1).split("."):
-                entry = getattr(entry, name)
-            entry = entry[int(match.group(2))]
-            name = next(getattr(entry, a) for a in ("name", "role", "task") if getattr(entry, a, None))
-            return f"{match.group(1)} '{name}': {match.group(3)}"
-        except (AttributeError, IndexError, StopIteration):
-            pass
-    return path
-
-
 @dataclass
 class MonteCarlo:
     """The result of :func:`monte_carlo`: the samples drawn, their costs and the point estimate."""
@@ -283,7 +251,7 @@ def tornado(scenario, catalog: Catalog | None = None) -> pd.DataFrame:
     for j, (p, r) in enumerate(ranges.items()):
         values[p][2 * j], values[p][2 * j + 1] = r.ends
     total = costs(scenario, values, catalog).per_day
-    rows = [{"input": label(scenario, p), "range": r.describe(), "low": r.ends[0], "high": r.ends[1],
+    rows = [{"input": path_label(scenario, p), "range": r.describe(), "low": r.ends[0], "high": r.ends[1],
              "total at low": float(total[2 * j]), "total at high": float(total[2 * j + 1]),
              "swing": float(abs(total[2 * j + 1] - total[2 * j]))} for j, (p, r) in enumerate(ranges.items())]
     # an end at which the scenario cannot be served (NaN) sorts first: it matters more than any swing
@@ -314,18 +282,18 @@ def sobol(scenario, base_samples: int = SOBOL_BASE_SAMPLES, seed: int = DEFAULT_
     result = costs(scenario, values, catalog)
     y = result.per_day
     if not result.feasible.all():  # Sobol needs every sample costed
-        frame = pd.DataFrame([{"input": label(scenario, p), "S1": np.nan, "S1 conf": np.nan, "ST": np.nan,
+        frame = pd.DataFrame([{"input": path_label(scenario, p), "S1": np.nan, "S1 conf": np.nan, "ST": np.nan,
                                "ST conf": np.nan} for p in paths], columns=columns)
         frame.attrs["note"] = (f"{1 - result.feasible.mean():.1%} of the Sobol samples cannot be served as specified "
                                f"({'; '.join(result.infeasible)}). Sobol indices need every sample costed: narrow "
                                f"the ranges or relax the objective.")
         return frame
     if np.ptp(y) == 0:  # the total does not move: nothing to apportion
-        return pd.DataFrame([{"input": label(scenario, p), "S1": 0.0, "S1 conf": 0.0, "ST": 0.0, "ST conf": 0.0}
+        return pd.DataFrame([{"input": path_label(scenario, p), "S1": 0.0, "S1 conf": 0.0, "ST": 0.0, "ST conf": 0.0}
                              for p in paths], columns=columns)
     with np.errstate(divide="ignore", invalid="ignore"):
         res = sobol_analyze.analyze(problem, y, calc_second_order=False, print_to_console=False, seed=seed)
-    frame = pd.DataFrame({"input": [label(scenario, p) for p in paths], "S1": res["S1"], "S1 conf": res["S1_conf"],
+    frame = pd.DataFrame({"input": [path_label(scenario, p) for p in paths], "S1": res["S1"], "S1 conf": res["S1_conf"],
                           "ST": res["ST"], "ST conf": res["ST_conf"]})
     return frame.sort_values("ST", ascending=False, kind="stable").reset_index(drop=True)
 

@@ -488,16 +488,18 @@ def vary(row_id: str, column: str, values, catalog: Catalog | None = None):
     return pd.DataFrame(out)
 
 
-def to_text(frame) -> str:
-    """A plain-text table of :func:`check`'s result."""
-    lines = [f"{'id':34} {'metric':18} {'predicted':>14} {'published':>14} {'ratio':>7}  "
-             f"{'stated band':18} regime / why not"]
+def to_text(frame, width: int = 160) -> str:
+    """A plain-text table of :func:`check`'s result, at most ``width`` display cells a line: long
+    ids and reasons wrap onto continuation lines, never cut (:func:`tco.text.table`)."""
+    from .text import table
+
+    rows = []
     for r in frame.itertuples():
         if math.isfinite(r.predicted):
             band = f"{'in' if r.in_band else 'OUTSIDE'} x{r.band_low:.2g}-x{r.band_high:.3g}"
-            lines.append(f"{r.id[:34]:34} {r.metric:18} {r.predicted:14,.1f} {r.published:14,.1f} "
-                         f"{r.ratio:7.3f}  {band:18} {r.regime}")
+            rows.append((r.id, r.metric, f"{r.predicted:,.1f}", f"{r.published:,.1f}", f"{r.ratio:.3f}", band,
+                         r.regime))
         else:
-            lines.append(f"{r.id[:34]:34} {r.metric:18} {'-':>14} {r.published:14,.1f} {'-':>7}  {'':18} "
-                         f"cannot predict: {r.reason}")
-    return "\n".join(lines)
+            rows.append((r.id, r.metric, "-", f"{r.published:,.1f}", "-", "", f"cannot predict: {r.reason}"))
+    return table(rows, ["id", "metric", "predicted", "published", "ratio", "stated band", "regime / why not"],
+                 align="<<>>><<", max_width=width)

@@ -28,8 +28,7 @@ import numpy as np
 import pandas as pd
 
 from .dimensions import DIMENSIONS, LABELS
-from .files import spreadsheet_safe
-from .scenario import repo_path
+from .files import spreadsheet_safe, without_local_paths
 from .units import DAYS_PER_MONTH, DAYS_PER_YEAR
 
 #: Number formats by column kind (Excel syntax); money gets its currency in the header or the format.
@@ -72,8 +71,6 @@ _IDENTIFIER = re.compile(r"^[a-z][a-z0-9_]*$")
 _MONEY = re.compile(rf"^(({'|'.join(DIMENSIONS)}|self_hosted|api)_)?per_(day|month|year)(_p\d+)?$|cost")
 _PERCENT = re.compile(r"share$|utilisation|fraction|hit_rate$")
 _CURRENCY = re.compile(r"^[A-Za-z]{1,5}$")
-# an absolute path of two or more parts (not a URL's //host, nor units such as GB/day)
-_ABSOLUTE = re.compile(r"(?<![\w.~:/])(?:/[^\s/'\"<>|,;()]+)+/([^\s/'\"<>|,;()]+)")
 
 
 # ------------------------------------------------------------------------------------------
@@ -147,23 +144,6 @@ def text_width(text: str) -> int:
     if all(line.isascii() for line in lines):
         return max(map(len, lines))
     return max(sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in line) for line in lines)
-
-
-def without_local_paths(text: str) -> str:
-    """Text without this machine's absolute paths: the repository's become relative to it, others
-    keep their file name only (URLs and units such as GB/day are not paths).
-
-    >>> without_local_paths("FileNotFoundError: /tmp/run-1/s.yaml; see https://x.org/a/b, GB/day")
-    'FileNotFoundError: s.yaml; see https://x.org/a/b, GB/day'
-    >>> without_local_paths(str(repo_path("data/scenarios/a.yaml")))
-    'data/scenarios/a.yaml'
-    """
-    return _ABSOLUTE.sub(lambda m: m.group(1), text.replace(_repo_root(), ""))
-
-
-@functools.lru_cache(maxsize=1)
-def _repo_root() -> str:
-    return str(repo_path("")).rstrip("/") + "/"
 
 
 def _cell_value(value):
