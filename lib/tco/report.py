@@ -268,7 +268,7 @@ def business_lines(b: dict, currency: str) -> list[str]:
                      + (f", gross profit {b['gross_profit_per_day']:,.0f} {currency}/day"
                         if ok(b["gross_profit_per_day"]) else ""))
     if ok(b["cost_per_order"]):
-        parts = [f"Cost {b['cost_per_order']:,.2f} {currency} per order"]
+        parts = [f"Cost {b['cost_per_order']:,.{2 if b['cost_per_order'] >= 0.1 else 4}f} {currency} per order"]
         if ok(b["cost_share_of_gmv"]):
             parts.append(f"{b['cost_share_of_gmv']:.3%} of GMV")
         if ok(b["cost_share_of_gross_profit"]):
