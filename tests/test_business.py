@@ -101,3 +101,15 @@ def test_formulas_broadcast_and_edge_cases():
     assert business.break_even_uplift(100.0, 0.0) == math.inf  # nothing to lift
     np.testing.assert_allclose(business.net_value_per_day(np.array([1e6, 2e6]), 0.01, 1.0, 5_000.0), [5_000.0, 15_000.0])
     assert business.payback_days(10_000, 0.0) == math.inf and business.payback_days(0, 0.0) == 0.0
+
+
+def test_the_summary_opens_with_whether_it_pays():
+    from tco import chapters as ch
+
+    chapter = ch.open_chapter(SCENARIOS / "search-rerank-l4.yaml")
+    b = chapter.report.business
+    text = ch.answer(chapter)
+    assert (f"**It pays for itself if conversion (or revenue per session) rises by {b['break_even_uplift']:.3%} or "
+            "more** on the 40,000,000 sessions a day it touches.") in text
+    assert f"At the expected uplift of 0.55% it adds {ch.money(178_200 - chapter.report.per_day, 'CNY')} per day" in text
+    assert "pays for itself" not in ch.answer(ch.open_chapter(SCENARIOS / "paper-example.yaml"))

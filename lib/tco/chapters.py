@@ -806,7 +806,32 @@ def answer(chapter: Chapter, uncertain: Uncertainty | None = None) -> str:
         lines.append("Every input is a single number, so no likely range is given.")
     else:
         lines.append(_md(uncertain.sentence))
+    worth = business_sentence(rep, uncertain)
+    if worth:
+        lines.append(worth)
     return "\n\n".join(lines)
+
+
+def business_sentence(report: CostReport, uncertain: "Uncertainty | None" = None) -> str:
+    """Is it worth it: the break-even uplift, the net value at the expected uplift and, with ranges,
+    the chance it pays for itself (:mod:`tco.business`); '' when the scenario has no business case
+    or lacks the inputs for a break-even."""
+    b, cur = report.business, report.currency
+    if b is None or not np.isfinite(b["break_even_uplift"]):
+        return ""
+    credited = "" if b["attribution"] >= 1 else f" ({b['attribution']:.0%} of it credited to this deployment)"
+    text = (f"**It pays for itself if conversion (or revenue per session) rises by {b['break_even_uplift']:.3%} or "
+            f"more** on the {plain_number(b['sessions_per_day'])} sessions a day it touches{credited}.")
+    if np.isfinite(b["net_value_per_day"]):
+        text += (f" At the expected uplift of {b['uplift']:.2%} it adds {money(b['net_value_per_day'], cur)} per day "
+                 "net of its cost")
+        mc = uncertain.mc if uncertain is not None else None
+        if mc is not None and np.isfinite(mc.p_net_positive):
+            net = mc.percentiles().loc["net value per day"]
+            text += (f"; across the ranges it pays off in {mc.p_net_positive:.0%} of the samples (net value "
+                     f"P5-P95 {money(net['P5'], cur, 0)} to {money(net['P95'], cur, 0)} per day)")
+        text += "."
+    return text
 
 
 def chapter_links(current: str | None = None) -> str:
