@@ -29,14 +29,14 @@ import pandas as pd
 
 from . import __version__
 from .catalog import Catalog
-from .chapters import CHAPTERS
+from .chapters import CHAPTERS, OTHER_TITLES
 from .dimensions import DIMENSIONS, LABELS
 from .errors import CatalogError, ScenarioError
 from .files import display_path, spreadsheet_safe
 
 #: The chapter notebooks in reading order (one list, :data:`tco.chapters.CHAPTERS`) and their titles.
 CHAPTER_FILES = list(CHAPTERS.values())
-CHAPTER_TITLES = {file: LABELS.get(part, "Summary / 总结") for part, file in CHAPTERS.items()}
+CHAPTER_TITLES = {file: {**LABELS, **OTHER_TITLES}[part] for part, file in CHAPTERS.items()}
 #: The kinds of warnings (``tco.context.Warning_.code``), in the order the index counts them.
 WARNING_KINDS = ("unpriced", "stale", "utilisation", "estimate", "assumption")
 #: How many warnings of each scenario the index quotes; the rest are on its warnings.html page.
