@@ -297,9 +297,8 @@ def write(table, scenario: Scenario, out) -> list:
     from pathlib import Path
 
     out = Path(out)
-    safe = table.map(spreadsheet_safe)
     written = []
-    write_atomic(out / "sweep.csv", safe.to_csv(index=False))
+    write_atomic(out / "sweep.csv", csv_text(table))
     written.append(out / "sweep.csv")
     write_atomic(out / "sweep.xlsx", sweep_workbook(table, scenario.currency))
     written.append(out / "sweep.xlsx")
