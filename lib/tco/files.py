@@ -200,20 +200,18 @@ def spreadsheet_safe(value):
 def csv_text(frame) -> str:
     """``frame`` as CSV text (no index) with every text cell made formula-safe by
     :func:`spreadsheet_safe`, headers included; numbers stay numbers (a negative number is not text).
+    Lines end in CRLF (RFC 4180), so a cell holding a line break or a carriage return is quoted.
 
     >>> import pandas as pd
-    >>> print(csv_text(pd.DataFrame({"title": ["=HYPERLINK(1)", "@SUM(1)", "ok"], "x": [-1.5, 2, 3]})), end="")
-    title,x
-    '=HYPERLINK(1),-1.5
-    '@SUM(1),2.0
-    ok,3.0
+    >>> csv_text(pd.DataFrame({"title": ["=HYPERLINK(1)", "@SUM(1)", "a\rb"], "x": [-1.5, 2, 3]})).splitlines()
+    ['title,x', "'=HYPERLINK(1),-1.5", "'@SUM(1),2.0", '"a', 'b",3.0']
     """
     safe = frame.copy()
     for column in safe.columns:
         if safe[column].dtype == object or str(safe[column].dtype) in ("string", "category"):
             safe[column] = safe[column].map(spreadsheet_safe).astype(object)
     safe.columns = [spreadsheet_safe(str(c)) for c in safe.columns]
-    return safe.to_csv(index=False)
+    return safe.to_csv(index=False, lineterminator="\r\n")
 
 
 #: Characters backslash-escaped wherever they are in text put into Markdown: links and images

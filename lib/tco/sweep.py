@@ -30,7 +30,7 @@ from .catalog import Catalog, load_catalog
 from .dimensions import DIMENSIONS, LABELS
 from .edits import set_path
 from .errors import ScenarioError
-from .files import spreadsheet_safe, write_atomic
+from .files import csv_text, write_atomic
 from .scenario import Scenario
 
 #: Most points a sweep costs (the product of every axis' count): bounds memory and time.
