@@ -20,7 +20,11 @@ Faults: a scenario that fails keeps its failed notebook (error visible in the no
 HTML), is listed as failed in the index with its message, and the command exits 1; the other
 scenarios are not affected. Each scenario folder is written under a temporary name (a copy of the
 chapters kept) and renamed into place, so an interrupted run never leaves a report that looks
-complete.
+complete. The hidden names are recognisable (``.tco-staging-<name>-p<pid>-...``, :mod:`tco.files`):
+what a run killed outright leaves is removed by the next run into the same folder. Ctrl-C stops the
+workers and their kernels at once, removes the staging folders and keeps the reports already
+finished (``python -m tco report`` then exits 130). ``--out`` is checked before anything is written
+(:func:`check_out`).
 """
 
 from __future__ import annotations

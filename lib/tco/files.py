@@ -203,7 +203,7 @@ def csv_text(frame) -> str:
     Lines end in CRLF (RFC 4180), so a cell holding a line break or a carriage return is quoted.
 
     >>> import pandas as pd
-    >>> csv_text(pd.DataFrame({"title": ["=HYPERLINK(1)", "@SUM(1)", "a\rb"], "x": [-1.5, 2, 3]})).splitlines()
+    >>> csv_text(pd.DataFrame({"title": ["=HYPERLINK(1)", "@SUM(1)", "a\\rb"], "x": [-1.5, 2, 3]})).splitlines()
     ['title,x', "'=HYPERLINK(1),-1.5", "'@SUM(1),2.0", '"a', 'b",3.0']
     """
     safe = frame.copy()
