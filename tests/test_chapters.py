@@ -297,7 +297,7 @@ def test_answer_names_the_largest_saving_and_unpriced_items():
     assert best["lever"] == "first model (model-a) alone" and best["dimension"] == "fusion"
     assert best["saving_per_day"] == pytest.approx(chapter.report.marginal_fusion_cost_per_day)
     text = ch.answer(chapter)
-    assert "**first model (model-a) alone**" in text and "no likely range" in text
+    assert r"**first model \(model-a\) alone**" in text and "no likely range" in text  # scenario text escaped
     assert text.index("costs") < text.index("Where it goes") < text.index("largest saving")
 
 

@@ -297,7 +297,7 @@ def summary_notebook() -> nbformat.NotebookNode:
         code("if uncertain is None:\n"
              "    display(Markdown('No input is written as a range, so there is no variance to apportion.'))\n"
              "elif uncertain.sobol.attrs.get('note'):\n"
-             "    display(Markdown(uncertain.sobol.attrs['note']))\n"
+             "    display(Markdown(ch.escape_markdown(uncertain.sobol.attrs['note'])))\n"
              "else:\n"
              "    display(ch.table(uncertain.sobol.round(3), details='Sobol indices (S1, ST and their confidence)'))\n"
              "    ch.show(plots.sobol_bars(uncertain.sobol))"),

@@ -20,7 +20,11 @@ Faults: a scenario that fails keeps its failed notebook (error visible in the no
 HTML), is listed as failed in the index with its message, and the command exits 1; the other
 scenarios are not affected. Each scenario folder is written under a temporary name (a copy of the
 chapters kept) and renamed into place, so an interrupted run never leaves a report that looks
-complete.
+complete. The hidden names are recognisable (``.tco-staging-<name>-p<pid>-...``, :mod:`tco.files`):
+what a run killed outright leaves is removed by the next run into the same folder. Ctrl-C stops the
+workers and their kernels at once, removes the staging folders and keeps the reports already
+finished (``python -m tco report`` then exits 130). ``--out`` is checked before anything is written
+(:func:`check_out`).
 """
 
 from __future__ import annotations
@@ -42,7 +46,8 @@ from pathlib import Path
 
 from . import __version__
 from .errors import ScenarioError
-from .files import make_staging_dir, replace_dir, safe_name, without_local_paths, write_atomic
+from .files import (csv_text, make_staging_dir, remove_leftovers, replace_dir, safe_name, without_local_paths,
+                    write_atomic)
 from .report_index import (CHAPTER_FILES, CHAPTER_TITLES, METADATA, check_currency, choose_currency,
                            index_html, metadata, read_folder, read_folders, summary_frame, warnings_html)
 from .scenario import repo_path
@@ -145,6 +150,50 @@ def _close_workers() -> None:
         for w in _workers:
             w.close()
         _workers.clear()
+
+
+#: Set when the run is interrupted (Ctrl-C): the workers stop before their next chapter and put
+#: nothing in place (:func:`report_scenario`).
+_cancel = threading.Event()
+
+
+class Interrupted(KeyboardInterrupt):
+    """The run was interrupted: the reports already finished are kept, nothing half-written is visible."""
+
+
+def _stop_if_cancelled() -> None:
+    if _cancel.is_set():
+        raise Interrupted()
+
+
+class OutFolderError(Exception):
+    """``--out`` cannot hold reports (a file, a folder that cannot be written, a missing parent)."""
+
+
+def check_out(out: Path) -> None:
+    """Raise :class:`OutFolderError` (one sentence naming ``out``) unless ``out`` is a writable
+    folder or can be created as one in an existing, writable folder. Nothing is written.
+
+    >>> check_out(Path("/nonexistent-tco-parent/reports"))
+    Traceback (most recent call last):
+    ...
+    tco.batch.OutFolderError: --out /nonexistent-tco-parent/reports: its parent folder /nonexistent-tco-parent does not exist
+    """
+    shown = str(out)
+    if out.exists() or out.is_symlink():
+        if not out.is_dir():
+            raise OutFolderError(f"--out {shown}: exists and is not a folder (name a folder for the reports)")
+        if not os.access(out, os.W_OK | os.X_OK):
+            raise OutFolderError(f"--out {shown}: the folder is not writable (permission denied)")
+        return
+    parent = out.absolute().parent
+    if not parent.exists():
+        raise OutFolderError(f"--out {shown}: its parent folder {parent} does not exist")
+    if not parent.is_dir():
+        raise OutFolderError(f"--out {shown}: {parent} is not a folder")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise OutFolderError(f"--out {shown}: cannot be created, its parent folder {parent} is not writable "
+                             "(permission denied)")
 
 
 # ------------------------------------------------------------------------------------------
@@ -255,7 +304,7 @@ def report_scenario(file: Path, out: Path, chapters: list[str], run_date: str, o
 
     res = ScenarioResult(safe_name(file.stem), str(file))
     timings = res.timings
-    staging = make_staging_dir(out, f".{res.name}.")
+    staging = make_staging_dir(out, res.name)
     try:
         start = time.perf_counter()
         report = None
@@ -298,6 +347,7 @@ def report_scenario(file: Path, out: Path, chapters: list[str], run_date: str, o
         kept = _carry_over(out / res.name, staging, chapters)
         worker = _worker()
         for chapter in chapters:
+            _stop_if_cancelled()
             out_nb = staging / f"{chapter}.ipynb"
             start = time.perf_counter()
             failed = ""
@@ -344,11 +394,31 @@ def report_scenario(file: Path, out: Path, chapters: list[str], run_date: str, o
             write_atomic(staging / "warnings.html", warnings_html(
                 meta, banner(res.title or res.name, res.name, "Warnings / 警示", run_date, catalog_dates)))
         _link_folder(staging)
+        _stop_if_cancelled()  # an interrupted run never puts a folder of stopped chapters in place
         replace_dir(staging, out / res.name)
     finally:
         if staging.exists():
             shutil.rmtree(staging, ignore_errors=True)
     return res
+
+
+def _interrupt(pool: ThreadPoolExecutor, futures) -> None:
+    """Stop a run at once: no new scenario starts, the kernels are shut down (the chapters running
+    stop with them), and each worker removes its staging folder; a second Ctrl-C meanwhile is ignored."""
+    import signal
+
+    main = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN) if main else None
+    try:
+        _cancel.set()
+        for future in futures:
+            future.cancel()
+        _close_workers()
+        pool.shutdown(wait=True)
+        _close_workers()  # a kernel a worker was starting meanwhile
+    finally:
+        if main:
+            signal.signal(signal.SIGINT, previous)
 
 
 # ------------------------------------------------------------------------------------------
@@ -370,30 +440,39 @@ def run_reports(files: list[str] | None, out: Path, jobs: int | None = None, cha
     unknown = [c for c in chapters if c not in CHAPTER_FILES]
     if unknown:
         raise ScenarioError([("--chapters", f"unknown chapter(s) {', '.join(unknown)}; known: {', '.join(CHAPTER_FILES)}")])
+    started = time.time()
+    check_out(out)
     catalog = load_catalog()
     currency = check_currency(currency, catalog) if currency else None
-    out.mkdir(parents=True, exist_ok=True)
+    out.mkdir(exist_ok=True)
+    remove_leftovers(out, started)  # what a run killed before it finished left (hidden, never shown)
+    _cancel.clear()
     jobs = max(1, min(jobs or os.cpu_count() or 1, len(paths) or 1))
     run_date = _dt.datetime.now().strftime("%Y-%m-%d %H:%M")
     results: dict[int, ScenarioResult] = {}
     bar = tqdm(total=len(paths) * len(chapters), unit="chapter", disable=not progress, file=sys.stderr,
                desc="reports")
+    pool = ThreadPoolExecutor(max_workers=jobs)
+    futures = {}
     try:
-        with ThreadPoolExecutor(max_workers=jobs) as pool:
-            futures = {pool.submit(report_scenario, p, out, chapters, run_date, bar.update): i
-                       for i, p in enumerate(paths)}
-            for future in as_completed(futures):
-                i = futures[future]
-                try:
-                    res = future.result()
-                except Exception as exc:  # the runner itself failed for this scenario
-                    res = ScenarioResult(safe_name(paths[i].stem), str(paths[i]), "failed",
-                                         f"{exc.__class__.__name__}: {exc}")
-                results[i] = res
-                bar.update(len(chapters) - sum(1 for _ in res.chapters))  # chapters skipped after a failure
-                if res.status != "ok":
-                    tqdm.write(f"{res.name}: FAILED\n    " + res.message.replace("\n", "\n    "), file=sys.stderr)
+        futures = {pool.submit(report_scenario, p, out, chapters, run_date, bar.update): i
+                   for i, p in enumerate(paths)}
+        for future in as_completed(futures):
+            i = futures[future]
+            try:
+                res = future.result()
+            except Exception as exc:  # the runner itself failed for this scenario
+                res = ScenarioResult(safe_name(paths[i].stem), str(paths[i]), "failed",
+                                     f"{exc.__class__.__name__}: {exc}")
+            results[i] = res
+            bar.update(len(chapters) - sum(1 for _ in res.chapters))  # chapters skipped after a failure
+            if res.status != "ok":
+                tqdm.write(f"{res.name}: FAILED\n    " + res.message.replace("\n", "\n    "), file=sys.stderr)
+    except KeyboardInterrupt:
+        _interrupt(pool, futures)
+        raise Interrupted() from None
     finally:
+        pool.shutdown(wait=True)
         bar.close()
         _close_workers()
     ordered = [results[i] for i in range(len(paths))]
@@ -406,7 +485,7 @@ def run_reports(files: list[str] | None, out: Path, jobs: int | None = None, cha
     entries = this_run + list(on_disk.values())  # this run's scenarios in its order, then the earlier ones
     currency = currency or choose_currency(e["currency"] for e in entries if e.get("summary"))
     summary = summary_frame(entries, currency, catalog)
-    write_atomic(out / "summary.csv", summary.to_csv(index=False))
+    write_atomic(out / "summary.csv", csv_text(summary))
     saved = read_results(out, [e["name"] for e in entries])
     write_atomic(out / "summary.xlsx",
                  summary_workbook(summary, *frames_from_results(saved), run_date=run_date, version=__version__))

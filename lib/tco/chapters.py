@@ -21,7 +21,7 @@ from .catalog import load_catalog
 from .dimensions import DIMENSIONS, INPUT_SECTIONS, LABELS
 from .engine import evaluate
 from .errors import ScenarioError
-from .files import without_local_paths
+from .files import markdown_safe, without_local_paths
 from .formulas import formulas_for
 from .labels import PART_TITLES, field_label, path_label
 from .report import CostReport
@@ -236,17 +236,9 @@ def header(chapter: Chapter, title: str) -> str:
             f"**Catalog figures dated:** {span}")
 
 
-def _md(text: str) -> str:
-    r"""Escape text from a scenario for Markdown/HTML display; a ``$`` is a dollar sign, never the
-    start of a formula (:mod:`tco.offline_html` renders ``$...$`` as math).
-
-    >>> print(_md(r"<b>US$5 to US$9</b> a\$b_c"))
-    &lt;b&gt;US\$5 to US\$9&lt;/b&gt; a\\\$b\_c
-    """
-    import html
-
-    escaped = html.escape(str(text)).replace("\\", "\\\\")
-    return escaped.replace("*", "\\*").replace("_", "\\_").replace("`", "\\`").replace("$", "\\$")
+#: Scenario text (titles, names, notes, messages) as literal Markdown: :func:`tco.files.markdown_safe`,
+#: the one implementation, under the name the chapter helpers and notebooks use.
+_md = escape_markdown = markdown_safe
 
 
 def totals_table(report: CostReport, uncertain: "Uncertainty | None" = None) -> pd.DataFrame:
@@ -586,9 +578,9 @@ def llm_serving(chapter: Chapter) -> tuple[str, pd.DataFrame]:
         else:
             text.append(" (dense: every step reads all the weights outside the input embedding).")
         kv = kv_bytes_per_token(model)
-        text.append(f" Weights in {model.weights_precision}, KV cache in {model.cache_precision} "
+        text.append(f" Weights in {_md(model.weights_precision)}, KV cache in {_md(model.cache_precision)} "
                     f"({kv / 1e3:,.1f} kB per token, {kv_source(model)}), matrix units at their "
-                    f"{model.math_precision} peak.")
+                    f"{_md(model.math_precision)} peak.")
         prompt = model.items_per_request * model.input_tokens_per_item
         if model.prefix_cache_hit_rate > 0:
             text.append(f" The prefix cache serves {model.prefix_cache_hit_rate:.0%} of the {prompt:,.0f} prompt tokens, "
@@ -601,7 +593,7 @@ def llm_serving(chapter: Chapter) -> tuple[str, pd.DataFrame]:
                         f"counted in the step time.")
         bound = ("as many as memory holds" if m["batch_binding"] == "memory" else "as given"
                  if m["batch_binding"] == "given" else f"the most whose TPOT meets {model.tpot_slo_ms:g} ms")
-        text.append(f" A replica of {m['replica_size']:g} x {m['accelerator']} decodes {m['decode_batch']:,.0f} "
+        text.append(f" A replica of {m['replica_size']:g} x {_md(m['accelerator'])} decodes {m['decode_batch']:,.0f} "
                     f"requests together ({bound}): {m['tpot_ms']:,.1f} ms per output token with the prefills "
                     f"interleaved, {m['ttft_ms']:,.0f} ms to the first token before any queueing, "
                     f"{m['throughput_rps_per_accelerator']:,.1f} requests/s per accelerator.")

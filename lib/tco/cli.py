@@ -2,7 +2,9 @@
 check-measurements``.
 
 Exit codes: 0 success; 2 a scenario or catalog is invalid (the message names the field), or
-``report --pdf`` found no Chromium (the HTML reports are written); 1 a scenario failed in a batch run.
+``report --pdf`` found no Chromium (the HTML reports are written), or ``report --out`` names a file, an
+unwritable folder or a folder whose parent is missing (one line, nothing written); 1 a scenario failed in
+a batch run; 130 interrupted (Ctrl-C; ``report`` keeps the reports already finished, nothing half-written).
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ from . import __version__
 from .errors import CatalogError, ScenarioError
 
 EXIT_INVALID = 2
+#: Interrupted (Ctrl-C), as a shell reports a process stopped by SIGINT.
+EXIT_INTERRUPTED = 130
 
 
 def _evaluate(args) -> int:
@@ -105,14 +109,24 @@ def frame_text(frame, width: int) -> str:
 
 
 def _report(args) -> int:
-    from .batch import run_reports
-
-    from .batch import Timings
+    from .batch import OutFolderError, Timings, run_reports
 
     chapters = [c.strip() for c in args.chapters.split(",")] if args.chapters else None
     timings = Timings()
-    status = run_reports(args.scenarios, Path(args.out), jobs=args.jobs, chapters=chapters,
-                         progress=not args.no_progress, timings=timings, currency=args.currency, pdf=args.pdf)
+    try:
+        status = run_reports(args.scenarios, Path(args.out), jobs=args.jobs, chapters=chapters,
+                             progress=not args.no_progress, timings=timings, currency=args.currency, pdf=args.pdf)
+    except OutFolderError as exc:
+        print(exc, file=sys.stderr)
+        return EXIT_INVALID
+    except KeyboardInterrupt:
+        print("interrupted; the reports already finished are kept, nothing half-written is visible",
+              file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except OSError as exc:  # the disk filled up, a folder became unwritable meanwhile: one line, no traceback
+        where = f" {exc.filename}" if exc.filename else ""
+        print(f"report stopped: cannot write{where}: {exc.strerror or exc}", file=sys.stderr)
+        return 1
     if args.timings:
         print(f"timings (s, summed over workers): kernel start + imports {timings.kernel_start:.1f}, "
               f"notebook execution {timings.execution:.1f} ({timings.notebooks} notebooks), "
@@ -261,3 +275,6 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_INVALID
     except BrokenPipeError:
         return 0
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED

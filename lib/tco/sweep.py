@@ -30,7 +30,7 @@ from .catalog import Catalog, load_catalog
 from .dimensions import DIMENSIONS, LABELS
 from .edits import set_path
 from .errors import ScenarioError
-from .files import spreadsheet_safe, write_atomic
+from .files import csv_text, write_atomic
 from .scenario import Scenario
 
 #: Most points a sweep costs (the product of every axis' count): bounds memory and time.
@@ -297,9 +297,8 @@ def write(table, scenario: Scenario, out) -> list:
     from pathlib import Path
 
     out = Path(out)
-    safe = table.map(spreadsheet_safe)
     written = []
-    write_atomic(out / "sweep.csv", safe.to_csv(index=False))
+    write_atomic(out / "sweep.csv", csv_text(table))
     written.append(out / "sweep.csv")
     write_atomic(out / "sweep.xlsx", sweep_workbook(table, scenario.currency))
     written.append(out / "sweep.xlsx")
