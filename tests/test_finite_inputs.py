@@ -299,6 +299,38 @@ def test_each_field_at_its_upper_bound_is_refused_or_costed_finitely(path, info)
     _check_report(report, label)
 
 
+def lower_bound(info) -> float:
+    """The smallest value a field accepts: its ``ge``, else the float just above its ``gt``."""
+    ge = [m.ge for m in info.metadata if isinstance(m, Ge)]
+    gt = [m.gt for m in info.metadata if isinstance(m, Gt)]
+    return max(ge) if ge else math.nextafter(max(gt), math.inf)
+
+
+@pytest.mark.parametrize("path,info", NUMERIC, ids=[p for p, _ in NUMERIC])
+def test_each_field_at_its_lower_bound_is_refused_or_costed_finitely(path, info):
+    """The same at the lower end, where a share or a life that a cost is divided by is smallest."""
+    name, base = _case(path)
+    data = copy.deepcopy(base)
+    node, key = next(_slots(data, path.split(".")))
+    value = lower_bound(info)
+    node[key] = int(math.ceil(value)) if _is_integer(info) else value
+    label = f"{name}: {path} = {node[key]!r}"
+    try:
+        report = tco.evaluate(data, CATALOG)
+    except ScenarioError as error:
+        assert error.problems, label
+        return
+    _check_report(report, label)
+    assert report.per_day < 1e12, (label, report.per_day)  # a fleet at utilisation 1e-4 is dear, not astronomical
+
+
+def test_a_dividing_share_below_its_minimum_is_refused():
+    data = bundled()
+    data["models"][0]["serving"]["utilization_target"] = 1e-300  # was costed at 4.9e302 CNY/day
+    message = problems(data)["models[0].serving.utilization_target"]
+    assert "greater than or equal to 0.0001" in message, message
+
+
 # ---------------------------------------------------------------------------------------------
 # Unpriced items: NaN, left out of the total, and always warned about
 # ---------------------------------------------------------------------------------------------

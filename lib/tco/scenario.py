@@ -61,6 +61,18 @@ SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 #: Requests a day: the whole web serves of the order of 1e11-1e12 requests a day (Google search
 #: about 1e10); 1e13 is more than all of it.
 MAX_REQUESTS_PER_DAY = 1e13
+#: The smallest share that a cost is divided by (planned utilisation, usable memory, usable data,
+#: MFU, MBU): one in ten thousand. Below it the cost grows without bound (at 1e-300 a fleet costs
+#: 1e302 a day) while no real deployment plans or measures less; 0 itself is refused.
+MIN_DIVIDING_FRACTION = 1e-4
+#: The slowest measured throughput: one request every ~12 days per accelerator.
+MIN_THROUGHPUT_RPS = 1e-6
+#: The shortest useful life of a server or disk that capital costs are spread over: 0.1 year (five weeks).
+MIN_YEARS = 0.1
+#: The smallest storage medium: 1 GB.
+MIN_MEDIUM_GB = 1.0
+#: The fewest nodes one operations engineer runs: 0.1 (ten engineers for one node).
+MIN_NODES_PER_ENGINEER = 0.1
 #: Busiest hour / daily average: all of a day's traffic in one hour is 24 times the average.
 MAX_PEAK_TO_AVERAGE = 24.0
 #: A weight of a 24-hour profile (any scale): room for weights written as requests per hour.
@@ -126,6 +138,9 @@ MAX_BATCH = 1_000_000
 #: KV-cache bytes per token: a 400 B dense model without grouped-query attention needs about
 #: 2e6 in 16-bit; 1e8.
 MAX_KV_BYTES_PER_TOKEN = 1e8
+#: The smallest KV cache: one byte per token of context (latent attention in 4 bits still needs
+#: hundreds); below it the decode batch that fits memory grows past any float.
+MIN_KV_BYTES_PER_TOKEN = 1.0
 #: Transformer layers: the deepest published models have about 100-200; 10,000.
 MAX_LAYERS = 10_000
 #: Widths and head counts (hidden size, heads, head size, latent ranks, embedding width): the
@@ -274,7 +289,7 @@ class Serving(Hardware):
         None, description="Hosted model from data/catalog/api_prices.csv (deployment 'api' only)."
     )
     utilization_target: Num = Field(
-        0.7, gt=0, le=1, description="Highest planned utilisation of a replica at peak (rho_max). [1]"
+        0.7, ge=MIN_DIVIDING_FRACTION, le=1, description="Highest planned utilisation of a replica at peak (rho_max). [1]"
     )
     min_replicas: Int = Field(1, ge=0, le=MAX_REPLICAS, description="Fewest replicas kept running per region. [1]")
     redundancy: Int = Field(0, ge=0, le=MAX_REPLICAS, description="Spare replicas per region on top of what load and SLO need (N+k). [1]")
@@ -284,7 +299,7 @@ class Serving(Hardware):
         "only) sizes each hour from its own traffic.",
     )
     usable_memory_fraction: Num = Field(
-        0.9, gt=0, le=1, description="Share of accelerator memory usable for weights, tables and cache. [1]"
+        0.9, ge=MIN_DIVIDING_FRACTION, le=1, description="Share of accelerator memory usable for weights, tables and cache. [1]"
     )
     max_accelerators_per_replica: Int = Field(
         8, ge=1, le=1024, description="Largest replica (tensor/embedding sharding) allowed. [1]"
@@ -351,7 +366,7 @@ class Training(Hardware):
     )
     runs_per_month: Num = Field(1.0, ge=0, le=MAX_PER_MONTH, description="Training or refresh runs per month. [1/month]")
     mfu_train: Optional[Num] = Field(
-        None, gt=0, le=1, description="Model FLOPs utilisation in training (default from "
+        None, ge=MIN_DIVIDING_FRACTION, le=1, description="Model FLOPs utilisation in training (default from "
         "data/catalog/efficiency.csv, per training precision). [1]",
     )
     sequence_length: Optional[Num] = Field(
@@ -432,7 +447,7 @@ class Model(_Base):
         None, ge=1, le=MAX_BATCH, description="Sequences a replica decodes together, b (generative). Default: the largest batch "
         "that fits memory and meets tpot_slo_ms. [1]")
     kv_bytes_per_token: Optional[Num] = Field(
-        None, gt=0, le=MAX_KV_BYTES_PER_TOKEN, description="KV-cache bytes per token of context (generative). Default: from the architecture "
+        None, ge=MIN_KV_BYTES_PER_TOKEN, le=MAX_KV_BYTES_PER_TOKEN, description="KV-cache bytes per token of context (generative). Default: from the architecture "
         "(layers, KV heads, head size, kv_precision), else estimated from the parameter count. [bytes]",
     )
     layers: Optional[Int] = Field(None, ge=1, le=MAX_LAYERS, description="Transformer layers, L (architecture). [1]")
@@ -459,7 +474,7 @@ class Model(_Base):
         0.0, ge=0, le=1, description="Share of lookups served from on-chip cache of hot rows. [1]"
     )
     throughput_rps: Optional[Num] = Field(
-        None, gt=0, le=MAX_THROUGHPUT_RPS, description="Measured requests per second per accelerator; overrides the roofline. [requests/s]"
+        None, ge=MIN_THROUGHPUT_RPS, le=MAX_THROUGHPUT_RPS, description="Measured requests per second per accelerator; overrides the roofline. [requests/s]"
     )
     throughput_source: Optional[str] = Field(None, description="Where throughput_rps was measured (required with it).")
     service_time_ms: Optional[Num] = Field(
@@ -471,8 +486,8 @@ class Model(_Base):
     tpot_slo_ms: Optional[Num] = Field(
         None, gt=0, le=MAX_MS, description="Time-per-output-token objective (generative); caps the decode batch. [ms]")
     latency_percentile: Num = Field(0.99, gt=0, lt=1, description="Percentile of the latency SLO. [1]")
-    mfu: Optional[Num] = Field(None, gt=0, le=1, description="Model FLOPs utilisation (default per kind). [1]")
-    mbu: Optional[Num] = Field(None, gt=0, le=1, description="Memory bandwidth utilisation (default per kind). [1]")
+    mfu: Optional[Num] = Field(None, ge=MIN_DIVIDING_FRACTION, le=1, description="Model FLOPs utilisation (default per kind). [1]")
+    mbu: Optional[Num] = Field(None, ge=MIN_DIVIDING_FRACTION, le=1, description="Memory bandwidth utilisation (default per kind). [1]")
     artifact_gb: Optional[Num] = Field(
         None, gt=0, le=MAX_GB, description="Size of the stored model artifact (default: weights + embedding tables). [GB]"
     )
@@ -608,7 +623,7 @@ class DataSource(_Base):
     price_per_gb: Optional[Num] = Field(
         None, ge=0, le=MAX_UNIT_PRICE, description="Acquisition price; 0 for data that costs nothing to acquire. Left out, the "
         "source is unpriced (a warning) unless a licence fee covers it. [currency/GB]")
-    usable_fraction: Num = Field(1.0, gt=0, le=1, description="Share of acquired data that is usable. [1]")
+    usable_fraction: Num = Field(1.0, ge=MIN_DIVIDING_FRACTION, le=1, description="Share of acquired data that is usable. [1]")
     licence_fee_per_month: Num = Field(0.0, ge=0, le=MAX_LARGE_PRICE, description="Flat licence fee. [currency/month]")
 
 
@@ -654,9 +669,9 @@ class Data(_Base):
 
 
 class OnPremMedia(_Base):
-    capacity_gb: Num = Field(gt=0, le=MAX_GB, description="Capacity of one storage medium (disk). [GB]")
+    capacity_gb: Num = Field(ge=MIN_MEDIUM_GB, le=MAX_GB, description="Capacity of one storage medium (disk). [GB]")
     price: Num = Field(ge=0, le=MAX_UNIT_PRICE, description="Price of one medium. [currency]")
-    life_years: Num = Field(5.0, gt=0, le=MAX_YEARS, description="Useful life. [years]")
+    life_years: Num = Field(5.0, ge=MIN_YEARS, le=MAX_YEARS, description="Useful life. [years]")
 
 
 class Storage(_Base):
@@ -697,7 +712,7 @@ class Task(_Base):
 
 
 class Operations(_Base):
-    nodes_per_engineer: Num = Field(gt=0, le=MAX_INSTANCES, description="Servers or instances one operations engineer runs. [1]")
+    nodes_per_engineer: Num = Field(ge=MIN_NODES_PER_ENGINEER, le=MAX_INSTANCES, description="Servers or instances one operations engineer runs. [1]")
     annual_cost: Optional[Num] = Field(None, ge=0, le=MAX_LARGE_PRICE, description="Loaded cost per engineer-year. [currency/year]")
     rate: Optional[str] = Field(None, description="Rate id from staff_rates.csv (if no annual_cost).")
 
@@ -738,7 +753,7 @@ class OnPremSite(_Base):
     region: Literal["cn", "us"] = Field("cn", description="Where the data centre is (electricity default).")
     electricity_price_per_kwh: Optional[Num] = Field(None, ge=0, le=MAX_UNIT_PRICE, description="[currency/kWh] (default: catalog).")
     pue: Optional[Num] = Field(None, ge=1, le=MAX_POWER_FACTOR, description="Power usage effectiveness (default: catalog). [1]")
-    useful_life_years: Optional[Num] = Field(None, gt=0, le=MAX_YEARS, description="Depreciation period (default: catalog). [years]")
+    useful_life_years: Optional[Num] = Field(None, ge=MIN_YEARS, le=MAX_YEARS, description="Depreciation period (default: catalog). [years]")
     maintenance_rate: Optional[Num] = Field(None, ge=0, le=MAX_MAINTENANCE_RATE, description="Support per year as a share of capex. [1/year]")
     server_power_overhead: Optional[Num] = Field(None, ge=1, le=MAX_POWER_FACTOR, description="Server wall power / accelerator TDPs. [1]")
     load_factor: Optional[Num] = Field(None, ge=0, le=1, description="Average draw / rated power. [1]")
