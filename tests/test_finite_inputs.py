@@ -398,6 +398,15 @@ def test_a_non_finite_cost_is_an_error_naming_the_item(monkeypatch, value):
     assert info.value.source and info.value.source.endswith("search-rerank-l4.yaml")
 
 
+def test_the_cli_prints_a_non_finite_cost_and_exits_2(monkeypatch, capsys):
+    from tco import cli
+
+    _poisoned(monkeypatch, math.inf)
+    assert cli.main(["evaluate", str(SCENARIOS / "search-rerank-l4.yaml")]) == 2
+    err = capsys.readouterr().err
+    assert "is not valid" in err and "costs inf a day" in err and "Traceback" not in err
+
+
 def test_a_nan_left_unpriced_with_a_warning_is_accepted(monkeypatch):
     _poisoned(monkeypatch, math.nan, warn=True)
     report = tco.evaluate(SCENARIOS / "search-rerank-l4.yaml", CATALOG)
