@@ -355,6 +355,18 @@ def test_an_unpriced_instance_plan_warns():
     assert report.warning_codes.count("unpriced") == 1 and report.per_day > 0
 
 
+def test_on_premises_without_hosting_or_media_prices_warns_for_each():
+    data = bundled("llm-rerank-onprem")
+    data["on_prem"].pop("hosting_per_accelerator_month")
+    data["storage"].pop("on_prem_media")
+    report = tco.evaluate(data, CATALOG)
+    assert list(report.unpriced.item) == ["on-premises media"]  # NaN, left out of the total
+    unpriced = [w for w, c in zip(report.warnings, report.warning_codes) if c == "unpriced"]
+    assert len(unpriced) == 2  # the media, and hosting: a part of the server-hour costed as 0, said so
+    assert any("storage.on_prem_media is not given" in w for w in unpriced)
+    assert any("on_prem.hosting_per_accelerator_month" in w and "Totals include" in w for w in unpriced)
+
+
 def test_an_empty_catalog_price_is_an_unpriced_item_with_a_warning(tmp_path):
     directory = _catalog_with(tmp_path, "storage.csv", "oss-archive", "price", "")
     catalog = load_catalog(str(directory))

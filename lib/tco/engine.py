@@ -200,7 +200,9 @@ def check_costs_finite(scenario: Scenario, ctx: Context, items) -> None:
     ...     print(error.problems[0][1][:60])
     line item 'processing: x' (data dimension) costs inf a day:
     """
-    explained = {(d, w.model) for w in ctx.warnings if w.code == "unpriced" for d in w.dimensions}
+    # the warnings of Context.unpriced, which hands out the NaN (they carry the reason as detail; the
+    # on-premises hosting warning, an unpriced part costed as 0 inside a priced item, carries none)
+    explained = {(d, w.model) for w in ctx.warnings if w.code == "unpriced" and w.detail for d in w.dimensions}
     problems = []
     for item in items:
         cost = np.asarray(item.cost_per_day, dtype=float)
