@@ -6,6 +6,7 @@ asked to record the figures it shows in a results JSON, and those figures are co
 """
 
 import json
+import math
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -54,9 +55,14 @@ def test_chapter_figures_equal_the_engine(all_results, scenario):
         assert got["scenario"] == scenario
         assert got["totals"]["per_day"] == pytest.approx(report.totals["per_day"], rel=1e-12)
         assert got["totals"]["per_1k_requests"] == pytest.approx(report.totals["per_1k_requests"], rel=1e-12)
-        if dimension == "summary":
+        if dimension in ("summary", "business"):
             assert got["by_dimension"] == pytest.approx(dims.to_dict(), rel=1e-12)
             assert got["warnings"] == report.warnings
+            if report.business is None:
+                assert got["business"] is None
+            else:  # JSON keeps finite figures; an infinite payback or break-even becomes null
+                want = {k: v for k, v in report.business.items() if isinstance(v, float) and math.isfinite(v)}
+                assert {k: got["business"][k] for k in want} == pytest.approx(want, rel=1e-12)
             continue
         assert got["dimension_per_day"] == pytest.approx(dims[dimension], rel=1e-12)
         items = report.items[report.items.dimension == dimension]

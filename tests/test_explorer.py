@@ -244,6 +244,11 @@ def test_a_moved_input_leaves_the_band_and_is_held_at_its_value(ex):
     assert list(ex.band.inputs) == list(scenario.ranges)
     assert ex.band.percentiles().loc["total per day", "P95"] == want["P95"]
     assert ex.band.point_per_day == pytest.approx(ex.figures()["per_day"], rel=1e-12)
+    # the ranges view (issue 15, item 19) lists all 9 of the file's ranges and says which one is held
+    view = ex.band_view.value
+    assert "The 9 input(s) written as ranges" in view
+    assert view.count("<tr>") == 1 + 9 and view.count("held at the value on screen") == 1
+    assert "Traffic: requests per day" in view and "traffic.requests_per_day" not in view
 
 
 def test_a_scenario_without_ranges_says_so_in_one_sentence():

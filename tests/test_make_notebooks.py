@@ -64,7 +64,8 @@ def test_html_reports_leave_the_notice_out():
     assert "Data cost / 数据成本" in body and "Generated notebook" not in body
 
 
-CHAPTER_NAMES = ["01-data-cost", "02-storage-cost", "03-compute-cost", "04-staff-cost", "05-fusion-cost", "06-summary"]
+CHAPTER_NAMES = ["01-data-cost", "02-storage-cost", "03-compute-cost", "04-staff-cost", "05-fusion-cost", "06-summary",
+                 "07-business-case"]
 
 
 @pytest.mark.parametrize("name", CHAPTER_NAMES)
@@ -84,7 +85,8 @@ def test_command_lines_only_in_the_closing_how_to_rerun_section(name):
 @pytest.mark.parametrize("name", CHAPTER_NAMES)
 def test_chapter_frames_are_shown_through_the_table_helper(name):
     shown = ("items_table", "drivers", "levers", "sizing_table", "deployment_options", "break_even_table",
-             "strategy_comparison", "totals_table", "dimension_overview", "percentiles_table", "ranges_table")
+             "strategy_comparison", "totals_table", "dimension_overview", "percentiles_table", "ranges_table",
+             "business_table", "business_inputs_table")
     for cell in make_notebooks.build(name).cells:
         if cell.cell_type != "code":
             continue

@@ -132,7 +132,7 @@ def test_unknown_and_missing_columns_get_a_header_and_a_sensible_format():
                           "traffic.requests_per_day": [1e6]})
     ws = workbook_of(frame)
     assert headers(ws) == ["Scenario", "Gpu hours", "Replicas", "Cache share", "traffic.requests_per_day"]
-    assert [c.number_format for c in ws[2]] == ["General", "#,##0.00##", "#,##0", "0.0%", "#,##0"]
+    assert [c.number_format for c in ws[2]] == ["General", "#,##0.00##", "#,##0", "0.0##%", "#,##0"]
 
 
 def test_column_widths_grow_with_content_and_cjk_counts_double():

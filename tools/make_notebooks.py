@@ -23,6 +23,7 @@ from nbclient import NotebookClient
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ROOT / "notebooks"
 DEFAULT_SCENARIO = "data/scenarios/search-cascade.yaml"
+BUSINESS_SCENARIO = "data/scenarios/llm-rerank-cloud.yaml"  # the business chapter's example has a business case
 
 PARAMETERS = f'''# Parameters: papermill replaces this cell (papermill NB OUT -p scenario data/scenarios/NAME.yaml).
 scenario: str = "{DEFAULT_SCENARIO}"  # scenario YAML file, relative to the repository root or absolute
@@ -305,6 +306,41 @@ def summary_notebook() -> nbformat.NotebookNode:
     return notebook(cells)
 
 
+def business_notebook() -> nbformat.NotebookNode:
+    title = "Business case / 商业回报"
+    cells = [
+        md(f"# {title}\n\nDoes the deployment pay for itself? The cost side comes from the five dimensions; the "
+           "return side from the scenario's `business:` section: the sessions the model touches, their conversion, "
+           "order value and margin, and the uplift the model is expected to bring (from an A/B test, or a published "
+           "one). The **break-even uplift** is the relative rise in conversion (or revenue per session) at which "
+           "the gross profit it adds equals its cost."),
+        code(PARAMETERS.replace(DEFAULT_SCENARIO, BUSINESS_SCENARIO)
+             + '\nsamples: int = 10000  # Monte Carlo samples of the inputs written as ranges\n'
+             'seed: int = 2026  # random seed of the samples (same seed, same figures)', ["parameters"]),
+        code(f'TITLE = "{title}"\n' + OPEN + "\nuncertain = ch.uncertainty(chapter, samples, seed) "
+             "if report.business is not None else None  # None without ranges"),
+        md("## The answer / 结论"),
+        code("missing = ch.business_missing(chapter)\n"
+             "display(Markdown(missing or ch.business_sentence(report, uncertain) or "
+             "'The business section lacks the inputs for a break-even (see the inputs below).'))"),
+        md("### From sessions to net value / 从会话到净收益\n\nEach figure follows from the ones above it; with "
+           "ranges in the scenario, P5 and P95 give the likely spread of the figures that vary."),
+        code("if report.business is not None:\n    display(ch.table(ch.business_table(report, uncertain)))\n"
+             "    ch.show(plots.net_value_curve(report, uncertain))"),
+        md("### Inputs / 输入\n\nWhere each business figure comes from; a figure not given leaves out the ones "
+           "that need it. The scenario's `business.source` says where the figures were taken from."),
+        code("if report.business is not None:\n    display(ch.table(ch.business_inputs_table(chapter.scenario)))\n"
+             "    display(Markdown(f'Source: {ch._md(chapter.scenario.business.source or \"not stated\")}'))"),
+        md("### Formulas / 公式"),
+        code("display(Markdown(ch.business_formulas()))"),
+        *rerun_cells("07-business-case", " -p samples 10000 -p seed 2026"),
+        md("### Chapters / 章节"),
+        code('if results_path:\n    ch.write_results(ch.results(report, "07-business-case", uncertain=uncertain), '
+             'results_path)\ndisplay(Markdown(ch.chapter_links("business")))'),
+    ]
+    return notebook(cells)
+
+
 def explorer_notebook() -> nbformat.NotebookNode:
     cells = [
         md("# Cost explorer / 成本探索\n\nMove a control and the cost is recomputed when you release it: totals per "
@@ -533,6 +569,7 @@ def builders() -> dict:
     """Notebook name -> the function building its cells, in the order they are written."""
     books = {spec["file"]: (lambda d=d: dimension_notebook(d)) for d, spec in DIMENSIONS.items()}
     books["06-summary"] = summary_notebook
+    books["07-business-case"] = business_notebook
     books["20-explorer"] = explorer_notebook
     books["30-paper-errata"] = errata_notebook
     books["00-methodology"] = methodology_notebook

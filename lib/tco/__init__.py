@@ -40,7 +40,7 @@ __version__ = "0.1.0"
 #: The layers of the package, bottom first: (name, modules). See the module docstring.
 LAYERS = (
     ("foundation", ("units", "errors", "files", "text")),
-    ("formulas", ("performance", "serving", "capacity", "pricing")),
+    ("formulas", ("performance", "serving", "capacity", "pricing", "business")),
     ("inputs", ("ranges", "catalog", "scenario", "labels")),
     ("costing", ("context", "operating_point", "sizing", "dimensions", "edits", "report", "formulas", "engine")),
     ("analysis", ("variants", "uncertainty", "sweep", "compare", "validation", "paper", "dimensional",

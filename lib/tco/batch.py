@@ -276,11 +276,20 @@ def report_scenario(file: Path, out: Path, chapters: list[str], run_date: str, o
             res.row = {**report.totals,
                        **{f"{d}_per_day": v for d, v in report.by_dimension().items()},
                        "warnings": len(report.warnings)}
+            if report.business is not None:
+                res.row.update({k: report.business[k] for k in ("net_value_per_day", "cost_per_order",
+                                                                 "break_even_uplift", "uplift", "cost_share_of_gmv")})
             if scenario.ranges:  # the same samples as the summary chapter (its default samples and seed)
                 from .uncertainty import monte_carlo
 
-                p = monte_carlo(scenario).percentiles().loc["total per day"]
+                mc = monte_carlo(scenario)
+                table = mc.percentiles()
+                p = table.loc["total per day"]
                 res.row.update(per_day_p5=p["P5"], per_day_p50=p["P50"], per_day_p95=p["P95"])
+                if "net value per day" in table.index:
+                    net = table.loc["net value per day"]
+                    res.row.update(net_value_per_day_p5=net["P5"], net_value_per_day_p95=net["P95"],
+                                   p_net_positive=mc.p_net_positive)
             res.currency = report.currency
             res.warnings = [{"code": c or "unknown", "message": m}
                             for c, m in zip(report.warning_codes, report.warnings)]

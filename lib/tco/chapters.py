@@ -35,7 +35,10 @@ CHAPTERS = {
     "staff": "04-staff-cost",
     "fusion": "05-fusion-cost",
     "summary": "06-summary",
+    "business": "07-business-case",
 }
+#: Titles of the chapters that are not one of the five dimensions.
+OTHER_TITLES = {"summary": "Summary / 总结", "business": "Business case / 商业回报"}
 
 
 class ChapterStop(Exception):
@@ -725,6 +728,7 @@ def results(report: CostReport, chapter: str, dimension: str | None = None,
         out["by_model"] = report.by_model().to_dict()
         out["warnings"] = list(report.warnings)
         out["marginal_fusion_cost_per_day"] = report.marginal_fusion_cost_per_day
+        out["business"] = report.business
     else:
         items = report.items[report.items.dimension == dimension]
         out["dimension"] = dimension
@@ -806,11 +810,151 @@ def answer(chapter: Chapter, uncertain: Uncertainty | None = None) -> str:
         lines.append("Every input is a single number, so no likely range is given.")
     else:
         lines.append(_md(uncertain.sentence))
+    worth = business_sentence(rep, uncertain)
+    if worth:
+        lines.append(worth)
     return "\n\n".join(lines)
+
+
+def business_sentence(report: CostReport, uncertain: "Uncertainty | None" = None) -> str:
+    """Is it worth it: the break-even uplift, the net value at the expected uplift and, with ranges,
+    the chance it pays for itself (:mod:`tco.business`); '' when the scenario has no business case
+    or lacks the inputs for a break-even."""
+    b, cur = report.business, report.currency
+    if b is None or not np.isfinite(b["break_even_uplift"]):
+        return ""
+    credited = "" if b["attribution"] >= 1 else f" ({b['attribution']:.0%} of it credited to this deployment)"
+    text = (f"**It pays for itself if conversion (or revenue per session) rises by {b['break_even_uplift']:.3%} or "
+            f"more** on the {plain_number(b['sessions_per_day'])} sessions a day it touches{credited}.")
+    if np.isfinite(b["net_value_per_day"]):
+        text += (f" At the expected uplift of {b['uplift']:.2%} it adds {money(b['net_value_per_day'], cur)} per day "
+                 "net of its cost")
+        mc = uncertain.mc if uncertain is not None else None
+        if mc is not None and np.isfinite(mc.p_net_positive):
+            net = mc.percentiles().loc["net value per day"]
+            text += (f"; across the ranges it pays off in {mc.p_net_positive:.0%} of the samples (net value "
+                     f"P5-P95 {money(net['P5'], cur, 0)} to {money(net['P95'], cur, 0)} per day)")
+        text += "."
+    return text
 
 
 def chapter_links(current: str | None = None) -> str:
     """Markdown links (relative) to every chapter notebook."""
-    titles = {"data": LABELS["data"], "storage": LABELS["storage"], "compute": LABELS["compute"],
-              "staff": LABELS["staff"], "fusion": LABELS["fusion"], "summary": "Summary / 总结"}
+    titles = {**LABELS, **OTHER_TITLES}
     return " · ".join(f"[{titles[k]}]({v}.ipynb)" for k, v in CHAPTERS.items() if k != current)
+
+
+# ------------------------------------------------------------------------------------------
+# Business case (07-business-case)
+# ------------------------------------------------------------------------------------------
+#: The business inputs, as the chapter names them, with their units.
+BUSINESS_INPUTS = {
+    "sessions_per_day": ("Sessions or searches per day the model touches", "sessions/day"),
+    "conversion_rate": ("Conversion rate (orders per session)", "share"),
+    "average_order_value": ("Average order value", "currency/order"),
+    "gross_margin": ("Gross margin", "share of GMV"),
+    "uplift": ("Expected relative uplift in conversion or revenue per session", "share"),
+    "attribution": ("Share of the uplift credited to this deployment", "share"),
+    "upfront_cost": ("Up-front costs", "currency"),
+}
+#: The figures of the chain, as the chapter shows them: key of tco.business.figures, label, kind.
+BUSINESS_ROWS = [
+    ("sessions_per_day", "Sessions per day", "count"), ("orders_per_day", "Orders per day", "count"),
+    ("gmv_per_day", "GMV per day", "money"), ("gross_profit_per_day", "Gross profit per day", "money"),
+    ("cost_per_day", "Cost of the deployment per day", "money"), ("cost_per_order", "Cost per order", "money4"),
+    ("cost_share_of_gmv", "Cost as a share of GMV", "share"),
+    ("cost_share_of_gross_profit", "Cost as a share of gross profit", "share"),
+    ("break_even_uplift", "Break-even uplift", "share"), ("uplift", "Expected uplift", "share"),
+    ("added_gross_profit_per_day", "Gross profit added per day at the expected uplift", "money"),
+    ("net_value_per_day", "Net value per day", "money"), ("upfront_cost", "Up-front costs", "money"),
+    ("payback_days", "Payback (days)", "days"),
+]
+
+
+def _business_cell(value, kind: str, currency: str) -> str:
+    if value is None or not np.isfinite(value):
+        return "never" if kind == "days" and value == np.inf else "not given"
+    if kind == "money":
+        return money(value, currency)
+    if kind == "money4":
+        return money(value, currency, 4 if abs(value) < 0.1 else 2)
+    if kind == "share":
+        return f"{value:.3%}"
+    if kind == "days":
+        return f"{value:,.1f}"
+    return plain_number(value)
+
+
+def business_inputs_table(scenario: Scenario) -> pd.DataFrame:
+    """The ``business:`` inputs: value (a range's point value), how it was set, and the unit."""
+    b = scenario.business
+    rows = []
+    for name, (label, unit) in BUSINESS_INPUTS.items():
+        path = f"business.{name}"
+        value = getattr(b, name) if b is not None else None
+        if name == "sessions_per_day" and value is None:
+            value, how = scenario.traffic.requests_per_day, "default: the scenario's requests per day"
+        elif value is None:
+            how = "not given"
+        elif path in scenario.ranges:
+            how = f"range: {scenario.ranges[path].describe()}"
+        elif name in (b.model_fields_set if b is not None else ()):
+            how = "scenario"
+        else:
+            how = "default"
+        unit = unit.replace("currency", scenario.currency)
+        rows.append({"input": label, "value": "" if value is None else plain_number(value), "unit": unit,
+                     "set by": how})
+    return pd.DataFrame(rows)
+
+
+def business_table(report: CostReport, uncertain: "Uncertainty | None" = None) -> pd.DataFrame:
+    """The chain from sessions to net value, one figure a row; with ranges, P5 and P95 of the
+    figures the Monte Carlo samples (net value, break-even uplift)."""
+    b, cur = report.business, report.currency
+    mc = uncertain.mc if uncertain is not None else None
+    spread = {}
+    if mc is not None and mc.business is not None:
+        ok = mc.costs.feasible
+        for key, _, _ in BUSINESS_ROWS:
+            values = np.broadcast_to(np.asarray(mc.business[key], dtype=float), (mc.costs.n,))[ok]
+            values = values[np.isfinite(values)]
+            if values.size and np.ptp(values) > 0:
+                spread[key] = np.percentile(values, [5, 95])
+    rows = []
+    for key, label, kind in BUSINESS_ROWS:
+        row = {"figure": label, "value": _business_cell(b[key], kind, cur)}
+        if mc is not None:
+            p = spread.get(key)
+            row["P5"] = "" if p is None else _business_cell(p[0], kind, cur)
+            row["P95"] = "" if p is None else _business_cell(p[1], kind, cur)
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def business_formulas() -> str:
+    """The equations of the chain (from the docstrings of :mod:`tco.business`), as Markdown."""
+    import inspect
+
+    from . import business
+    from .formulas import latex
+
+    out = []
+    for func in (business.orders_per_day, business.gross_profit_per_day, business.break_even_uplift,
+                 business.net_value_per_day, business.payback_days):
+        summary = " ".join(inspect.getdoc(func).split("\n\n")[0].split())  # the first paragraph, on one line
+        out.append(f"- `{func.__name__}`: {summary}\n\n" + "\n\n".join(f"  $$ {eq} $$" for eq in latex(func)))
+    return "\n\n".join(out)
+
+
+def business_missing(chapter: Chapter) -> str:
+    """What the chapter says when the scenario has no business case ('' when it has one)."""
+    report = chapter.report
+    if chapter.scenario.business is None:
+        return ("This scenario has no `business:` section, so only the cost side is known: "
+                f"{money(report.totals['per_1k_requests'], report.currency, 4)} per 1,000 requests. "
+                "Add one to see whether the deployment pays for itself, for example:\n\n"
+                "```yaml\nbusiness:\n  conversion_rate: 0.03        # orders per session\n"
+                "  average_order_value: 180     # in the scenario's currency\n  gross_margin: 0.15\n"
+                "  uplift: {low: 0.001, high: 0.01}   # relative lift in conversion, from an A/B test\n```")
+    return ""

@@ -209,7 +209,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--chapters", default=None,
                    help="comma-separated chapters to add or replace (default: all); the other chapters already "
                         "in a scenario's folder stay: 01-data-cost,02-storage-cost,03-compute-cost,"
-                        "04-staff-cost,05-fusion-cost,06-summary")
+                        "04-staff-cost,05-fusion-cost,06-summary,07-business-case")
     p.add_argument("--currency", default=None,
                    help="reporting currency of the index and summaries, a code of data/catalog/fx.csv "
                         "(default: the most common among the scenarios)")

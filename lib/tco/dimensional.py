@@ -31,12 +31,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import capacity, performance, pricing, serving, units
+from . import business, capacity, performance, pricing, serving, units
 from .dimensions import data, fusion, staff, storage
 
 #: Count-like units: dimensionless, but named so that the units read as documented.
 COUNTS = ("request", "query", "token", "item", "label", "inference", "replica", "instance",
-          "accelerator", "person", "FTE", "erlang", "FLOP", "lookup", "sample", "pair")
+          "accelerator", "person", "FTE", "erlang", "FLOP", "lookup", "sample", "pair", "session", "order")
 
 
 #: The whole unit system, defined here rather than taken from pint's defaults so that a year is
@@ -224,7 +224,7 @@ EXEMPT = {
                            "(sorted, so the sample values of the check do not apply); the result is a share [1]",
 }
 
-MODULES = (performance, serving, capacity, pricing, data, storage, staff, fusion)
+MODULES = (performance, serving, capacity, pricing, business, data, storage, staff, fusion)
 
 
 def formula_functions() -> list:

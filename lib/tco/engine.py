@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import capacity
+from . import business, capacity
 from .catalog import STALE_MONTHS, Catalog, load_catalog
 from .context import Context
 from .edits import first_model_alone
@@ -295,4 +295,6 @@ def evaluate(scenario: Scenario | str | Path | dict, catalog: Catalog | None = N
     report.warning_codes = [w.code for w in ordered]
     report.warning_models = [w.model for w in ordered]
     report.unpriced_reasons = [w.detail for w in ordered if w.code == "unpriced"]
+    if scenario.business is not None:
+        report.business = business.figures(scenario.business, report.per_day, report.requests_per_day)
     return report

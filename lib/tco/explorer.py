@@ -23,6 +23,7 @@ from pathlib import Path
 
 import ipywidgets as w
 import numpy as np
+import pandas as pd
 import yaml
 
 from . import sweep, variants
@@ -30,15 +31,17 @@ from .batch import bundled_scenarios
 from .files import safe_name, write_atomic
 from .capacity import max_peak_to_average
 from .catalog import load_catalog
-from .chapters import money, resolve_path, ChapterStop
+from .chapters import money, resolve_path, ChapterStop, table as ch_table
 from .dimensions import DIMENSIONS, LABELS
 from .dimensions.fusion import DEFAULT_ESCALATION
 from .engine import evaluate
 from .errors import ScenarioError
 from .plots import PALETTE
 from .report import CostReport
+from .labels import path_label
 from .ranges import restore
 from .scenario import Scenario, load_scenario, parse_scenario, repo_path
+from .units import plain_number
 from .uncertainty import DEFAULT_SEED, monte_carlo
 
 PLANS = ["on_demand", "reserved_1y", "reserved_3y", "spot", "capacity_block"]
@@ -172,6 +175,22 @@ def band_html(mc, currency: str, ranged: int) -> str:
         f'<div title="point estimate (on screen)" style="position:absolute;left:{at(mc.point_per_day)};top:-2px;'
         f'bottom:-2px;width:2px;background:#000"></div></div>'
         f'<small>shaded: P5 to P95 · blue: median · black: the scenario on screen</small></div>')
+
+
+def ranges_html(scenario: Scenario, loaded: dict) -> str:
+    """The inputs the loaded file writes as ranges (``loaded``: path -> Range), collapsed under the
+    band: each with its distribution and point value, and whether it still varies in the band or is
+    held at the value on screen (moved by a control). Empty when the file has no range."""
+    if not loaded:
+        return ""
+    rows = []
+    for path, r in loaded.items():
+        varies = path in scenario.ranges
+        rows.append({"input": path_label(scenario, path), "range": r.describe(), "point value": plain_number(r.point),
+                     "in the band": "varies" if varies else "held at the value on screen"})
+    table = ch_table(pd.DataFrame(rows))
+    return (f'<details class="tco-ranges"><summary>The {len(rows)} input(s) written as ranges</summary>'
+            f'{table.html}</details>')
 
 
 def traffic_curve(scenario: Scenario, catalog=None):
@@ -570,14 +589,17 @@ class Explorer:
 
     def _draw_band(self, data: dict) -> None:
         """The band of the scenario on screen: the loaded file's ranges, except for the inputs moved
-        off their point value (those are held at the value on screen, as when saving)."""
+        off their point value (those are held at the value on screen, as when saving); the ranges
+        themselves listed under it."""
         self.band = None
         try:
-            self.band = band(parse_scenario(restore(copy.deepcopy(data), self.ranges)))
+            ranged = parse_scenario(restore(copy.deepcopy(data), self.ranges))
         except ScenarioError as exc:
             self.band_view.value = f'<p class="tco-band" style="color:#b00">No band: {html.escape(str(exc))}</p>'
             return
-        self.band_view.value = band_html(self.band, self.report.currency, len(self.ranges))
+        self.band = band(ranged)
+        self.band_view.value = (band_html(self.band, self.report.currency, len(self.ranges))
+                                + ranges_html(ranged, self.ranges))
 
     def _draw_curve(self, scenario: Scenario, currency: str) -> None:
         """The cost against traffic of the scenario on screen; a traffic level the scenario cannot

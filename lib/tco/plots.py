@@ -207,3 +207,37 @@ def sobol_bars(table: pd.DataFrame, top: int = 12):
     ax.legend(loc="lower right", fontsize="small")
     fig.tight_layout()
     return fig
+
+
+def net_value_curve(report: CostReport, uncertain=None):
+    """Net value per day against the relative uplift (a straight line through minus the cost at no
+    uplift), the break-even uplift where it crosses zero and the expected uplift marked; with ranges,
+    the P5-P95 of the uplift shaded."""
+    from .business import net_value_per_day
+
+    _style()
+    b, cur = report.business, report.currency
+    expected = b["uplift"] if np.isfinite(b["uplift"]) else 0.0
+    high = max(3 * b["break_even_uplift"], 1.5 * expected, 1e-4)
+    if uncertain is not None and uncertain.mc.business is not None and np.ndim(uncertain.mc.business["uplift"]):
+        u = np.asarray(uncertain.mc.business["uplift"], dtype=float)
+        high = max(high, float(np.percentile(u, 99)))
+    x = np.linspace(0.0, high, 200)
+    y = net_value_per_day(b["gross_profit_per_day"], x, b["attribution"], b["cost_per_day"])
+    fig, ax = plt.subplots(figsize=(8, 3.8))
+    if uncertain is not None and uncertain.mc.business is not None and np.ndim(uncertain.mc.business["uplift"]):
+        lo, hi = np.percentile(np.asarray(uncertain.mc.business["uplift"], dtype=float), [5, 95])
+        ax.axvspan(lo * 100, hi * 100, color="#9ecae1", alpha=0.5, label="uplift P5-P95 (range)")
+    ax.plot(x * 100, y, color=PALETTE["compute"], label="net value per day")
+    ax.axhline(0, color="0.3", linewidth=0.8)
+    ax.axvline(b["break_even_uplift"] * 100, color="0.2", linestyle="--",
+               label=f"break-even {b['break_even_uplift']:.3%}")
+    if np.isfinite(b["uplift"]):
+        ax.plot([expected * 100], [b["net_value_per_day"]], "o", color="#000",
+                label=f"expected {expected:.2%}: {b['net_value_per_day']:,.0f} {cur}/day")
+    ax.set_xlabel("relative uplift in conversion or revenue per session (%)")
+    ax.set_ylabel(f"net value ({cur}/day)" if cur else "net value per day")
+    ax.set_title(f"Does it pay for itself? {report.name}")
+    ax.legend(loc="upper left", fontsize="small")
+    fig.tight_layout()
+    return fig

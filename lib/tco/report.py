@@ -87,6 +87,8 @@ class CostReport:
         self.warning_models: list[str] = ["" for _ in self.warnings]  # the model each warning names, if any
         #: why each unpriced item could not be priced (the reasons of the 'unpriced' warnings, in order)
         self.unpriced_reasons: list[str] = []
+        #: the business case (:func:`tco.business.figures`) when the scenario has a ``business:`` section
+        self.business: dict | None = None
         self.per_day = float(sum(float(it.cost_per_day) for it in self.line_items if it.priced))
         self.marginal_fusion_cost_per_day = (
             None if first_model_alone_per_day is None else self.per_day - first_model_alone_per_day)
@@ -178,6 +180,7 @@ class CostReport:
             "warning_details": [{"code": c, "message": m, "model": mo, "dimensions": list(d)} for m, c, mo, d in zip(
                 self.warnings, self.warning_codes, self.warning_models, self.warning_dimensions)],
             "sources": self.sources.astype({"as_of": str}).to_dict(orient="records"),
+            "business": self.business,
         })
 
     def to_json(self, indent: int | None = 2) -> str:
@@ -228,7 +231,58 @@ class CostReport:
         if self.marginal_fusion_cost_per_day is not None:
             out += ["", f"Marginal cost of fusion: {self.marginal_fusion_cost_per_day:,.2f} {cur}/day over the first "
                         f"model alone ({self.first_model_alone_per_day:,.2f} {cur}/day)"]
+        if self.business is not None:
+            out += ["", "Business case"] + [f"  {line}" for line in business_lines(self.business, cur)]
         if self.warnings:
             out += ["", f"Warnings ({len(self.warnings)})"]
             out += [f"  - {w}" for w in self.warnings]
         return "\n".join(out)
+
+
+def _days(days: float) -> str:
+    """``50 days``, ``0.4 days``: a payback under ten days keeps one decimal."""
+    return f"{days:,.1f} days" if days < 10 else f"{days:,.0f} days"
+
+
+def business_lines(b: dict, currency: str) -> list[str]:
+    """The business case (:func:`tco.business.figures`) as sentences, one figure group a line;
+    figures whose inputs are missing are left out and the missing inputs named.
+
+    >>> from tco.business import figures
+    >>> from types import SimpleNamespace as B
+    >>> f = figures(B(conversion_rate=0.03, average_order_value=150.0, gross_margin=0.2, uplift=0.01,
+    ...               attribution=0.5, upfront_cost=90_000.0), 7_200.0, 2e6)
+    >>> print("\\n".join(business_lines(f, "CNY")))
+    2,000,000 sessions/day (the requests per day) -> 60,000 orders/day
+    GMV 9,000,000 CNY/day, gross profit 1,800,000 CNY/day
+    Cost 0.12 CNY per order, 0.080% of GMV, 0.400% of gross profit
+    Break-even uplift +0.800% (50% of the uplift credited to this deployment)
+    Expected uplift +1.000%: adds 9,000 CNY/day of gross profit, net value 1,800.00 CNY/day, pays back 90,000 CNY up front in 50 days
+    """
+    ok = math.isfinite
+    basis = "the requests per day" if b["sessions_basis"] == "traffic.requests_per_day" else "given"
+    lines = [f"{b['sessions_per_day']:,.0f} sessions/day ({basis})"
+             + (f" -> {b['orders_per_day']:,.0f} orders/day" if ok(b["orders_per_day"]) else "")]
+    if ok(b["gmv_per_day"]):
+        lines.append(f"GMV {b['gmv_per_day']:,.0f} {currency}/day"
+                     + (f", gross profit {b['gross_profit_per_day']:,.0f} {currency}/day"
+                        if ok(b["gross_profit_per_day"]) else ""))
+    if ok(b["cost_per_order"]):
+        parts = [f"Cost {b['cost_per_order']:,.{2 if b['cost_per_order'] >= 0.1 else 4}f} {currency} per order"]
+        if ok(b["cost_share_of_gmv"]):
+            parts.append(f"{b['cost_share_of_gmv']:.3%} of GMV")
+        if ok(b["cost_share_of_gross_profit"]):
+            parts.append(f"{b['cost_share_of_gross_profit']:.3%} of gross profit")
+        lines.append(", ".join(parts))
+    if ok(b["break_even_uplift"]):
+        lines.append(f"Break-even uplift {b['break_even_uplift']:+.3%} ({b['attribution']:.0%} of the uplift "
+                     "credited to this deployment)")
+    if ok(b["net_value_per_day"]):
+        payback = ("" if b["upfront_cost"] <= 0 else
+                   f", pays back {b['upfront_cost']:,.0f} {currency} up front in {_days(b['payback_days'])}"
+                   if ok(b["payback_days"]) else f", never pays back {b['upfront_cost']:,.0f} {currency} up front")
+        lines.append(f"Expected uplift {b['uplift']:+.3%}: adds {b['added_gross_profit_per_day']:,.0f} {currency}/day "
+                     f"of gross profit, net value {b['net_value_per_day']:,.2f} {currency}/day{payback}")
+    if b["missing"]:
+        lines.append("Not given (the figures that need them are left out): business." + ", business.".join(b["missing"]))
+    return lines

@@ -29,22 +29,25 @@ import pandas as pd
 
 from . import __version__
 from .catalog import Catalog
-from .chapters import CHAPTERS
+from .chapters import CHAPTERS, OTHER_TITLES
 from .dimensions import DIMENSIONS, LABELS
 from .errors import CatalogError, ScenarioError
 from .files import display_path, spreadsheet_safe
 
 #: The chapter notebooks in reading order (one list, :data:`tco.chapters.CHAPTERS`) and their titles.
 CHAPTER_FILES = list(CHAPTERS.values())
-CHAPTER_TITLES = {file: LABELS.get(part, "Summary / 总结") for part, file in CHAPTERS.items()}
+CHAPTER_TITLES = {file: {**LABELS, **OTHER_TITLES}[part] for part, file in CHAPTERS.items()}
 #: The kinds of warnings (``tco.context.Warning_.code``), in the order the index counts them.
 WARNING_KINDS = ("unpriced", "stale", "utilisation", "estimate", "assumption")
 #: How many warnings of each scenario the index quotes; the rest are on its warnings.html page.
 FIRST_WARNINGS = 3
 METADATA = "report.json"
 MONEY = ["per_day", "per_day_p5", "per_day_p50", "per_day_p95", "per_month", "per_year", "per_1k_requests",
-         *[f"{d}_per_day" for d in DIMENSIONS]]
-SUMMARY_COLUMNS = ["scenario", "title", "status", "run_date", "currency", *MONEY[:7], *MONEY[7:],
+         *[f"{d}_per_day" for d in DIMENSIONS], "net_value_per_day", "net_value_per_day_p5", "net_value_per_day_p95",
+         "cost_per_order"]
+#: The business case's figures that are not money (shares, probabilities), copied as they are.
+BUSINESS_SHARES = ["break_even_uplift", "uplift", "cost_share_of_gmv", "p_net_positive"]
+SUMMARY_COLUMNS = ["scenario", "title", "status", "run_date", "currency", *MONEY, *BUSINESS_SHARES,
                    "scenario_currency", "fx_rate", "per_day_in_scenario_currency", "warnings", "warnings_by_kind",
                    "file", "message"]
 
@@ -59,7 +62,8 @@ def metadata(name: str, title: str, file: str, status: str, message: str, curren
     dates = [c["run_date"] for c in chapters.values()]
     return {"name": name, "title": title, "file": display_path(file) if file else "", "status": status,
             "message": message, "currency": currency, "run_date": max(dates) if dates else "",
-            "chapters": {c: chapters[c] for c in CHAPTER_FILES if c in chapters}, "summary": summary,
+            "chapters": {c: chapters[c] for c in CHAPTER_FILES if c in chapters},
+            "summary": {k: None if isinstance(v, float) and not math.isfinite(v) else v for k, v in summary.items()},
             "warnings": warnings, "tco_version": __version__}
 
 
@@ -162,6 +166,7 @@ def summary_frame(entries: list[dict], currency: str, catalog: Catalog) -> pd.Da
         rows.append({
             "scenario": e["name"], "title": e.get("title", ""), "status": e["status"], "run_date": e.get("run_date", ""),
             **{m: s[m] * rate for m in MONEY if s.get(m) is not None},
+            **{k: s[k] for k in BUSINESS_SHARES if s.get(k) is not None},
             "currency": currency if s else "", "scenario_currency": own, "fx_rate": rate if s else math.nan,
             "per_day_in_scenario_currency": s.get("per_day"), "warnings": s.get("warnings", len(e.get("warnings", []))),
             "warnings_by_kind": ", ".join(f"{k} {n}" for k, n in _ordered(kinds)),
@@ -287,6 +292,25 @@ def warnings_html(entry: dict, banner_block: str) -> str:
 """
 
 
+def business_note(row: dict) -> str:
+    """The business case under a scenario's total in the index: net value per day, break-even
+    uplift and the probability of paying off, where the scenario has them; '' otherwise.
+
+    >>> business_note({"net_value_per_day": 135612.3, "break_even_uplift": 0.00093, "p_net_positive": 0.94})
+    '<br><small>net value 135,612/day; break-even uplift +0.093%; pays off in 94% of samples</small>'
+    >>> business_note({"per_day": 1.0})
+    ''
+    """
+    parts = []
+    if pd.notna(row.get("net_value_per_day")):
+        parts.append(f'net value {row["net_value_per_day"]:,.0f}/day')
+    if pd.notna(row.get("break_even_uplift")) and math.isfinite(row["break_even_uplift"]):
+        parts.append(f'break-even uplift {row["break_even_uplift"]:+.3%}')
+    if pd.notna(row.get("p_net_positive")):
+        parts.append(f'pays off in {row["p_net_positive"]:.0%} of samples')
+    return f"<br><small>{'; '.join(parts)}</small>" if parts else ""
+
+
 def index_html(entries: list[dict], summary: pd.DataFrame, run_date: str, currency: str, catalog: Catalog) -> str:
     """The report set's front page: comparison table, warnings, chart and links (all text escaped).
     ``summary`` is :func:`summary_frame` of ``entries`` (same order)."""
@@ -307,6 +331,7 @@ def index_html(entries: list[dict], summary: pd.DataFrame, run_date: str, curren
             spread = (f'<br><small>P5-P95 {s["per_day_p5"]:,.0f}-{s["per_day_p95"]:,.0f}</small>'
                       if pd.notna(s.get("per_day_p5")) else "")
             mine = (f'<br><small>{e(own)} {s["per_day_in_scenario_currency"]:,.2f}</small>' if own != currency else "")
+            mine += business_note(s)
             rate_note = f"<br><small>1 {e(own)} = {rate:.4g} {e(currency)}</small>" if own != currency else ""
             kinds = warning_kinds(warnings)
             count = int(s["warnings"]) if pd.notna(s["warnings"]) else len(warnings)

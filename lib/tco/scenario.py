@@ -762,6 +762,28 @@ class OnPremSite(_Base):
     )
 
 
+class Business(_Base):
+    """What the deployment is for, in money: the sessions it touches and what they earn
+    (:mod:`tco.business`). Every field is optional; what is missing leaves the figures that need it
+    out, and says so. Any number may be a range."""
+
+    sessions_per_day: Optional[Num] = Field(
+        None, gt=0, le=1e12, description="Sessions or searches per day the model touches (default: the "
+        "scenario's requests per day). At most 1e12, more than all web searches. [session/day]")
+    conversion_rate: Optional[Num] = Field(None, gt=0, le=1, description="Orders per session, 0-1. [order/session]")
+    average_order_value: Optional[Num] = Field(
+        None, gt=0, le=1e7, description="Average order value, in the scenario's currency. [currency/order]")
+    gross_margin: Optional[Num] = Field(None, gt=0, le=1, description="Gross profit as a share of GMV, 0-1. [1]")
+    uplift: Optional[Num] = Field(
+        None, ge=-1, le=10, description="Expected relative uplift in conversion or in revenue per session that "
+        "the deployment brings, e.g. 0.01 = +1% (from an A/B test or a published one). [1]")
+    attribution: Num = Field(1.0, gt=0, le=1, description="Share of the uplift credited to this deployment, 0-1. [1]")
+    upfront_cost: Num = Field(
+        0.0, ge=0, le=1e12, description="One-off costs before it earns (integration, migration, evaluation), "
+        "not already in the daily cost. [currency]")
+    source: str = Field("", description="Where the business figures come from, or 'assumption: ...'.")
+
+
 # --------------------------------------------------------------------------------------------
 # Scenario
 # --------------------------------------------------------------------------------------------
@@ -782,6 +804,8 @@ class Scenario(_Base):
     staff: Staff = Field(default_factory=Staff)
     compute: Compute = Field(default_factory=Compute)
     on_prem: OnPremSite = Field(default_factory=OnPremSite)
+    business: Optional[Business] = Field(None, description="The business return: sessions, conversion, order "
+                                         "value, margin, uplift (tco.business).")
     assumptions: list[str] = Field(default_factory=list, description="Assumptions and their sources, free text.")
     _source: Optional[str] = PrivateAttr(default=None)  # the file it was read from, for messages
     _ranges: dict = PrivateAttr(default_factory=dict)  # uncertain inputs by field path (tco.ranges)
@@ -1190,7 +1214,7 @@ def _allow_ranges(schema: dict) -> dict:
 
 
 __all__ = [
-    "Scenario", "Model", "Serving", "Training", "Traffic", "Fusion", "Data", "Storage", "Staff",
+    "Scenario", "Model", "Serving", "Training", "Traffic", "Fusion", "Data", "Storage", "Staff", "Business",
     "load_scenario", "parse_scenario", "check_references", "json_schema", "scenario_to_dict", "repo_path",
     "BYTES_PER_VALUE",
 ]

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from . import business
 from .catalog import Catalog, load_catalog
 from .context import Context
 from .dimensions import DIMENSIONS
@@ -31,6 +32,8 @@ DEFAULT_SEED = 2026
 CHUNK = 50_000  # samples costed in one pass: about 0.4 GB of temporaries at most (search-cascade)
 SOBOL_BASE_SAMPLES = 1024  # Saltelli base sample N (a power of 2); N x (inputs + 2) costings
 PERCENTILES = (5, 50, 95)
+#: Business figures given percentiles when the scenario has a business case (tco.business), by key.
+BUSINESS_ROWS = {"net_value_per_day": "net value per day", "break_even_uplift": "break-even uplift"}
 
 
 # --- placing arrays of samples in a scenario ---------------------------------------------------
@@ -159,6 +162,10 @@ class MonteCarlo:
     point_per_day: float
     point_by_dimension: dict[str, float]
     point_per_1k_requests: float
+    #: the business case of every sample (:func:`tco.business.figures` on arrays), and of the point
+    #: estimate; None when the scenario has no ``business:`` section
+    business: dict | None = None
+    point_business: dict | None = None
 
     def percentiles(self) -> pd.DataFrame:
         """P5 / P50 / P95 (and mean, point estimate) of the total per day, month and year, of each
@@ -169,6 +176,9 @@ class MonteCarlo:
                 ("total per year", c.per_day * DAYS_PER_YEAR, self.point_per_day * DAYS_PER_YEAR)]
         rows += [(f"{d} per day", c.by_dimension[d], self.point_by_dimension[d]) for d in DIMENSIONS]
         rows.append(("per 1,000 requests", c.per_1k_requests, self.point_per_1k_requests))
+        if self.business is not None:
+            rows += [(BUSINESS_ROWS[k], self.business[k], self.point_business[k]) for k in BUSINESS_ROWS
+                     if np.isfinite(self.point_business[k])]
         out = []
         ok = c.feasible
         for name, values, point in rows:
@@ -179,6 +189,15 @@ class MonteCarlo:
         return pd.DataFrame(out).set_index("figure")
 
     @property
+    def p_net_positive(self) -> float:
+        """Share of the (feasible) samples whose net value per day is above zero: the probability
+        that the deployment pays for itself; NaN without a business case that has an uplift."""
+        if self.business is None or not np.isfinite(self.point_business["net_value_per_day"]):
+            return float("nan")
+        net = np.broadcast_to(self.business["net_value_per_day"], (self.costs.n,))[self.costs.feasible]
+        return float(np.mean(net > 0)) if net.size else float("nan")
+
+    @property
     def infeasible_share(self) -> float:
         """Share of the samples that cannot be served as specified (see :class:`Costs`)."""
         return float(1.0 - np.mean(self.costs.feasible))
@@ -186,6 +205,7 @@ class MonteCarlo:
     def to_dict(self) -> dict:
         table = self.percentiles()
         return {"samples": self.samples, "seed": self.seed, "inputs": list(self.inputs),
+                "p_net_positive": self.p_net_positive if np.isfinite(self.p_net_positive) else None,
                 "infeasible_share": self.infeasible_share, "infeasible": self.costs.infeasible,
                 "percentiles": {k: {c: (float(v) if np.isfinite(v) else None) for c, v in row.items()}
                                 for k, row in table.iterrows()}}
@@ -197,9 +217,12 @@ class MonteCarlo:
                  f"input(s); money in {cur}",
                  f"  {'figure':24} {'P5':>16} {'P50':>16} {'P95':>16} {'point estimate':>16}"]
         for name, row in table.iterrows():
-            digits = 4 if name == "per 1,000 requests" else 2
+            digits = 4 if name == "per 1,000 requests" else 6 if name == "break-even uplift" else 2
             lines.append(f"  {name:24} " + " ".join(f"{row[c]:16,.{digits}f}" for c in
                                                     ("P5", "P50", "P95", "point estimate")))
+        if np.isfinite(self.p_net_positive):
+            lines.append(f"  P(net value > 0) = {self.p_net_positive:.1%}: the share of the samples in which the "
+                         "added gross profit exceeds the cost")
         if self.costs.infeasible:
             lines.append(f"  {self.infeasible_share:.1%} of the samples cannot be served as specified and are left out "
                          f"of the percentiles:")
@@ -234,8 +257,16 @@ def monte_carlo(scenario, samples: int = DEFAULT_SAMPLES, seed: int = DEFAULT_SE
     else:
         result = costs(scenario, inputs, catalog)
     point = costs(scenario, {}, catalog)
+    sampled_case = point_case = None
+    if scenario.business is not None:
+        sampled = with_values(scenario, inputs)
+        sampled_case = business.figures(sampled.business, result.per_day,
+                                        np.asarray(sampled.traffic.requests_per_day, dtype=float))
+        point_case = business.figures(scenario.business, float(point.per_day[0]),
+                                      float(scenario.traffic.requests_per_day))
     return MonteCarlo(scenario, samples, seed, inputs, result, float(point.per_day[0]),
-                      {d: float(v[0]) for d, v in point.by_dimension.items()}, float(point.per_1k_requests[0]))
+                      {d: float(v[0]) for d, v in point.by_dimension.items()}, float(point.per_1k_requests[0]),
+                      sampled_case, point_case)
 
 
 # --- sensitivity ----------------------------------------------------------------------------------

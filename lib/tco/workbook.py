@@ -36,7 +36,7 @@ FORMATS = {
     "money": "#,##0.00",
     "per_1k": "#,##0.0000",
     "count": "#,##0",
-    "percent": "0.0%",
+    "percent": "0.0##%",  # 15.1%, and small shares such as a break-even uplift of 0.093%
     "number": "#,##0.00##",
     "figure": "General",  # catalog figures: any magnitude, shown as written
     "bool": "General",
@@ -68,8 +68,8 @@ HEADER_LINE = 12
 _FIXED_TIME = (1980, 1, 1, 0, 0, 0)  # the earliest a zip file can record: the bytes never depend on the clock
 _IDENTIFIER = re.compile(r"^[a-z][a-z0-9_]*$")
 # totals, their percentiles, the dimensions' costs, and anything named a cost ("tokens_per_day" is no money)
-_MONEY = re.compile(rf"^(({'|'.join(DIMENSIONS)}|self_hosted|api)_)?per_(day|month|year)(_p\d+)?$|cost")
-_PERCENT = re.compile(r"share$|utilisation|fraction|hit_rate$")
+_MONEY = re.compile(rf"^(({'|'.join(DIMENSIONS)}|self_hosted|api|net_value)_)?per_(day|month|year)(_p\d+)?$|cost(?!_share)")
+_PERCENT = re.compile(r"share$|share_of|utilisation|fraction|hit_rate$|uplift$|^p_net_positive$")
 _CURRENCY = re.compile(r"^[A-Za-z]{1,5}$")
 
 
