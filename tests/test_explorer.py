@@ -315,3 +315,22 @@ def test_without_an_api_alternative_the_curve_has_one_line_and_says_why():
     assert list(ex.curve.option.unique()) == ["as written"] and ex.crossings == []
     assert "No self-hosted model names an api_alternative" in ex.curve_view.value
     assert 'class="tco-curve-0"' in ex.curve_view.value and 'class="tco-curve-1"' not in ex.curve_view.value
+
+
+def test_business_controls_move_the_net_value_as_evaluate_does():
+    """llm-rerank-cloud: uplift to 1% and order value to 200 CNY give the net value evaluate() gives
+    for the same edit of the file; the uplift range of the file is kept while the slider is not moved."""
+    ex = Explorer(SCENARIOS / "llm-rerank-cloud.yaml")
+    assert not ex.uplift.disabled and "Break-even uplift" in ex.business_view.value
+    from tco.ranges import restore
+
+    assert isinstance(restore(ex.scenario_data(), ex.ranges)["business"]["uplift"], dict)  # unmoved: still a range
+    ex.uplift.value = 0.01
+    ex.order_value.value = 200.0
+    data = raw("llm-rerank-cloud")
+    data["business"]["uplift"] = 0.01
+    data["business"]["average_order_value"] = 200.0
+    want = evaluate(parse_scenario(data)).business["net_value_per_day"]
+    assert ex.report.business["net_value_per_day"] == pytest.approx(want, rel=1e-12)
+    assert f"net value {want:,.2f} CNY/day" in ex.business_view.value
+    assert Explorer(SCENARIOS / "paper-example.yaml").uplift.disabled  # no business section: nothing to move

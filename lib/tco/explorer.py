@@ -37,7 +37,7 @@ from .dimensions.fusion import DEFAULT_ESCALATION
 from .engine import evaluate
 from .errors import ScenarioError
 from .plots import PALETTE
-from .report import CostReport
+from .report import CostReport, business_lines
 from .labels import path_label
 from .ranges import restore
 from .scenario import Scenario, load_scenario, parse_scenario, repo_path
@@ -175,6 +175,15 @@ def band_html(mc, currency: str, ranged: int) -> str:
         f'<div title="point estimate (on screen)" style="position:absolute;left:{at(mc.point_per_day)};top:-2px;'
         f'bottom:-2px;width:2px;background:#000"></div></div>'
         f'<small>shaded: P5 to P95 · blue: median · black: the scenario on screen</small></div>')
+
+
+def business_html(report: CostReport) -> str:
+    """The business case of the scenario on screen (:func:`tco.report.business_lines`), or '' when
+    it has none."""
+    if report.business is None:
+        return ""
+    lines = "".join(f"<li>{html.escape(line)}</li>" for line in business_lines(report.business, report.currency))
+    return f'<div class="tco-business"><b>Business return</b><ul style="margin:2px 0">{lines}</ul></div>'
 
 
 def ranges_html(scenario: Scenario, loaded: dict) -> str:
@@ -329,6 +338,7 @@ class Explorer:
         self.totals.add_class("tco-totals")
         self.chart = w.HTML()
         self.band_view = w.HTML()
+        self.business_view = w.HTML()
         self.curve_view = w.HTML()
         self.sizing = w.HTML(layout=w.Layout(overflow="auto"))
         self.warnings = w.HTML()
@@ -337,8 +347,8 @@ class Explorer:
         # the control column keeps its width; the results take the rest and wrap below when narrow
         self.controls = w.VBox(layout=w.Layout(flex="0 0 auto", width=COLUMN, margin="0 16px 0 0"))
         self.controls.add_class("tco-controls")
-        results = w.VBox([self.totals, self.message, self.band_view, self.chart, self.curve_view, self.sizing,
-                          self.warnings], layout=w.Layout(flex="1 1 480px", min_width="0", overflow="auto"))
+        results = w.VBox([self.totals, self.message, self.band_view, self.business_view, self.chart, self.curve_view,
+                          self.sizing, self.warnings], layout=w.Layout(flex="1 1 480px", min_width="0", overflow="auto"))
         results.add_class("tco-results")
         row = {"flex_flow": "row wrap", "align_items": "flex-start", "width": "100%"}
         self.widget = w.VBox([
@@ -406,14 +416,25 @@ class Explorer:
                                   description="team size (FTE)", disabled=not staff.get("roles"), **SLIDER)
         self.day_rate = w.FloatText(value=staff.get("day_rate") or 0.0, description="day rate",
                                     disabled=staff.get("day_rate") is None, **FIELD)
+        biz = d.get("business") or {}
+        self.uplift = w.FloatSlider(value=biz.get("uplift") or 0.0, min=-0.05, max=0.1, step=0.0005,
+                                    description="expected uplift", readout_format=".2%",
+                                    disabled=d.get("business") is None, **SLIDER)
+        self.order_value = w.FloatText(value=biz.get("average_order_value") or 0.0, description="average order value",
+                                       disabled=d.get("business") is None, **FIELD)
+        business_note = w.HTML("" if d.get("business") is not None else
+                               "<small>This file has no <code>business:</code> section: add conversion rate, order "
+                               "value, margin and uplift to it to see whether the deployment pays for itself.</small>",
+                               layout=w.Layout(width=CONTROL))
         sections = [
             w.VBox([self.requests, self.cache, self.profile, self.peak]),
             *[w.VBox(list(c.values())) for c in self.model_controls],
             w.VBox([self.strategy, *([stages] if n > 1 else []), *self.escalation]),
             w.VBox([self.team, self.day_rate]),
+            w.VBox([self.uplift, self.order_value, business_note]),
         ]
         acc = w.Accordion(children=sections, layout=w.Layout(width="100%"))
-        titles = ["Traffic", *[f"Model: {m['name']}" for m in d["models"]], "Fusion", "Team"]
+        titles = ["Traffic", *[f"Model: {m['name']}" for m in d["models"]], "Fusion", "Team", "Business return"]
         for i, t in enumerate(titles):
             acc.set_title(i, t)
         acc.selected_index = 0
@@ -468,7 +489,7 @@ class Explorer:
 
     def _all_controls(self):
         yield from (self.requests, self.cache, self.profile, self.peak, self.strategy, *self.escalation, self.team,
-                    self.day_rate)
+                    self.day_rate, self.uplift, self.order_value)
         for c in self.model_controls:
             yield from c.values()
 
@@ -522,6 +543,11 @@ class Explorer:
                 r["fte"] = r["fte"] * float(self.team.value) / base_fte
         if not self.day_rate.disabled:
             staff["day_rate"] = float(self.day_rate.value)
+        biz = d.get("business")
+        if biz is not None:  # a control left where the file put it keeps the file's value (and its range)
+            for key, ctrl in (("uplift", self.uplift), ("average_order_value", self.order_value)):
+                if not math.isclose(float(ctrl.value), float(biz.get(key) or 0.0), rel_tol=1e-9, abs_tol=1e-12):
+                    biz[key] = float(ctrl.value)
         return d
 
     @staticmethod
@@ -581,6 +607,7 @@ class Explorer:
             f'<span class="tco-total-1k">{money(t["per_1k_requests"], cur, 4)}</span> per 1,000 requests '
             f'({_delta(t["per_1k_requests"], b["per_1k_requests"], cur, 4)})</div>')
         self.chart.value = bar_chart(report)
+        self.business_view.value = business_html(report)
         self.sizing.value = sizing_html(report)
         self._draw_band(data)
         self._draw_curve(scenario, report.currency)
