@@ -476,3 +476,9 @@ def test_a_zero_exchange_rate_is_refused(tmp_path):
     directory = _catalog_with(tmp_path, "fx.csv", "EUR", "per_usd", "0")
     with pytest.raises(CatalogError, match="per_usd must be a positive number; EUR is not"):
         load_catalog(str(directory))
+
+
+def test_a_zero_efficiency_is_refused(tmp_path):
+    directory = _catalog_with(tmp_path, "efficiency.csv", CATALOG.efficiency.index[0], "mfu", "0")
+    with pytest.raises(CatalogError, match="efficiency.csv: mfu must be > 0 where given"):
+        load_catalog(str(directory))

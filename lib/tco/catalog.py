@@ -198,6 +198,12 @@ class Catalog:
         if self._fx.get("USD", 1.0) != 1.0:  # the identity row is never stale only because it cannot change
             raise CatalogError(f"{self.directory / 'fx.csv'}: per_usd of USD must be 1 (every rate is in units per "
                                f"US dollar), got {self._fx['USD']:g}")
+        eff = self.efficiency
+        for column in ("mfu", "mbu", "band_low", "band_high"):  # throughput and its band divide by them
+            bad = eff.index[eff[column].notna() & ~(eff[column] > 0)].tolist()
+            if bad:
+                raise CatalogError(f"{self.directory / 'efficiency.csv'}: {column} must be > 0 where given; "
+                                   f"{', '.join(map(str, bad))} {'is' if len(bad) == 1 else 'are'} not")
         self._rows: dict[str, dict[str, Row]] = {}
         for name, (_, key, _) in TABLES.items():
             if key:
