@@ -172,8 +172,8 @@ def test_cache_hit_rate_above_one():
     assert "less than or equal to 1" in msg and "1.5" in msg
 
 
-@pytest.mark.parametrize("value,expected", [(0, "greater than 0"), (1.2, "less than or equal to 1"),
-                                             (-0.5, "greater than 0")])
+@pytest.mark.parametrize("value,expected", [(0, "greater than or equal to 0.0001"), (1.2, "less than or equal to 1"),
+                                             (-0.5, "greater than or equal to 0.0001")])
 def test_utilization_target_out_of_range(value, expected):
     data = base_scenario()
     data["models"][0]["serving"]["utilization_target"] = value

@@ -24,6 +24,10 @@ from .errors import CatalogError
 from .units import scalar_or_array
 
 STALE_MONTHS = 18
+#: The largest figure a catalog table may hold (issue 16): the largest are parameter counts (about
+#: 1e12) and server prices (about 5e5); a figure above 1e15, infinite or negative is a typing error
+#: that would carry through every cost computed from it, so the catalog is refused instead.
+CATALOG_MAX = 1e15
 CATALOG_DIR = Path(__file__).resolve().parents[2] / "data" / "catalog"
 
 #: table name -> (file, id column or None, columns that must be present besides source/as_of)
@@ -132,6 +136,7 @@ def _read(name: str, directory: Path) -> pd.DataFrame:
         frame["as_of"] = pd.to_datetime(frame["as_of"], format="%Y-%m-%d").dt.date
     except ValueError as exc:
         raise CatalogError(f"{path}: as_of must be YYYY-MM-DD ({exc})") from None
+    _check_numbers(frame, path)
     if key:
         dupes = frame[key][frame[key].duplicated()].tolist()
         if dupes:
@@ -139,6 +144,19 @@ def _read(name: str, directory: Path) -> pd.DataFrame:
         frame = frame.set_index(key, drop=False)
         frame.index.name = None
     return frame
+
+
+def _check_numbers(frame, path: Path) -> None:
+    """Every number of a catalog table is empty (not given) or finite and within [0, CATALOG_MAX]."""
+    for column in frame.columns:
+        if frame[column].dtype.kind not in "fi":
+            continue
+        values = frame[column]
+        bad = frame.index[values.notna() & ~values.between(0, CATALOG_MAX)].tolist()
+        if bad:
+            rows = ", ".join(f"row {b + 2} ({values[b]!r})" for b in bad[:5])
+            raise CatalogError(f"{path}: column {column} must hold finite numbers between 0 and {CATALOG_MAX:g}; "
+                               f"{rows} do not")
 
 
 class Catalog:
@@ -173,9 +191,19 @@ class Catalog:
         if unknown:
             raise CatalogError(f"instances.csv names accelerators missing from accelerators.csv: {unknown}")
         self._fx = {str(k): float(v) for k, v in self.fx["per_usd"].items()}  # a dict: looked up on every price
+        zero = [c for c, v in self._fx.items() if not v > 0]
+        if zero:  # a rate of 0 (or none) would turn every price converted through it into inf or NaN
+            raise CatalogError(f"{self.directory / 'fx.csv'}: per_usd must be a positive number; "
+                               f"{', '.join(zero)} {'is' if len(zero) == 1 else 'are'} not")
         if self._fx.get("USD", 1.0) != 1.0:  # the identity row is never stale only because it cannot change
             raise CatalogError(f"{self.directory / 'fx.csv'}: per_usd of USD must be 1 (every rate is in units per "
                                f"US dollar), got {self._fx['USD']:g}")
+        eff = self.efficiency
+        for column in ("mfu", "mbu", "band_low", "band_high"):  # throughput and its band divide by them
+            bad = eff.index[eff[column].notna() & ~(eff[column] > 0)].tolist()
+            if bad:
+                raise CatalogError(f"{self.directory / 'efficiency.csv'}: {column} must be > 0 where given; "
+                                   f"{', '.join(map(str, bad))} {'is' if len(bad) == 1 else 'are'} not")
         self._rows: dict[str, dict[str, Row]] = {}
         for name, (_, key, _) in TABLES.items():
             if key:

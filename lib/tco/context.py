@@ -122,6 +122,9 @@ class Context:
         """Record a catalog price and return its value in the scenario's currency."""
         self.prices[(price.table, price.key)] = price
         self.price_dimensions.setdefault((price.table, price.key), set()).add(self.dimension)
+        if price.value != price.value:  # an empty catalog cell: what it prices is unpriced, and says so
+            return self.unpriced(f"{price.table} '{price.key}'", f"its row in the catalog ({price.table}) gives no "
+                                 f"value; fill it in or give the figure in the scenario")
         if not price.currency:
             return price.value
         return price.value * self.use_fx(price.currency)

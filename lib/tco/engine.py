@@ -11,7 +11,7 @@ from .catalog import STALE_MONTHS, Catalog, load_catalog
 from .context import Context
 from .edits import first_model_alone
 from .errors import ScenarioError
-from .dimensions import compute, data, fusion, staff, storage
+from .dimensions import INPUT_SECTIONS, compute, data, fusion, staff, storage
 from .report import CostReport
 from .scenario import Scenario, load_scenario, repo_path  # noqa: F401 (repo_path: doctests)
 from .sizing import Sizing, size_model
@@ -129,6 +129,102 @@ def cost(scenario: Scenario, ctx: Context) -> tuple[np.ndarray, list[Sizing], li
     return rates, sizings, _line_items(ctx, sizings)
 
 
+# --------------------------------------------------------------------------------------------
+# Issue 16: no cost is silently dropped. A line item costs a finite number, or NaN when it was
+# deliberately left unpriced (Context.unpriced, which warns). An infinite cost, or a NaN that no
+# 'unpriced' warning of its dimension and model explains, is an error naming the item and the
+# inputs behind it; left alone it would fall out of the total (which only sums priced items) and
+# make the total go down. The schema's bounds (tco.scenario MAX_*) keep this from happening with
+# any valid input; this check is the guard for what they miss.
+# --------------------------------------------------------------------------------------------
+def _numeric_inputs(node, path: str = ""):
+    """(field path, value) of every number in a scenario section, as plain data."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            yield from _numeric_inputs(value, f"{path}.{key}" if path else str(key))
+    elif isinstance(node, (list, tuple)):
+        for i, value in enumerate(node):
+            yield from _numeric_inputs(value, f"{path}[{i}]")
+    elif isinstance(node, (int, float, np.number)) and not isinstance(node, bool):
+        yield path, node
+
+
+def _inputs_behind(scenario: Scenario, item) -> list[tuple[str, float]]:
+    """The numeric inputs of the scenario sections an item's dimension reads (only its own model's
+    entry among the models), the largest first."""
+    data = scenario.model_dump(mode="python", exclude_none=True)
+    names = [m.name for m in scenario.models]
+    found = []
+    for section in INPUT_SECTIONS[item.dimension]:
+        if section == "models":
+            for i, model in enumerate(data["models"]):
+                if not item.model or names[i] == item.model:
+                    found += _numeric_inputs(model, f"models[{i}]")
+        else:
+            found += _numeric_inputs(data.get(section), section)
+    named = item.item.split(": ", 1)[1] if ": " in item.item else None  # 'processing: <name>' and the like
+    if named is not None:
+        owners = {p.rsplit(".", 1)[0] for p, _ in found} & {
+            p.rsplit(".", 1)[0] for p, _ in _named_entries(data, INPUT_SECTIONS[item.dimension], named)}
+        if owners:  # only the inputs of the entry the item is named after
+            found = [(p, v) for p, v in found if p.rsplit(".", 1)[0] in owners]
+    return [(p, float(np.max(np.abs(v)))) for p, v in found if np.all(np.isfinite(v))]
+
+
+def _named_entries(data: dict, sections, name: str):
+    """(path of its name key, name) of every list entry of ``sections`` whose name, role or task is ``name``."""
+    def walk(node, path):
+        if isinstance(node, dict):
+            for key in ("name", "role", "task"):
+                if node.get(key) == name:
+                    yield f"{path}.{key}", name
+            for key, value in node.items():
+                yield from walk(value, f"{path}.{key}")
+        elif isinstance(node, list):
+            for i, value in enumerate(node):
+                yield from walk(value, f"{path}[{i}]")
+    for section in sections:
+        yield from walk(data.get(section), section)
+
+
+def check_costs_finite(scenario: Scenario, ctx: Context, items) -> None:
+    """Raise ScenarioError for any line item whose cost is inf, or NaN without an 'unpriced' warning.
+
+    >>> from tco.context import LineItem
+    >>> from tco.dimensions.data import KINDS
+    >>> s = load_scenario(repo_path("data/scenarios/paper-example.yaml"))
+    >>> ctx = Context(s, load_catalog())
+    >>> try:
+    ...     check_costs_finite(s, ctx, [LineItem(KINDS["processing"], "processing: x", "", float("inf"), 1, "GB/day")])
+    ... except ScenarioError as error:
+    ...     print(error.problems[0][1][:60])
+    line item 'processing: x' (data dimension) costs inf a day:
+    """
+    # the warnings of Context.unpriced, which hands out the NaN (they carry the reason as detail; the
+    # on-premises hosting warning, an unpriced part costed as 0 inside a priced item, carries none)
+    explained = {(d, w.model) for w in ctx.warnings if w.code == "unpriced" and w.detail for d in w.dimensions}
+    problems = []
+    for item in items:
+        cost = np.asarray(item.cost_per_day, dtype=float)
+        if np.all(np.isfinite(cost)):
+            continue
+        infinite = bool(np.any(np.isinf(cost)))
+        if not infinite and ((item.dimension, item.model) in explained or (item.dimension, "") in explained):
+            continue  # deliberately unpriced: its warning says why, and the total leaves it out
+        inputs = _inputs_behind(scenario, item)
+        largest = sorted(inputs, key=lambda pv: -pv[1])[:3]
+        smallest = sorted((pv for pv in inputs if pv[1] > 0), key=lambda pv: pv[1])[:2]
+        shown = ", ".join(f"{p} = {v:g}" for p, v in dict.fromkeys(largest + smallest))
+        what = "inf" if infinite else "NaN (not a number) though nothing left it unpriced"
+        owner = f" of model '{item.model}'" if item.model else ""
+        problems.append((largest[0][0] if largest else item.dimension,
+                         f"line item '{item.item}'{owner} ({item.dimension} dimension) costs {what} a day: the "
+                         f"arithmetic on its inputs overflowed or went undefined. Its largest and smallest inputs: "
+                         f"{shown or 'none'}; check them (units, a typing slip) instead of trusting a total without it"))
+    if problems:
+        raise ScenarioError(problems, source=scenario.source)
+
+
 def _alone_per_day(alone: Scenario, catalog: Catalog, first: Sizing) -> float:
     """Daily total of the first model alone (``alone``: the scenario without the other models and
     fusion). The first model sees the same traffic with or without the others, so its sizing in
@@ -169,6 +265,7 @@ def evaluate(scenario: Scenario | str | Path | dict, catalog: Catalog | None = N
         scenario = load_scenario(scenario, catalog)
     ctx = Context(scenario, catalog)
     rates, sizings, items = cost(scenario, ctx)
+    check_costs_finite(scenario, ctx, items)
 
     alone_total = None
     alternatives: list[dict] = []

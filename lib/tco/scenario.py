@@ -50,6 +50,115 @@ PROFILE_NAMES = ("flat", "ecommerce")
 _SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 
+# --------------------------------------------------------------------------------------------
+# The largest value of every number a scenario holds (issue 16). Each bound is generous for any
+# real deployment, yet so far below the float limit (1.8e308) that no product or sum the engine
+# forms from inputs at their bounds can overflow: the largest, requests x items x tokens x
+# parameters, stays under 1e40. A value above its bound is refused with the field's path and the
+# bound. Money is in the scenario's currency; the catalog's currencies (fx.csv: USD, CNY, EUR)
+# are all within a factor of 10 of each other, so one bound serves them all.
+# --------------------------------------------------------------------------------------------
+#: Requests a day: the whole web serves of the order of 1e11-1e12 requests a day (Google search
+#: about 1e10); 1e13 is more than all of it.
+MAX_REQUESTS_PER_DAY = 1e13
+#: The smallest share that a cost is divided by (planned utilisation, usable memory, usable data,
+#: MFU, MBU): one in ten thousand. Below it the cost grows without bound (at 1e-300 a fleet costs
+#: 1e302 a day) while no real deployment plans or measures less; 0 itself is refused.
+MIN_DIVIDING_FRACTION = 1e-4
+#: The slowest measured throughput: one request every ~12 days per accelerator.
+MIN_THROUGHPUT_RPS = 1e-6
+#: The shortest useful life of a server or disk that capital costs are spread over: 0.1 year (five weeks).
+MIN_YEARS = 0.1
+#: The smallest storage medium: 1 GB.
+MIN_MEDIUM_GB = 1.0
+#: The fewest nodes one operations engineer runs: 0.1 (ten engineers for one node).
+MIN_NODES_PER_ENGINEER = 0.1
+#: Busiest hour / daily average: all of a day's traffic in one hour is 24 times the average.
+MAX_PEAK_TO_AVERAGE = 24.0
+#: A weight of a 24-hour profile (any scale): room for weights written as requests per hour.
+MAX_PROFILE_WEIGHT = 1e15
+#: The price of one unit (an instance- or accelerator-hour, a GB, a GB-month, a label, a kWh, a
+#: person-day, an accelerator-month, a disk): the dearest of these are an 8-GPU instance-hour
+#: (about 100 USD) and a day of staff (about 2,000 USD); 1e9 is over a hundred thousand times more.
+MAX_UNIT_PRICE = 1e9
+#: A price of a large item or a long period (a server, a loaded staff-year, a licence per month,
+#: an upkeep per day): a GPU server is about 5e5 USD, a loaded staff-year about 3e5 USD; 1e12
+#: is the capital cost of the largest data-centre programmes.
+MAX_LARGE_PRICE = 1e12
+#: Parameters of a network (total, active, draft, embedding, routed): the largest published
+#: models hold about 2e12; 1e14 is fifty times that.
+MAX_PARAMETERS = 1e14
+#: Tokens of one item, one generated answer or one training sequence: the longest context
+#: windows are about 1e7 tokens (the whole of a large code base).
+MAX_TOKENS = 1e7
+#: Items scored per request: re-rankers score 1e2-1e3 candidates, recall stages up to 1e4; 1e5.
+MAX_ITEMS_PER_REQUEST = 1e5
+#: Training tokens per run: frontier pre-training uses 1e13-4e13 tokens; 1e16 is 250 times that.
+MAX_TOKENS_PER_RUN = 1e16
+#: Runs, roll-outs or refreshes a month: 10,000 is one every four and a half minutes.
+MAX_PER_MONTH = 10_000
+#: Days data is kept: a hundred years.
+MAX_DAYS = 36_500
+#: Days in a year (training days per person and year cannot exceed it).
+MAX_DAYS_PER_YEAR = 366
+#: Years of useful life of a server or disk: a hundred (real ones last 3-7).
+MAX_YEARS = 100.0
+#: Full-time equivalents of one role: the engineering staff of the largest technology firms.
+MAX_FTE = 1e5
+#: Person-days a month on one item: 1e5 people x 22 working days is 2.2e6; 1e7.
+MAX_PERSON_DAYS_PER_MONTH = 1e7
+#: GB a day acquired, processed or retained: all internet traffic is about 1e10 GB (10 EB) a day.
+MAX_GB_PER_DAY = 1e10
+#: Labels a day: a thousand times the largest human labelling operations (about 1e7 a day).
+MAX_LABELS_PER_DAY = 1e10
+#: GB of one model artifact or one storage medium: 10 PB (the largest recommendation models
+#: hold about 1e5 GB of embedding tables; the largest disks about 3e4 GB).
+MAX_GB = 1e7
+#: Copies, ratios and repeat shares (replication, compression ratio, relabel rate): 1,000.
+MAX_MULTIPLE = 1_000.0
+#: Backup copies of a model version (an integer): 1,000.
+MAX_MULTIPLE_INT = 1_000
+#: Model versions kept: 10,000 (weekly versions for two centuries).
+MAX_VERSIONS = 10_000
+#: Regions a service or registry spans: the largest clouds run about 40; 1,000.
+MAX_REGIONS = 1_000
+#: Replicas kept per region (minimum or spare): a million.
+MAX_REPLICAS = 1_000_000
+#: Instances, servers or nodes (a CPU fleet, nodes per engineer): ten million, more than any
+#: one company runs.
+MAX_INSTANCES = 1e7
+#: Instance-hours of one meta-model training run: a million (a thousand instances for six weeks).
+MAX_HOURS_PER_RUN = 1e6
+#: Milliseconds (latency objectives, service and CPU time of a request): 1e7 ms is close to three hours.
+MAX_MS = 1e7
+#: Requests a second one accelerator serves: a tiny model reaches about 1e5-1e6; 1e9.
+MAX_THROUGHPUT_RPS = 1e9
+#: Sequences decoded together: a million (real batches reach a few thousand).
+MAX_BATCH = 1_000_000
+#: KV-cache bytes per token: a 400 B dense model without grouped-query attention needs about
+#: 2e6 in 16-bit; 1e8.
+MAX_KV_BYTES_PER_TOKEN = 1e8
+#: The smallest KV cache: one byte per token of context (latent attention in 4 bits still needs
+#: hundreds); below it the decode batch that fits memory grows past any float.
+MIN_KV_BYTES_PER_TOKEN = 1.0
+#: Transformer layers: the deepest published models have about 100-200; 10,000.
+MAX_LAYERS = 10_000
+#: Widths and head counts (hidden size, heads, head size, latent ranks, embedding width): the
+#: widest models are about 3e4 wide; a million.
+MAX_WIDTH = 1_000_000
+#: Experts of one mixture-of-experts layer: a million (the PEER layer's million tiny experts).
+MAX_EXPERTS = 1_000_000
+#: Rows of all embedding tables: the largest recommendation models hold about 1e11; 1e13.
+MAX_EMBEDDING_ROWS = 1e13
+#: Embedding rows gathered per scored item: real models gather 1e2-1e4; a million.
+MAX_LOOKUPS_PER_ITEM = 1e6
+#: Power usage effectiveness and server wall power over accelerator TDPs: the worst data
+#: centres run a PUE near 3; 10.
+MAX_POWER_FACTOR = 10.0
+#: Support per year as a share of the capital cost: 10 (ten times the server's price a year;
+#: real contracts are 0.05-0.2).
+MAX_MAINTENANCE_RATE = 10.0
+
 
 class _Base(BaseModel):
     """Common settings: unknown keys are errors (with a suggestion), NaN and inf are rejected."""
@@ -77,7 +186,7 @@ class _Base(BaseModel):
 # --------------------------------------------------------------------------------------------
 class Traffic(_Base):
     requests_per_day: Num = Field(
-        ge=0, description="Requests (searches, page views to rank) per day. [requests/day]"
+        ge=0, le=MAX_REQUESTS_PER_DAY, description="Requests (searches, page views to rank) per day. [requests/day]"
     )
     cache_hit_rate: Num = Field(
         0.0, ge=0, le=1,
@@ -89,7 +198,7 @@ class Traffic(_Base):
         "non-negative weights for hours 0..23 (any scale). [1]",
     )
     peak_to_average: Optional[Num] = Field(
-        None, ge=1,
+        None, ge=1, le=MAX_PEAK_TO_AVERAGE,
         description="If given, the profile is stretched about its mean so that its busiest hour "
         "is this multiple of the daily average. [1]",
     )
@@ -110,10 +219,10 @@ class Traffic(_Base):
                 weights = [float(v) for v in value]
             except (TypeError, ValueError):
                 raise ValueError("profile weights must be numbers") from None
-            bad = [h for h, w in enumerate(weights) if not math.isfinite(w) or w < 0]
+            bad = [h for h, w in enumerate(weights) if not (0 <= w <= MAX_PROFILE_WEIGHT)]
             if bad:
-                raise ValueError(f"profile weights must be finite and >= 0; hour(s) {', '.join(map(str, bad))} "
-                                 f"are not (hours count from 0)")
+                raise ValueError(f"profile weights must be finite, >= 0 and <= {MAX_PROFILE_WEIGHT:g}; hour(s) "
+                                 f"{', '.join(map(str, bad))} are not (hours count from 0)")
             if sum(weights) <= 0:
                 raise ValueError("profile weights must not all be 0")
             return weights
@@ -155,7 +264,7 @@ class Hardware(_Base):
         "as an unpriced item (give price_per_hour).",
     )
     price_per_hour: Optional[Num] = Field(
-        None, ge=0, description="Cloud: price of one instance-hour; on premises: all-in price of one "
+        None, ge=0, le=MAX_UNIT_PRICE, description="Cloud: price of one instance-hour; on premises: all-in price of one "
         "accelerator-hour. Overrides the catalog. [currency/hour]",
     )
     price_source: Optional[str] = Field(None, description="Where price_per_hour comes from.")
@@ -164,7 +273,7 @@ class Hardware(_Base):
         "(default: the newest priced server with this accelerator).",
     )
     server_price: Optional[Num] = Field(
-        None, gt=0, description="On premises: price of one server, overriding the catalog. [currency]"
+        None, gt=0, le=MAX_LARGE_PRICE, description="On premises: price of one server, overriding the catalog. [currency]"
     )
     accelerators_per_server: Optional[Int] = Field(
         None, ge=1, le=64, description="On premises: accelerators in one server (default: the catalog "
@@ -180,17 +289,17 @@ class Serving(Hardware):
         None, description="Hosted model from data/catalog/api_prices.csv (deployment 'api' only)."
     )
     utilization_target: Num = Field(
-        0.7, gt=0, le=1, description="Highest planned utilisation of a replica at peak (rho_max). [1]"
+        0.7, ge=MIN_DIVIDING_FRACTION, le=1, description="Highest planned utilisation of a replica at peak (rho_max). [1]"
     )
-    min_replicas: Int = Field(1, ge=0, description="Fewest replicas kept running per region. [1]")
-    redundancy: Int = Field(0, ge=0, description="Spare replicas per region on top of what load and SLO need (N+k). [1]")
-    regions: Int = Field(1, ge=1, description="Regions serving active-active; traffic splits evenly. [1]")
+    min_replicas: Int = Field(1, ge=0, le=MAX_REPLICAS, description="Fewest replicas kept running per region. [1]")
+    redundancy: Int = Field(0, ge=0, le=MAX_REPLICAS, description="Spare replicas per region on top of what load and SLO need (N+k). [1]")
+    regions: Int = Field(1, ge=1, le=MAX_REGIONS, description="Regions serving active-active; traffic splits evenly. [1]")
     billing: Literal["provisioned", "autoscaled"] = Field(
         "provisioned", description="'provisioned' pays the peak fleet all day; 'autoscaled' (cloud "
         "only) sizes each hour from its own traffic.",
     )
     usable_memory_fraction: Num = Field(
-        0.9, gt=0, le=1, description="Share of accelerator memory usable for weights, tables and cache. [1]"
+        0.9, ge=MIN_DIVIDING_FRACTION, le=1, description="Share of accelerator memory usable for weights, tables and cache. [1]"
     )
     max_accelerators_per_replica: Int = Field(
         8, ge=1, le=1024, description="Largest replica (tensor/embedding sharding) allowed. [1]"
@@ -250,18 +359,18 @@ def switched_serving(current: dict, option: dict) -> dict:
 
 class Training(Hardware):
     tokens_per_run: Num = Field(
-        gt=0, description="Training tokens (or samples x tokens per sample) per run, D. [tokens]"
+        gt=0, le=MAX_TOKENS_PER_RUN, description="Training tokens (or samples x tokens per sample) per run, D. [tokens]"
     )
     method: Literal["full", "lora"] = Field(
         "full", description="'full' training or fine-tuning (6 N D FLOPs) or 'lora' (4 N D)."
     )
-    runs_per_month: Num = Field(1.0, ge=0, description="Training or refresh runs per month. [1/month]")
+    runs_per_month: Num = Field(1.0, ge=0, le=MAX_PER_MONTH, description="Training or refresh runs per month. [1/month]")
     mfu_train: Optional[Num] = Field(
-        None, gt=0, le=1, description="Model FLOPs utilisation in training (default from "
+        None, ge=MIN_DIVIDING_FRACTION, le=1, description="Model FLOPs utilisation in training (default from "
         "data/catalog/efficiency.csv, per training precision). [1]",
     )
     sequence_length: Optional[Num] = Field(
-        None, gt=0, description="Training sequence length; with the architecture known, attention FLOPs are added. "
+        None, gt=0, le=MAX_TOKENS, description="Training sequence length; with the architecture known, attention FLOPs are added. "
         "[tokens]")
     precision: Optional[Literal["bf16", "fp16", "fp8", "fp4"]] = Field(
         None, description="Compute precision of training, whose dense peak and calibrated factor are used "
@@ -284,7 +393,7 @@ class Speculative(_Base):
     draft_model: Optional[str] = Field(
         None, description="Draft model id from data/catalog/models.csv (or give draft_parameters).")
     draft_parameters: Optional[Num] = Field(
-        None, gt=0, description="Parameters the draft runs per drafted token (an MTP head: its own layer). [1]")
+        None, gt=0, le=MAX_PARAMETERS, description="Parameters the draft runs per drafted token (an MTP head: its own layer). [1]")
     draft_tokens: Int = Field(3, ge=1, le=16, description="Tokens drafted per verification step, k. [tokens]")
     acceptance_rate: Num = Field(
         0.7, ge=0, le=1, description="Probability the model accepts a drafted token, alpha (measure it on your "
@@ -306,12 +415,12 @@ class Model(_Base):
         description="'encoder' (cross-encoder, BERT-like scorer), 'generative' (LLM producing tokens) "
         "or 'recsys' (ranking model with embedding tables)."
     )
-    parameters: Num = Field(gt=0, description="Parameters of the network, including token embeddings. [1]")
+    parameters: Num = Field(gt=0, le=MAX_PARAMETERS, description="Parameters of the network, including token embeddings. [1]")
     active_parameters: Optional[Num] = Field(
-        None, gt=0, description="Parameters used per token (mixture of experts); FLOPs use these, memory the "
+        None, gt=0, le=MAX_PARAMETERS, description="Parameters used per token (mixture of experts); FLOPs use these, memory the "
         "total. Default: all parameters. [1]")
     embedding_parameters: Num = Field(
-        0.0, ge=0, description="Of `parameters`, those in token-embedding tables (excluded from FLOPs). [1]"
+        0.0, ge=0, le=MAX_PARAMETERS, description="Of `parameters`, those in token-embedding tables (excluded from FLOPs). [1]"
     )
     precision: ModelPrecision = Field(
         "bf16", description="Numeric precision of weights, KV cache and compute (shorthand; w4a16 / w8a16: "
@@ -324,63 +433,63 @@ class Model(_Base):
         1.0, gt=0, le=1, description="Share of the (non-cached) requests that reach this model before "
         "fusion routing, e.g. only long-tail queries. [1]",
     )
-    items_per_request: Num = Field(1.0, ge=1, description="Items scored per request, k. [items]")
+    items_per_request: Num = Field(1.0, ge=1, le=MAX_ITEMS_PER_REQUEST, description="Items scored per request, k. [items]")
     input_tokens_per_item: Num = Field(
-        1.0, ge=0, description="Input tokens per item (or sequence length per item), t. [tokens]"
+        1.0, ge=0, le=MAX_TOKENS, description="Input tokens per item (or sequence length per item), t. [tokens]"
     )
-    output_tokens: Num = Field(0.0, ge=0, description="Tokens generated per request, o. [tokens]")
+    output_tokens: Num = Field(0.0, ge=0, le=MAX_TOKENS, description="Tokens generated per request, o. [tokens]")
     prefix_cache_hit_rate: Num = Field(
         0.0, ge=0, lt=1, description="Share of prompt tokens served from the prefix (KV) cache; they skip "
         "prefill FLOPs. [1]")
     beam_width: Int = Field(1, ge=1, le=64, description="Beams decoded per request (beam search), w. [1]")
     speculative: Optional[Speculative] = Field(None, description="Speculative decoding, if used.")
     decode_batch: Optional[Int] = Field(
-        None, ge=1, description="Sequences a replica decodes together, b (generative). Default: the largest batch "
+        None, ge=1, le=MAX_BATCH, description="Sequences a replica decodes together, b (generative). Default: the largest batch "
         "that fits memory and meets tpot_slo_ms. [1]")
     kv_bytes_per_token: Optional[Num] = Field(
-        None, gt=0, description="KV-cache bytes per token of context (generative). Default: from the architecture "
+        None, ge=MIN_KV_BYTES_PER_TOKEN, le=MAX_KV_BYTES_PER_TOKEN, description="KV-cache bytes per token of context (generative). Default: from the architecture "
         "(layers, KV heads, head size, kv_precision), else estimated from the parameter count. [bytes]",
     )
-    layers: Optional[Int] = Field(None, ge=1, description="Transformer layers, L (architecture). [1]")
-    hidden_size: Optional[Int] = Field(None, ge=1, description="Model width, d_model (architecture). [1]")
-    attention_heads: Optional[Int] = Field(None, ge=1, description="Query heads (architecture). [1]")
-    kv_heads: Optional[Int] = Field(None, ge=1, description="Key/value heads (grouped-query attention). [1]")
-    head_dim: Optional[Int] = Field(None, ge=1, description="Values per attention head. [1]")
-    kv_lora_rank: Optional[Int] = Field(None, ge=1, description="Latent KV width of multi-head latent attention. [1]")
-    qk_rope_head_dim: Optional[Int] = Field(None, ge=0, description="Rotary key width of latent attention. [1]")
-    experts: Optional[Int] = Field(None, ge=1, description="Routed experts per MoE layer, E. [1]")
-    active_experts: Optional[Int] = Field(None, ge=1, description="Routed experts per token, k. [1]")
-    shared_experts: Optional[Int] = Field(None, ge=0, description="Always-active experts per MoE layer. [1]")
+    layers: Optional[Int] = Field(None, ge=1, le=MAX_LAYERS, description="Transformer layers, L (architecture). [1]")
+    hidden_size: Optional[Int] = Field(None, ge=1, le=MAX_WIDTH, description="Model width, d_model (architecture). [1]")
+    attention_heads: Optional[Int] = Field(None, ge=1, le=MAX_WIDTH, description="Query heads (architecture). [1]")
+    kv_heads: Optional[Int] = Field(None, ge=1, le=MAX_WIDTH, description="Key/value heads (grouped-query attention). [1]")
+    head_dim: Optional[Int] = Field(None, ge=1, le=MAX_WIDTH, description="Values per attention head. [1]")
+    kv_lora_rank: Optional[Int] = Field(None, ge=1, le=MAX_WIDTH, description="Latent KV width of multi-head latent attention. [1]")
+    qk_rope_head_dim: Optional[Int] = Field(None, ge=0, le=MAX_WIDTH, description="Rotary key width of latent attention. [1]")
+    experts: Optional[Int] = Field(None, ge=1, le=MAX_EXPERTS, description="Routed experts per MoE layer, E. [1]")
+    active_experts: Optional[Int] = Field(None, ge=1, le=MAX_EXPERTS, description="Routed experts per token, k. [1]")
+    shared_experts: Optional[Int] = Field(None, ge=0, le=MAX_EXPERTS, description="Always-active experts per MoE layer. [1]")
     routed_expert_parameters: Optional[Num] = Field(
-        None, ge=0, description="Parameters in routed experts, all MoE layers together. [1]")
-    embedding_rows: Num = Field(0.0, ge=0, description="Rows in all embedding tables (recsys). [1]")
-    embedding_dim: Int = Field(0, ge=0, description="Width of an embedding row (recsys). [values]")
+        None, ge=0, le=MAX_PARAMETERS, description="Parameters in routed experts, all MoE layers together. [1]")
+    embedding_rows: Num = Field(0.0, ge=0, le=MAX_EMBEDDING_ROWS, description="Rows in all embedding tables (recsys). [1]")
+    embedding_dim: Int = Field(0, ge=0, le=MAX_WIDTH, description="Width of an embedding row (recsys). [values]")
     embedding_precision: Optional[Precision] = Field(
         None, description="Precision of embedding tables (default: the model's)."
     )
     embedding_lookups_per_item: Num = Field(
-        0.0, ge=0, description="Embedding rows gathered per scored item (recsys). [1]"
+        0.0, ge=0, le=MAX_LOOKUPS_PER_ITEM, description="Embedding rows gathered per scored item (recsys). [1]"
     )
     embedding_cache_hit_rate: Num = Field(
         0.0, ge=0, le=1, description="Share of lookups served from on-chip cache of hot rows. [1]"
     )
     throughput_rps: Optional[Num] = Field(
-        None, gt=0, description="Measured requests per second per accelerator; overrides the roofline. [requests/s]"
+        None, ge=MIN_THROUGHPUT_RPS, le=MAX_THROUGHPUT_RPS, description="Measured requests per second per accelerator; overrides the roofline. [requests/s]"
     )
     throughput_source: Optional[str] = Field(None, description="Where throughput_rps was measured (required with it).")
     service_time_ms: Optional[Num] = Field(
-        None, gt=0, description="Measured time to serve one batch (default: estimated). [ms]"
+        None, gt=0, le=MAX_MS, description="Measured time to serve one batch (default: estimated). [ms]"
     )
-    latency_slo_ms: Optional[Num] = Field(None, gt=0, description="Latency objective at latency_percentile. [ms]")
+    latency_slo_ms: Optional[Num] = Field(None, gt=0, le=MAX_MS, description="Latency objective at latency_percentile. [ms]")
     ttft_slo_ms: Optional[Num] = Field(
-        None, gt=0, description="Time-to-first-token objective at latency_percentile (generative). [ms]")
+        None, gt=0, le=MAX_MS, description="Time-to-first-token objective at latency_percentile (generative). [ms]")
     tpot_slo_ms: Optional[Num] = Field(
-        None, gt=0, description="Time-per-output-token objective (generative); caps the decode batch. [ms]")
+        None, gt=0, le=MAX_MS, description="Time-per-output-token objective (generative); caps the decode batch. [ms]")
     latency_percentile: Num = Field(0.99, gt=0, lt=1, description="Percentile of the latency SLO. [1]")
-    mfu: Optional[Num] = Field(None, gt=0, le=1, description="Model FLOPs utilisation (default per kind). [1]")
-    mbu: Optional[Num] = Field(None, gt=0, le=1, description="Memory bandwidth utilisation (default per kind). [1]")
+    mfu: Optional[Num] = Field(None, ge=MIN_DIVIDING_FRACTION, le=1, description="Model FLOPs utilisation (default per kind). [1]")
+    mbu: Optional[Num] = Field(None, ge=MIN_DIVIDING_FRACTION, le=1, description="Memory bandwidth utilisation (default per kind). [1]")
     artifact_gb: Optional[Num] = Field(
-        None, gt=0, description="Size of the stored model artifact (default: weights + embedding tables). [GB]"
+        None, gt=0, le=MAX_GB, description="Size of the stored model artifact (default: weights + embedding tables). [GB]"
     )
     api_alternative: Optional[str] = Field(
         None, description="Hosted API model (api_prices.csv) to compare self-hosting against."
@@ -478,8 +587,8 @@ class Model(_Base):
 # --------------------------------------------------------------------------------------------
 class MetaModel(_Base):
     instance: str = Field("c7i.xlarge", description="Instance type the meta-model trains on.")
-    hours_per_run: Num = Field(ge=0, description="Instance-hours per training run. [h]")
-    runs_per_month: Num = Field(1.0, ge=0, description="Runs per month. [1/month]")
+    hours_per_run: Num = Field(ge=0, le=MAX_HOURS_PER_RUN, description="Instance-hours per training run. [h]")
+    runs_per_month: Num = Field(1.0, ge=0, le=MAX_PER_MONTH, description="Runs per month. [1/month]")
 
 
 class Fusion(_Base):
@@ -495,40 +604,40 @@ class Fusion(_Base):
         "average", description="How scores are combined (ensemble, stacking)."
     )
     combiner_cpu_ms_per_request: Num = Field(
-        0.0, ge=0, description="CPU time of combining or routing one request. [ms]"
+        0.0, ge=0, le=MAX_MS, description="CPU time of combining or routing one request. [ms]"
     )
     combiner_instance: str = Field("c7i.xlarge", description="CPU instance the combiner runs on.")
     meta_model: Optional[MetaModel] = Field(None, description="Stacking: meta-model training.")
     integration_person_days_per_model_per_month: Num = Field(
-        0.0, ge=0, description="Upkeep of the fusion integration. [person-days/model/month]"
+        0.0, ge=0, le=MAX_PERSON_DAYS_PER_MONTH, description="Upkeep of the fusion integration. [person-days/model/month]"
     )
     algorithm_cost_per_day: Num = Field(
-        0.0, ge=0, description="The articles' 'fusion algorithm cost' read as upkeep per day. [currency/day]"
+        0.0, ge=0, le=MAX_LARGE_PRICE, description="The articles' 'fusion algorithm cost' read as upkeep per day. [currency/day]"
     )
     complexity: Num = Field(0.0, ge=0, le=1, description="The articles' fusion complexity factor F. [1]")
 
 
 class DataSource(_Base):
     name: str
-    gb_per_day: Num = Field(ge=0, description="Raw data acquired per day. [GB/day]")
+    gb_per_day: Num = Field(ge=0, le=MAX_GB_PER_DAY, description="Raw data acquired per day. [GB/day]")
     price_per_gb: Optional[Num] = Field(
-        None, ge=0, description="Acquisition price; 0 for data that costs nothing to acquire. Left out, the "
+        None, ge=0, le=MAX_UNIT_PRICE, description="Acquisition price; 0 for data that costs nothing to acquire. Left out, the "
         "source is unpriced (a warning) unless a licence fee covers it. [currency/GB]")
-    usable_fraction: Num = Field(1.0, gt=0, le=1, description="Share of acquired data that is usable. [1]")
-    licence_fee_per_month: Num = Field(0.0, ge=0, description="Flat licence fee. [currency/month]")
+    usable_fraction: Num = Field(1.0, ge=MIN_DIVIDING_FRACTION, le=1, description="Share of acquired data that is usable. [1]")
+    licence_fee_per_month: Num = Field(0.0, ge=0, le=MAX_LARGE_PRICE, description="Flat licence fee. [currency/month]")
 
 
 class Processing(_Base):
     name: str
-    gb_per_day: Num = Field(ge=0, description="Data processed per day. [GB/day]")
-    price_per_gb: Num = Field(ge=0, description="Processing price. [currency/GB]")
+    gb_per_day: Num = Field(ge=0, le=MAX_GB_PER_DAY, description="Data processed per day. [GB/day]")
+    price_per_gb: Num = Field(ge=0, le=MAX_UNIT_PRICE, description="Processing price. [currency/GB]")
 
 
 class Labelling(_Base):
-    labels_per_day: Num = Field(ge=0, description="New labels per day. [labels/day]")
-    price_per_label: Optional[Num] = Field(None, ge=0, description="Price of one label. [currency/label]")
+    labels_per_day: Num = Field(ge=0, le=MAX_LABELS_PER_DAY, description="New labels per day. [labels/day]")
+    price_per_label: Optional[Num] = Field(None, ge=0, le=MAX_UNIT_PRICE, description="Price of one label. [currency/label]")
     task: Optional[str] = Field(None, description="Labelling task from data/catalog/labelling.csv (if no price_per_label).")
-    relabel_rate: Num = Field(0.0, ge=0, description="Extra share of labels redone for quality. [1]")
+    relabel_rate: Num = Field(0.0, ge=0, le=MAX_MULTIPLE, description="Extra share of labels redone for quality. [1]")
 
     @model_validator(mode="after")
     def _price(self) -> "Labelling":
@@ -539,11 +648,11 @@ class Labelling(_Base):
 
 class Retention(_Base):
     name: str
-    gb_per_day: Num = Field(ge=0, description="Data written to this tier per day. [GB/day]")
-    days: Num = Field(ge=0, description="Days each day's data is kept. [days]")
-    replication: Num = Field(1.0, ge=1, description="Copies kept. [1]")
+    gb_per_day: Num = Field(ge=0, le=MAX_GB_PER_DAY, description="Data written to this tier per day. [GB/day]")
+    days: Num = Field(ge=0, le=MAX_DAYS, description="Days each day's data is kept. [days]")
+    replication: Num = Field(1.0, ge=1, le=MAX_MULTIPLE, description="Copies kept. [1]")
     tier: Optional[str] = Field(None, description="Storage tier from data/catalog/storage.csv.")
-    price_per_gb_month: Optional[Num] = Field(None, ge=0, description="Price overriding the tier. [currency/GB-month]")
+    price_per_gb_month: Optional[Num] = Field(None, ge=0, le=MAX_UNIT_PRICE, description="Price overriding the tier. [currency/GB-month]")
 
     @model_validator(mode="after")
     def _price(self) -> "Retention":
@@ -560,33 +669,33 @@ class Data(_Base):
 
 
 class OnPremMedia(_Base):
-    capacity_gb: Num = Field(gt=0, description="Capacity of one storage medium (disk). [GB]")
-    price: Num = Field(ge=0, description="Price of one medium. [currency]")
-    life_years: Num = Field(5.0, gt=0, description="Useful life. [years]")
+    capacity_gb: Num = Field(ge=MIN_MEDIUM_GB, le=MAX_GB, description="Capacity of one storage medium (disk). [GB]")
+    price: Num = Field(ge=0, le=MAX_UNIT_PRICE, description="Price of one medium. [currency]")
+    life_years: Num = Field(5.0, ge=MIN_YEARS, le=MAX_YEARS, description="Useful life. [years]")
 
 
 class Storage(_Base):
     registry_tier: Optional[str] = Field("s3-standard", description="Tier holding model versions (storage.csv).")
     registry_price_per_gb_month: Optional[Num] = Field(
-        None, ge=0, description="Registry price overriding the tier. [currency/GB-month]"
+        None, ge=0, le=MAX_UNIT_PRICE, description="Registry price overriding the tier. [currency/GB-month]"
     )
-    versions_kept: Int = Field(3, ge=1, description="Model versions kept in the registry. [1]")
-    backups: Int = Field(1, ge=0, description="Backup copies of each version. [1]")
-    regions: Int = Field(1, ge=1, description="Regions the registry is replicated to. [1]")
-    compression_ratio: Num = Field(1.0, ge=1, description="Artifact size divided by stored size. [1]")
+    versions_kept: Int = Field(3, ge=1, le=MAX_VERSIONS, description="Model versions kept in the registry. [1]")
+    backups: Int = Field(1, ge=0, le=MAX_MULTIPLE_INT, description="Backup copies of each version. [1]")
+    regions: Int = Field(1, ge=1, le=MAX_REGIONS, description="Regions the registry is replicated to. [1]")
+    compression_ratio: Num = Field(1.0, ge=1, le=MAX_MULTIPLE, description="Artifact size divided by stored size. [1]")
     serving_disk_tier: Optional[str] = Field(
         None, description="Block-storage tier billed for each cloud serving instance's model copy (e.g. ebs-gp3)."
     )
     on_prem_media: Optional[OnPremMedia] = Field(None, description="Disks holding on-premises model copies.")
-    deployments_per_month: Num = Field(4.0, ge=0, description="Model roll-outs per month. [1/month]")
+    deployments_per_month: Num = Field(4.0, ge=0, le=MAX_PER_MONTH, description="Model roll-outs per month. [1/month]")
     transfer_tier: Optional[str] = Field(None, description="Egress tier priced for distributing artifacts.")
-    transfer_price_per_gb: Optional[Num] = Field(None, ge=0, description="Transfer price overriding the tier. [currency/GB]")
+    transfer_price_per_gb: Optional[Num] = Field(None, ge=0, le=MAX_UNIT_PRICE, description="Transfer price overriding the tier. [currency/GB]")
 
 
 class Role(_Base):
     role: str
-    fte: Num = Field(ge=0, description="Full-time equivalents. [1]")
-    annual_cost: Optional[Num] = Field(None, ge=0, description="Loaded cost per FTE and year. [currency/year]")
+    fte: Num = Field(ge=0, le=MAX_FTE, description="Full-time equivalents. [1]")
+    annual_cost: Optional[Num] = Field(None, ge=0, le=MAX_LARGE_PRICE, description="Loaded cost per FTE and year. [currency/year]")
     rate: Optional[str] = Field(None, description="Rate id from data/catalog/staff_rates.csv (if no annual_cost).")
 
     @model_validator(mode="after")
@@ -598,13 +707,13 @@ class Role(_Base):
 
 class Task(_Base):
     task: str
-    person_days_per_month: Num = Field(ge=0, description="Effort. [person-days/month]")
-    day_rate: Optional[Num] = Field(None, ge=0, description="Day rate (default staff.day_rate). [currency/person-day]")
+    person_days_per_month: Num = Field(ge=0, le=MAX_PERSON_DAYS_PER_MONTH, description="Effort. [person-days/month]")
+    day_rate: Optional[Num] = Field(None, ge=0, le=MAX_UNIT_PRICE, description="Day rate (default staff.day_rate). [currency/person-day]")
 
 
 class Operations(_Base):
-    nodes_per_engineer: Num = Field(gt=0, description="Servers or instances one operations engineer runs. [1]")
-    annual_cost: Optional[Num] = Field(None, ge=0, description="Loaded cost per engineer-year. [currency/year]")
+    nodes_per_engineer: Num = Field(ge=MIN_NODES_PER_ENGINEER, le=MAX_INSTANCES, description="Servers or instances one operations engineer runs. [1]")
+    annual_cost: Optional[Num] = Field(None, ge=0, le=MAX_LARGE_PRICE, description="Loaded cost per engineer-year. [currency/year]")
     rate: Optional[str] = Field(None, description="Rate id from staff_rates.csv (if no annual_cost).")
 
     @model_validator(mode="after")
@@ -615,14 +724,14 @@ class Operations(_Base):
 
 
 class Staff(_Base):
-    day_rate: Optional[Num] = Field(None, ge=0, description="Loaded cost of one person-day. [currency/person-day]")
+    day_rate: Optional[Num] = Field(None, ge=0, le=MAX_UNIT_PRICE, description="Loaded cost of one person-day. [currency/person-day]")
     roles: list[Role] = Field(default_factory=list)
     tasks: list[Task] = Field(default_factory=list)
     upkeep_person_days_per_model_per_month: Num = Field(
-        0.0, ge=0, description="Monitoring, retraining, fixes per model. [person-days/model/month]"
+        0.0, ge=0, le=MAX_PERSON_DAYS_PER_MONTH, description="Monitoring, retraining, fixes per model. [person-days/model/month]"
     )
     operations: Optional[Operations] = None
-    training_days_per_person_per_year: Num = Field(0.0, ge=0, description="Training per team member. [days/year]")
+    training_days_per_person_per_year: Num = Field(0.0, ge=0, le=MAX_DAYS_PER_YEAR, description="Training per team member. [days/year]")
     automation_factor: Num = Field(
         0.0, ge=0, lt=1, description="Share of upkeep and operations effort removed by automation. [1]"
     )
@@ -631,9 +740,9 @@ class Staff(_Base):
 class CpuFleet(_Base):
     name: str
     instance: str = Field(description="CPU instance type (instances.csv).")
-    count: Num = Field(ge=0, description="Instances running all day. [1]")
+    count: Num = Field(ge=0, le=MAX_INSTANCES, description="Instances running all day. [1]")
     pricing: Literal["on_demand", "reserved_1y", "reserved_3y", "spot", "capacity_block"] = "on_demand"
-    price_per_hour: Optional[Num] = Field(None, ge=0, description="Price overriding the catalog. [currency/hour]")
+    price_per_hour: Optional[Num] = Field(None, ge=0, le=MAX_UNIT_PRICE, description="Price overriding the catalog. [currency/hour]")
 
 
 class Compute(_Base):
@@ -642,14 +751,14 @@ class Compute(_Base):
 
 class OnPremSite(_Base):
     region: Literal["cn", "us"] = Field("cn", description="Where the data centre is (electricity default).")
-    electricity_price_per_kwh: Optional[Num] = Field(None, ge=0, description="[currency/kWh] (default: catalog).")
-    pue: Optional[Num] = Field(None, ge=1, description="Power usage effectiveness (default: catalog). [1]")
-    useful_life_years: Optional[Num] = Field(None, gt=0, description="Depreciation period (default: catalog). [years]")
-    maintenance_rate: Optional[Num] = Field(None, ge=0, description="Support per year as a share of capex. [1/year]")
-    server_power_overhead: Optional[Num] = Field(None, ge=1, description="Server wall power / accelerator TDPs. [1]")
+    electricity_price_per_kwh: Optional[Num] = Field(None, ge=0, le=MAX_UNIT_PRICE, description="[currency/kWh] (default: catalog).")
+    pue: Optional[Num] = Field(None, ge=1, le=MAX_POWER_FACTOR, description="Power usage effectiveness (default: catalog). [1]")
+    useful_life_years: Optional[Num] = Field(None, ge=MIN_YEARS, le=MAX_YEARS, description="Depreciation period (default: catalog). [years]")
+    maintenance_rate: Optional[Num] = Field(None, ge=0, le=MAX_MAINTENANCE_RATE, description="Support per year as a share of capex. [1/year]")
+    server_power_overhead: Optional[Num] = Field(None, ge=1, le=MAX_POWER_FACTOR, description="Server wall power / accelerator TDPs. [1]")
     load_factor: Optional[Num] = Field(None, ge=0, le=1, description="Average draw / rated power. [1]")
     hosting_per_accelerator_month: Optional[Num] = Field(
-        None, ge=0, description="Space, network, racks per accelerator; unset is reported as unpriced. [currency/month]"
+        None, ge=0, le=MAX_UNIT_PRICE, description="Space, network, racks per accelerator; unset is reported as unpriced. [currency/month]"
     )
 
 
