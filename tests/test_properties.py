@@ -66,7 +66,8 @@ API_MODELS = sorted(CATALOG.api_prices.index)
 #: Every key that holds money in a scenario file (checked against the schema below).
 MONEY_KEYS = {"price_per_hour", "server_price", "price_per_gb", "licence_fee_per_month", "price_per_label",
               "price_per_gb_month", "registry_price_per_gb_month", "transfer_price_per_gb", "price", "day_rate",
-              "annual_cost", "algorithm_cost_per_day", "electricity_price_per_kwh", "hosting_per_accelerator_month"}
+              "annual_cost", "algorithm_cost_per_day", "electricity_price_per_kwh", "hosting_per_accelerator_month",
+              "average_order_value", "upfront_cost"}
 
 
 # ---------------------------------------------------------------------------------------------

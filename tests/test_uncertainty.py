@@ -94,10 +94,12 @@ def test_quantiles_of_each_distribution():
 
 # --- Monte Carlo --------------------------------------------------------------------------------
 def test_no_ranges_no_spread():
-    mc = unc.monte_carlo(load_scenario(SCENARIOS / "search-rerank-l4.yaml"), samples=500)
+    scenario = load_scenario(SCENARIOS / "paper-example.yaml")
+    assert not scenario.ranges
+    mc = unc.monte_carlo(scenario, samples=500)
     table = mc.percentiles()
     assert (table["P5"] == table["point estimate"]).all() and (table["P95"] == table["point estimate"]).all()
-    assert mc.point_per_day == pytest.approx(evaluate(SCENARIOS / "search-rerank-l4.yaml").per_day, rel=1e-12)
+    assert mc.point_per_day == pytest.approx(evaluate(SCENARIOS / "paper-example.yaml").per_day, rel=1e-12)
 
 
 def test_a_linear_input_gives_the_analytic_percentiles():
@@ -238,7 +240,7 @@ def test_replicas_for_slo_from_a_floor_and_below_a_known_count(lam, service, slo
 def test_cli_prints_percentiles_and_json():
     run = [sys.executable, "-m", "tco", "evaluate", str(SCENARIOS / "recsys-ranking-h100.yaml")]
     out = subprocess.run(run + ["--samples", "2000"], capture_output=True, text=True, check=True).stdout
-    assert "Monte Carlo: 2,000 samples (seed 2026) of 6 uncertain input(s)" in out and "P95" in out
+    assert "Monte Carlo: 2,000 samples (seed 2026) of 9 uncertain input(s)" in out and "P95" in out
     data = json.loads(subprocess.run(run + ["--samples", "500", "--seed", "3", "--json"], capture_output=True,
                                      text=True, check=True).stdout)
     p = data["uncertainty"]["percentiles"]["total per day"]
@@ -250,9 +252,14 @@ def test_cli_prints_percentiles_and_json():
 def test_summary_chapter_helpers():
     from tco import chapters as ch
 
-    plain = ch.open_chapter(SCENARIOS / "search-rerank-l4.yaml")
+    plain = ch.open_chapter(SCENARIOS / "paper-example.yaml")
     assert ch.uncertainty(plain) is None
     assert list(ch.totals_table(plain.report).index) == ["total"]
+    # search-rerank-l4's only range is its business uplift: the cost has no spread and says why
+    only_business = ch.uncertainty(ch.open_chapter(SCENARIOS / "search-rerank-l4.yaml"), samples=500)
+    assert only_business.sentence.startswith("The daily cost is a single figure, 2,919 CNY: the inputs written as "
+                                             "ranges are all business figures")
+    assert only_business.tornado.empty and only_business.sobol.empty
     ranged = ch.open_chapter(SCENARIOS / "llm-rerank-cloud.yaml")
     u = ch.uncertainty(ranged, samples=2000)
     table = ch.totals_table(ranged.report, u)

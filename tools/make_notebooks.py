@@ -275,7 +275,8 @@ def summary_notebook() -> nbformat.NotebookNode:
              "else:  # its sentence opens the page (ch.answer)\n"
              "    display(ch.table(ch.percentiles_table(uncertain, report.currency), index='figure'))\n"
              "    ch.show(plots.cost_distribution(uncertain.mc, report.currency))\n"
-             "    ch.show(plots.tornado(uncertain.tornado, uncertain.mc.point_per_day, report.currency))"),
+             "    if not uncertain.tornado.empty:  # only business figures are ranges: the cost does not move\n"
+             "        ch.show(plots.tornado(uncertain.tornado, uncertain.mc.point_per_day, report.currency))"),
         md("### Top warnings / 主要警示"),
         code("display(Markdown(ch.warnings_markdown(report, limit=5)))"),
         md("### Chapters / 章节"),
@@ -294,8 +295,8 @@ def summary_notebook() -> nbformat.NotebookNode:
            "first order (S1) alone, total (ST) with its interactions, each with the half-width of its 95% "
            "confidence interval (conf). Refine the inputs with the largest ST first; an input with ST near 0 can "
            "stay a point value."),
-        code("if uncertain is None:\n"
-             "    display(Markdown('No input is written as a range, so there is no variance to apportion.'))\n"
+        code("if uncertain is None or uncertain.sobol.empty:\n"
+             "    display(Markdown('No input written as a range moves the cost, so there is no variance to apportion.'))\n"
              "elif uncertain.sobol.attrs.get('note'):\n"
              "    display(Markdown(ch.escape_markdown(uncertain.sobol.attrs['note'])))\n"
              "else:\n"

@@ -270,10 +270,17 @@ def monte_carlo(scenario, samples: int = DEFAULT_SAMPLES, seed: int = DEFAULT_SE
 
 
 # --- sensitivity ----------------------------------------------------------------------------------
+def cost_ranges(scenario) -> dict:
+    """The scenario's ranges that can move its cost: all but those of the ``business:`` section,
+    which change the return (:mod:`tco.business`), never the cost, and would only add zero rows and
+    Sobol samples to the cost's sensitivity analysis."""
+    return {p: r for p, r in scenario.ranges.items() if not p.startswith("business.")}
+
+
 def tornado(scenario, catalog: Catalog | None = None) -> pd.DataFrame:
     """One input at a time at each end of its range (others at their point values): the daily total
     at the low and the high end, and the swing between them, largest first. One vectorised pass."""
-    ranges = scenario.ranges
+    ranges = cost_ranges(scenario)
     columns = ["input", "range", "low", "high", "total at low", "total at high", "swing"]
     if not ranges:
         return pd.DataFrame(columns=columns)
@@ -302,7 +309,7 @@ def sobol(scenario, base_samples: int = SOBOL_BASE_SAMPLES, seed: int = DEFAULT_
     from SALib.analyze import sobol as sobol_analyze
     from SALib.sample import sobol as sobol_sample
 
-    ranges = scenario.ranges
+    ranges = cost_ranges(scenario)
     columns = ["input", "S1", "S1 conf", "ST", "ST conf"]
     if not ranges:
         return pd.DataFrame(columns=columns)
@@ -340,6 +347,9 @@ def drivers_sentence(mc: MonteCarlo, sobol_table: pd.DataFrame, tornado_table: p
     if mc.infeasible_share > 0:
         text += (f" In {mc.infeasible_share:.1%} of the samples the service cannot be delivered as specified "
                  f"(a latency objective is missed): those are left out.")
+    if not cost_ranges(mc.scenario):
+        return (f"The daily cost is a single figure, {p['point estimate']:,.0f}{cur}: the inputs written as ranges "
+                "are all business figures, which change the return, not the cost.")
     if not sobol_table.empty and np.isfinite(sobol_table["ST"]).all():
         if sobol_table["ST"].max() <= 0:
             return text + " No uncertain input moves it."
