@@ -1,0 +1,295 @@
+"""Reading a scenario file's YAML with limits: size, nesting depth, alias expansion, duplicate keys.
+
+A scenario file may come from anyone, so it is read in four steps, each refusing what the next
+could not handle, with a message an analyst can act on (a :class:`tco.errors.ScenarioError`):
+
+1. **Size**: at most :data:`MAX_BYTES` (5 MB; the bundled scenarios are 3-13 kB), checked on the
+   file before it is read.
+2. **Nesting depth, on the raw text** (:func:`text_depth`): at most :data:`MAX_DEPTH` (32) levels of
+   block indentation plus flow brackets ``[`` / ``{`` outside quoted strings and comments. The
+   bundled scenarios are at most 5 levels deep. This runs before libyaml sees the text: PyYAML's
+   C composer recurses once per level and crashes the interpreter (SIGSEGV) at some tens of
+   thousands of ``[``, and libyaml's parser slows down badly on millions of them.
+3. **Events** (:func:`check_events`): libyaml's event stream (no nodes built yet) gives the exact
+   depth (a second guard), every mapping's keys, and every anchor and alias. Duplicate keys are
+   refused at any level, naming the key, its path and both lines: YAML says keys are unique, and
+   PyYAML would silently keep the last one (``currency: CNY`` then ``currency: USD`` costed in
+   USD). Aliases are allowed, since sharing a block (``serving: *l4``) is legitimate YAML, but the
+   document's node count *with every alias expanded* may not pass :data:`MAX_EXPANDED_NODES`
+   (10,000; the largest bundled scenario has about 400 nodes and uses no alias at all). PyYAML
+   itself shares aliased objects, so a "billion laughs" file loads small; it is every later walk
+   (ranges, pydantic) that would expand it. Counting is linear in the events, so the bomb is
+   refused in milliseconds.
+4. **Loading** with the safe loader (the C one when available): plain data only, no tags that
+   build objects.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import yaml
+
+from .errors import ScenarioError
+
+#: Largest scenario file read, in bytes (5 MB).
+MAX_BYTES = 5_000_000
+#: Deepest nesting of mappings and lists allowed in a scenario (the bundled ones reach 5).
+MAX_DEPTH = 32
+#: Most nodes (mappings, lists, scalars) a document may have once its aliases are expanded.
+MAX_EXPANDED_NODES = 10_000
+
+_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_SPECIAL = re.compile(r"""[\[\]{}"'#]""")
+#: a line (after its indentation and ``- `` indicators) whose value is a block scalar: ``key: |``, ``- >-``
+_BLOCK_SCALAR_LINE = re.compile(r"""(?:(?:"(?:[^"\\]|\\.)*"|'(?:[^']|'')*'|[^\s#'"][^#]*?)[ \t]*:[ \t]+)?"""
+                                r"""(?:[&!]\S*[ \t]+)*[|>][-+0-9]*[ \t]*(?:#.*)?\Z""")
+_DOUBLE_END = re.compile(r'(?:[^"\\]|\\.)*"')
+_SINGLE_END = re.compile(r"(?:[^']|'')*'(?!')")
+_PROPERTY = re.compile(r"(?:^|\s)[&!]\S*\Z")
+
+
+def size_problem(size: int, limit: int = MAX_BYTES) -> str | None:
+    """The message for a file of ``size`` bytes if it is over ``limit``, else None.
+
+    >>> size_problem(6_000_000)
+    'the file is 6.0 MB (6,000,000 bytes); a scenario file may be at most 5 MB (5,000,000 bytes)'
+    >>> size_problem(12_000) is None
+    True
+    """
+    if size <= limit:
+        return None
+    return (f"the file is {size / 1e6:.1f} MB ({size:,} bytes); a scenario file may be at most "
+            f"{limit / 1e6:g} MB ({limit:,} bytes)")
+
+
+def _scalar_may_start(before: str, flow: bool) -> bool:
+    """Whether a quote or bracket after ``before`` (the text before it on its line, after the
+    indentation) opens a quoted scalar or a flow collection: at the start of a node (line start,
+    after ``- ``, ``? ``, ``: ``, a property such as ``&a`` or ``!t``, and in flow context after
+    ``[``, ``{``, ``,`` or ``:``). Elsewhere it is part of a plain scalar (``note: it's``).
+
+    >>> _scalar_may_start("key: ", False), _scalar_may_start("note: it", False), _scalar_may_start("[a,", True)
+    (True, False, True)
+    """
+    stripped = before.rstrip()
+    if not stripped:
+        return True
+    last, spaced = stripped[-1], stripped != before
+    if flow and last in "[{,:":
+        return True
+    if spaced and (last == ":" or _PROPERTY.search(stripped)):
+        return True
+    return spaced and last in "-?" and (len(stripped) == 1 or stripped[-2] in " \t")
+
+
+def text_depth(text: str, limit: int = MAX_DEPTH) -> tuple[int, int]:
+    """Nesting depth of YAML ``text`` read from the raw characters, without a YAML parser.
+
+    Counts block levels (a stack of indentations, plus compact ``- `` / ``? `` indicators starting
+    a line) and flow brackets ``[`` ``{`` outside quoted strings, comments and block scalars
+    (``|``, ``>``). It errs on the side of counting more (e.g. a plain scalar continued on a more
+    indented line counts a level). Stops as soon as the depth passes ``limit``. Returns
+    ``(depth, line)``: the deepest level seen (up to ``limit + 1``) and the 1-based line where it
+    was first reached. :func:`check_events` then measures the depth exactly, with libyaml.
+
+    >>> text_depth("a:\\n  b: [1, [2, {c: 3}]]\\n")
+    (5, 2)
+    >>> text_depth("name: 'it''s [not nested'  # [ nor here\\nnote: it's [plain\\nd: |\\n  [[[\\n")
+    (1, 1)
+    >>> text_depth("[" * 50_000)
+    (33, 1)
+    """
+    stack: list[int] = []  # indentations of the open block levels
+    flow = 0  # open flow brackets
+    quote = ""  # the quote character of a quoted scalar running on from an earlier line
+    scalar_parent = -1  # column a block scalar's lines must be indented past, while in one
+    deepest, where = 0, 0
+    for number, line in enumerate(text.splitlines(), start=1):
+        indent = len(line) - len(line.lstrip(" "))
+        if scalar_parent >= 0:
+            if not line.strip() or indent > scalar_parent:
+                continue
+            scalar_parent = -1
+        pos = indent
+        if not quote and not flow:
+            content = line[indent:]
+            if not content.strip() or content.lstrip().startswith("#"):
+                continue
+            if indent == 0 and content.startswith(("---", "...")):
+                stack.clear()
+                pos = 3
+            while stack and stack[-1] >= indent:
+                stack.pop()
+            stack.append(indent)
+            extra = 0
+            while line[pos:pos + 2] in ("- ", "? ", "-\t", "?\t") or line[pos:] in ("-", "?"):
+                extra += 1
+                pos += 1
+                while pos < len(line) and line[pos] in " \t":
+                    pos += 1
+            block = len(stack) + extra
+            if _BLOCK_SCALAR_LINE.match(line, pos):
+                scalar_parent = pos
+        else:
+            block = len(stack)
+        if block + flow > deepest:
+            deepest, where = block + flow, number
+            if deepest > limit:
+                return deepest, where
+        start = pos  # where the node text of this line begins, for _scalar_may_start
+        while pos <= len(line) and scalar_parent < 0:
+            if quote:
+                end = (_DOUBLE_END if quote == '"' else _SINGLE_END).match(line, pos)
+                if end is None:
+                    break  # the quoted scalar goes on to the next line
+                quote, pos = "", end.end()
+                continue
+            match = _SPECIAL.search(line, pos)
+            if match is None:
+                break
+            char, at = match.group(), match.start()
+            if char == "#":
+                if at == 0 or line[at - 1] in " \t":
+                    break  # a comment
+            elif char in "\"'":
+                if _scalar_may_start(line[start:at], bool(flow)):
+                    quote = char
+            elif char in "[{":
+                if flow or _scalar_may_start(line[start:at], False):
+                    flow += 1
+                    if block + flow > deepest:
+                        deepest, where = block + flow, number
+                        if deepest > limit:
+                            return deepest, where
+            elif flow:  # ] or }
+                flow -= 1
+            pos = at + 1
+    return deepest, where
+
+
+def _key_path(path: list) -> str:
+    """A field path in the notation of error messages: ``models[0].serving.accelerator``."""
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def check_events(text: str, max_depth: int = MAX_DEPTH, max_nodes: int = MAX_EXPANDED_NODES) -> list[tuple[str, str]]:
+    """Problems found in the YAML event stream of ``text``: nesting deeper than ``max_depth``, keys
+    repeated in one mapping, aliases expanding to more than ``max_nodes`` nodes.
+
+    Returns ``(field_path, message)`` pairs (empty when fine); stops at the first depth or alias
+    problem. Malformed YAML raises :class:`yaml.YAMLError` (the loader words it).
+
+    >>> check_events("currency: CNY\\nname: x\\ncurrency: USD\\n")
+    [('currency', "key 'currency' is given twice in the same mapping, on lines 1 and 3; YAML keys must be unique (a reader would silently keep the last)")]
+    >>> check_events("a: &x [1, 2]\\nb: *x\\n")
+    []
+    >>> check_events("a: &a [1, 1]\\nb: &b [*a, *a]\\nc: [*b, *b]\\n", max_nodes=10)[0][1][:55]
+    'YAML aliases expand this document to more than 10 nodes'
+    """
+    problems: list[tuple[str, str]] = []
+    frames: list[dict] = []  # open collections: kind, size, path, keys seen, expecting a key
+    sizes: dict[str, int] = {}  # anchor -> expanded node count
+    total = 0
+    aliases = 0
+    path: list = []
+
+    def done(size: int, anchor: str | None) -> None:
+        nonlocal total
+        if anchor:
+            sizes[anchor] = size
+        if frames:
+            frame = frames[-1]
+            frame["size"] += size
+            if frame["kind"] == "seq":
+                frame["index"] += 1
+            else:
+                frame["key_next"] = not frame["key_next"]
+        else:
+            total += size
+
+    for event in yaml.parse(text, Loader=_SAFE_LOADER):
+        is_key = bool(frames) and frames[-1]["kind"] == "map" and frames[-1]["key_next"]
+        here = path_of(frames)
+        if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+            if len(frames) + 1 > max_depth:
+                line = event.start_mark.line + 1
+                return [(_key_path(here), f"the YAML is nested more than {max_depth} levels deep (at line {line}); "
+                         f"a scenario needs far fewer, so the file is refused before it is read further")]
+            frames.append({"kind": "map" if isinstance(event, yaml.MappingStartEvent) else "seq", "size": 1,
+                           "anchor": event.anchor, "keys": {}, "key_next": True, "index": 0, "key": None,
+                           "is_key": is_key})
+        elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+            frame = frames.pop()
+            done(frame["size"], frame["anchor"])
+        elif isinstance(event, yaml.ScalarEvent):
+            if is_key:
+                frame = frames[-1]
+                line = event.start_mark.line + 1
+                first = frame["keys"].get(event.value)
+                frame["key"] = event.value
+                if first is not None:
+                    problems.append((_key_path(here + [event.value]),
+                                     f"key '{event.value}' is given twice in the same mapping, on lines {first} and "
+                                     f"{line}; YAML keys must be unique (a reader would silently keep the last)"))
+                else:
+                    frame["keys"][event.value] = line
+            done(1, event.anchor)
+        elif isinstance(event, yaml.AliasEvent):
+            aliases += 1
+            if is_key:
+                frames[-1]["key"] = f"*{event.anchor}"
+            done(sizes.get(event.anchor, 1), None)
+        else:
+            continue
+        expanded = total + sum(f["size"] for f in frames)
+        if aliases and expanded > max_nodes:
+            line = event.start_mark.line + 1
+            return problems + [("", f"YAML aliases expand this document to more than {max_nodes:,} nodes (at line "
+                                f"{line}, alias {aliases:,}); a scenario needs far fewer, so aliases nested inside "
+                                f"aliases (a 'billion laughs' file) are refused. Write the repeated blocks out")]
+    return problems
+
+
+def path_of(frames: list[dict]) -> list:
+    """The field path (keys and list indices) of the node the next event starts, from the open
+    collections ``frames`` of :func:`check_events`."""
+    out: list = []
+    for frame in frames:
+        if frame["kind"] == "seq":
+            out.append(frame["index"])
+        elif not frame["key_next"] and frame["key"] is not None:
+            out.append(frame["key"])
+    return out
+
+
+def load_text(text: str) -> Any:
+    """Check ``text`` (depth on the raw text, then the event stream) and load it with the safe loader.
+
+    Raises :class:`tco.errors.ScenarioError` (without a source; the caller adds it) for text that
+    is too deep, repeats a key or expands aliases too far, and :class:`yaml.YAMLError` for
+    malformed YAML or tags that build objects.
+
+    >>> load_text("name: x\\nmodels: [{name: a}]\\n")
+    {'name': 'x', 'models': [{'name': 'a'}]}
+    >>> load_text("a: [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]")
+    Traceback (most recent call last):
+    ...
+    tco.errors.ScenarioError: Scenario is not valid:
+      - the YAML is nested more than 32 levels deep (at line 1); a scenario needs far fewer, so the file is refused before a YAML parser reads it
+    """
+    depth, line = text_depth(text)
+    if depth > MAX_DEPTH:
+        raise ScenarioError([("", f"the YAML is nested more than {MAX_DEPTH} levels deep (at line {line}); a "
+                              f"scenario needs far fewer, so the file is refused before a YAML parser reads it")])
+    problems = check_events(text)
+    if problems:
+        raise ScenarioError(problems)
+    return yaml.load(text, Loader=_SAFE_LOADER)  # the safe loader (C version when available)
+
+
+__all__ = ["MAX_BYTES", "MAX_DEPTH", "MAX_EXPANDED_NODES", "size_problem", "text_depth", "check_events", "load_text"]
