@@ -43,8 +43,10 @@ MAX_EXPANDED_NODES = 10_000
 _SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _SPECIAL = re.compile(r"""[\[\]{}"'#]""")
 #: a line (after its indentation and ``- `` indicators) whose value is a block scalar: ``key: |``, ``- >-``
-_BLOCK_SCALAR_LINE = re.compile(r"""(?:(?:"(?:[^"\\]|\\.)*"|'(?:[^']|'')*'|[^\s#'"][^#]*?)[ \t]*:[ \t]+)?"""
+_BLOCK_SCALAR_LINE = re.compile(r"""(?P<key>(?:"(?:[^"\\]|\\.)*"|'(?:[^']|'')*'|[^\s#'"][^#]*?)[ \t]*:[ \t]+)?"""
                                 r"""(?:[&!]\S*[ \t]+)*[|>][-+0-9]*[ \t]*(?:#.*)?\Z""")
+#: a mapping key at the start of a node: ``key:``, ``"key":``, ``'key':`` (followed by a space or the end)
+_KEY = re.compile(r"""(?:"(?:[^"\\]|\\.)*"|'(?:[^']|'')*'|[^\s#'"\[\]{},][^#]*?)[ \t]*:(?:[ \t]|\Z)""")
 _DOUBLE_END = re.compile(r'(?:[^"\\]|\\.)*"')
 _SINGLE_END = re.compile(r"(?:[^']|'')*'(?!')")
 _PROPERTY = re.compile(r"(?:^|\s)[&!]\S*\Z")
@@ -81,7 +83,7 @@ def _scalar_may_start(before: str, flow: bool) -> bool:
         return True
     if spaced and (last == ":" or _PROPERTY.search(stripped)):
         return True
-    return spaced and last in "-?" and (len(stripped) == 1 or stripped[-2] in " \t")
+    return spaced and last in "-?" and (len(stripped) == 1 or stripped[-2] in " \t[{,")
 
 
 def text_depth(text: str, limit: int = MAX_DEPTH) -> tuple[int, int]:
@@ -101,11 +103,12 @@ def text_depth(text: str, limit: int = MAX_DEPTH) -> tuple[int, int]:
     >>> text_depth("[" * 50_000)
     (33, 1)
     """
-    stack: list[int] = []  # indentations of the open block levels
+    stack: list[tuple[int, str]] = []  # (column, "map" or "seq") of the open block levels
     flow = 0  # open flow brackets
     quote = ""  # the quote character of a quoted scalar running on from an earlier line
     scalar_parent = -1  # column a block scalar's lines must be indented past, while in one
     deepest, where = 0, 0
+    block = 0  # block levels of the line where the flow collection or quoted scalar now open began
     for number, line in enumerate(text.splitlines(), start=1):
         indent = len(line) - len(line.lstrip(" "))
         if scalar_parent >= 0:
@@ -120,20 +123,26 @@ def text_depth(text: str, limit: int = MAX_DEPTH) -> tuple[int, int]:
             if indent == 0 and content.startswith(("---", "...")):
                 stack.clear()
                 pos = 3
-            while stack and stack[-1] >= indent:
-                stack.pop()
-            stack.append(indent)
-            extra = 0
-            while line[pos:pos + 2] in ("- ", "? ", "-\t", "?\t") or line[pos:] in ("-", "?"):
-                extra += 1
+            opened = []  # (column, kind) of the block collections this line opens or continues
+            while line[pos:pos + 2] in ("- ", "? ", ": ", "-\t", "?\t", ":\t") or line[pos:] in ("-", "?", ":"):
+                opened.append((pos, "seq" if line[pos] == "-" else "map"))
                 pos += 1
                 while pos < len(line) and line[pos] in " \t":
                     pos += 1
-            block = len(stack) + extra
-            if _BLOCK_SCALAR_LINE.match(line, pos):
-                scalar_parent = pos
-        else:
+            if _KEY.match(line, pos) or not opened:
+                opened.append((pos, "map"))
+            first = opened[0]
+            # a list may sit at its parent key's indentation ("key:" then "- item"): a level more
+            while stack and (stack[-1][0] > indent or (stack[-1][0] == indent and stack[-1][1] == "seq"
+                                                         and first[1] == "map")):
+                stack.pop()
+            if stack and stack[-1] == first:
+                opened = opened[1:]
+            stack.extend(opened)
             block = len(stack)
+            scalar = _BLOCK_SCALAR_LINE.match(line, pos)
+            if scalar:  # its lines are indented past the key's column, or past the '- ' it follows
+                scalar_parent = stack[-1][0]
         if block + flow > deepest:
             deepest, where = block + flow, number
             if deepest > limit:
@@ -229,15 +238,17 @@ def check_events(text: str, max_depth: int = MAX_DEPTH, max_nodes: int = MAX_EXP
         elif isinstance(event, yaml.ScalarEvent):
             if is_key:
                 frame = frames[-1]
-                line = event.start_mark.line + 1
+                line, column = event.start_mark.line + 1, event.start_mark.column + 1
                 first = frame["keys"].get(event.value)
                 frame["key"] = event.value
                 if first is not None:
+                    where = (f"on lines {first[0]} and {line}" if first[0] != line
+                             else f"on line {line} (columns {first[1]} and {column})")
                     problems.append((_key_path(here + [event.value]),
-                                     f"key '{event.value}' is given twice in the same mapping, on lines {first} and "
-                                     f"{line}; YAML keys must be unique (a reader would silently keep the last)"))
+                                     f"key '{event.value}' is given twice in the same mapping, {where}; YAML keys "
+                                     f"must be unique (a reader would silently keep the last)"))
                 else:
-                    frame["keys"][event.value] = line
+                    frame["keys"][event.value] = (line, column)
             done(1, event.anchor)
         elif isinstance(event, yaml.AliasEvent):
             aliases += 1

@@ -1,6 +1,7 @@
 """The scenario schema (DESIGN section 4): pydantic models, YAML loading and readable errors.
 
-A scenario file is data: it is read with :func:`yaml.safe_load` (no tags, no code), validated
+A scenario file is data: it is read with YAML's safe loader (no tags, no code) after the limits of
+:mod:`tco.safeyaml` (size, nesting depth, duplicate keys, alias expansion), validated
 by the pydantic models below, then checked against the reference catalogs (every accelerator,
 instance, storage tier, API model and staff rate it names must exist). Every problem is reported
 with the path of the field, e.g. ``models[1].serving.accelerator``, and the values allowed there.
