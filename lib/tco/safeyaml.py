@@ -46,7 +46,7 @@ _SPECIAL = re.compile(r"""[\[\]{}"'#]""")
 _BLOCK_SCALAR_LINE = re.compile(r"""(?P<key>(?:"(?:[^"\\]|\\.)*"|'(?:[^']|'')*'|[^\s#'"][^#]*?)[ \t]*:[ \t]+)?"""
                                 r"""(?:[&!]\S*[ \t]+)*[|>][-+0-9]*[ \t]*(?:#.*)?\Z""")
 #: a mapping key at the start of a node: ``key:``, ``"key":``, ``'key':`` (followed by a space or the end)
-_KEY = re.compile(r"""(?:"(?:[^"\\]|\\.)*"|'(?:[^']|'')*'|[^\s#'"\[\]{},][^#]*?)[ \t]*:(?:[ \t]|\Z)""")
+_KEY = re.compile(r"""(?:"(?:[^"\\]|\\.)*"|'(?:[^']|'')*'|[^\s#'"\[\]{},](?:[^#]|(?<=\S)#)*?)[ \t]*:(?:[ \t]|\Z)""")
 _DOUBLE_END = re.compile(r'(?:[^"\\]|\\.)*"')
 _SINGLE_END = re.compile(r"(?:[^']|'')*'(?!')")
 _PROPERTY = re.compile(r"(?:^|\s)[&!]\S*\Z")
@@ -70,7 +70,8 @@ def _scalar_may_start(before: str, flow: bool) -> bool:
     """Whether a quote or bracket after ``before`` (the text before it on its line, after the
     indentation) opens a quoted scalar or a flow collection: at the start of a node (line start,
     after ``- ``, ``? ``, ``: ``, a property such as ``&a`` or ``!t``, and in flow context after
-    ``[``, ``{``, ``,`` or ``:``). Elsewhere it is part of a plain scalar (``note: it's``).
+    ``[``, ``{``, ``,`` or a ``:`` after a space or a quoted key). Elsewhere it is part of a plain
+    scalar (``note: it's``, ``[a:'x]``).
 
     >>> _scalar_may_start("key: ", False), _scalar_may_start("note: it", False), _scalar_may_start("[a,", True)
     (True, False, True)
@@ -79,8 +80,8 @@ def _scalar_may_start(before: str, flow: bool) -> bool:
     if not stripped:
         return True
     last, spaced = stripped[-1], stripped != before
-    if flow and last in "[{,:":
-        return True
+    if flow and (last in "[{," or (last == ":" and (spaced or stripped[-2:-1] in ("'", '"', "]", "}")))):
+        return True  # in flow context "a:'x" is one plain scalar; "'a':'x'" and "a: 'x'" are key and value
     if spaced and (last == ":" or _PROPERTY.search(stripped)):
         return True
     return spaced and last in "-?" and (len(stripped) == 1 or stripped[-2] in " \t[{,")
@@ -94,12 +95,14 @@ def text_depth(text: str, limit: int = MAX_DEPTH) -> tuple[int, int]:
     (``|``, ``>``). It errs on the side of counting more (e.g. a plain scalar continued on a more
     indented line counts a level). Stops as soon as the depth passes ``limit``. Returns
     ``(depth, line)``: the deepest level seen (up to ``limit + 1``) and the 1-based line where it
-    was first reached. :func:`check_events` then measures the depth exactly, with libyaml.
+    was first reached. :func:`check_nodes` then measures the depth exactly, on libyaml's nodes.
 
     >>> text_depth("a:\\n  b: [1, [2, {c: 3}]]\\n")
     (5, 2)
     >>> text_depth("name: 'it''s [not nested'  # [ nor here\\nnote: it's [plain\\nd: |\\n  [[[\\n")
     (1, 1)
+    >>> text_depth("[a:'x, [[[1]]], 'y']")
+    (5, 1)
     >>> text_depth("[" * 50_000)
     (33, 1)
     """
@@ -186,100 +189,81 @@ def _key_path(path: list) -> str:
     return out
 
 
-def check_events(text: str, max_depth: int = MAX_DEPTH, max_nodes: int = MAX_EXPANDED_NODES) -> list[tuple[str, str]]:
-    """Problems found in the YAML event stream of ``text``: nesting deeper than ``max_depth``, keys
-    repeated in one mapping, aliases expanding to more than ``max_nodes`` nodes.
+def check_nodes(root: yaml.Node, max_depth: int = MAX_DEPTH, max_nodes: int = MAX_EXPANDED_NODES) -> list[tuple[str, str]]:
+    """Problems in a composed YAML document (nodes, before any Python object is built): nesting
+    deeper than ``max_depth``, keys repeated in one mapping, aliases expanding to more than
+    ``max_nodes`` nodes.
 
-    Returns ``(field_path, message)`` pairs (empty when fine); stops at the first depth or alias
-    problem. Malformed YAML raises :class:`yaml.YAMLError` (the loader words it).
+    Returns ``(field_path, message)`` pairs; empty when fine. Linear in the nodes written: a node
+    reached again through an alias is counted with its expanded size, not walked again. Keys are
+    compared as YAML resolves them (``1`` and ``"1"`` differ, ``a`` and ``"a"`` do not).
 
-    >>> check_events("currency: CNY\\nname: x\\ncurrency: USD\\n")
+    >>> def check(text, **limits):
+    ...     return check_nodes(yaml.compose(text, Loader=_SAFE_LOADER), **limits)
+    >>> check("currency: CNY\\nname: x\\ncurrency: USD\\n")
     [('currency', "key 'currency' is given twice in the same mapping, on lines 1 and 3; YAML keys must be unique (a reader would silently keep the last)")]
-    >>> check_events("a: &x [1, 2]\\nb: *x\\n")
+    >>> check("a: &x [1, 2]\\nb: *x\\n")
     []
-    >>> check_events("a: &a [1, 1]\\nb: &b [*a, *a]\\nc: [*b, *b]\\n", max_nodes=10)[0][1][:55]
+    >>> check("a: &a [1, 1]\\nb: &b [*a, *a]\\nc: [*b, *b]\\n", max_nodes=10)[0][1][:55]
     'YAML aliases expand this document to more than 10 nodes'
     """
     problems: list[tuple[str, str]] = []
-    frames: list[dict] = []  # open collections: kind, size, path, keys seen, expecting a key
-    sizes: dict[str, int] = {}  # anchor -> expanded node count
-    total = 0
-    aliases = 0
-    path: list = []
+    sizes: dict[int, int] = {}  # id(node) -> node count with aliases expanded
+    shared = False  # whether some node is reached twice (an alias)
 
-    def done(size: int, anchor: str | None) -> None:
-        nonlocal total
-        if anchor:
-            sizes[anchor] = size
-        if frames:
-            frame = frames[-1]
-            frame["size"] += size
-            if frame["kind"] == "seq":
-                frame["index"] += 1
+    class _TooDeep(Exception):
+        pass
+
+    def walk(node: yaml.Node, path: tuple, depth: int) -> int:
+        nonlocal shared
+        known = sizes.get(id(node))
+        if known is not None:
+            shared = True
+            return known
+        if isinstance(node, yaml.ScalarNode):
+            size = 1
+        else:
+            if depth >= max_depth:
+                problems.append((_key_path(list(path)), f"the YAML is nested more than {max_depth} levels deep (at "
+                                 f"line {node.start_mark.line + 1}); a scenario needs far fewer"))
+                raise _TooDeep
+            size = 1
+            if isinstance(node, yaml.SequenceNode):
+                for index, item in enumerate(node.value):
+                    size += walk(item, path + (index,), depth + 1)
             else:
-                frame["key_next"] = not frame["key_next"]
-        else:
-            total += size
+                seen: dict = {}
+                for key, value in node.value:
+                    label = key.value if isinstance(key, yaml.ScalarNode) else f"<{key.id} key>"
+                    if isinstance(key, yaml.ScalarNode):
+                        mark = key.start_mark
+                        first = seen.setdefault((key.tag, key.value), (mark.line + 1, mark.column + 1))
+                        if first != (mark.line + 1, mark.column + 1):
+                            where = (f"on lines {first[0]} and {mark.line + 1}" if first[0] != mark.line + 1
+                                     else f"on line {first[0]} (columns {first[1]} and {mark.column + 1})")
+                            problems.append((_key_path(list(path + (label,))),
+                                             f"key '{label}' is given twice in the same mapping, {where}; YAML keys "
+                                             f"must be unique (a reader would silently keep the last)"))
+                    size += walk(key, path + (label,), depth + 1) + walk(value, path + (label,), depth + 1)
+        sizes[id(node)] = size
+        if shared and size > max_nodes:
+            problems.append(("", f"YAML aliases expand this document to more than {max_nodes:,} nodes (at line "
+                             f"{node.start_mark.line + 1}); a scenario needs far fewer, so aliases nested inside "
+                             f"aliases (a 'billion laughs' file) are refused. Write the repeated blocks out"))
+            raise _TooDeep
+        return size
 
-    for event in yaml.parse(text, Loader=_SAFE_LOADER):
-        is_key = bool(frames) and frames[-1]["kind"] == "map" and frames[-1]["key_next"]
-        here = path_of(frames)
-        if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
-            if len(frames) + 1 > max_depth:
-                line = event.start_mark.line + 1
-                return [(_key_path(here), f"the YAML is nested more than {max_depth} levels deep (at line {line}); "
-                         f"a scenario needs far fewer, so the file is refused before it is read further")]
-            frames.append({"kind": "map" if isinstance(event, yaml.MappingStartEvent) else "seq", "size": 1,
-                           "anchor": event.anchor, "keys": {}, "key_next": True, "index": 0, "key": None,
-                           "is_key": is_key})
-        elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
-            frame = frames.pop()
-            done(frame["size"], frame["anchor"])
-        elif isinstance(event, yaml.ScalarEvent):
-            if is_key:
-                frame = frames[-1]
-                line, column = event.start_mark.line + 1, event.start_mark.column + 1
-                first = frame["keys"].get(event.value)
-                frame["key"] = event.value
-                if first is not None:
-                    where = (f"on lines {first[0]} and {line}" if first[0] != line
-                             else f"on line {line} (columns {first[1]} and {column})")
-                    problems.append((_key_path(here + [event.value]),
-                                     f"key '{event.value}' is given twice in the same mapping, {where}; YAML keys "
-                                     f"must be unique (a reader would silently keep the last)"))
-                else:
-                    frame["keys"][event.value] = (line, column)
-            done(1, event.anchor)
-        elif isinstance(event, yaml.AliasEvent):
-            aliases += 1
-            if is_key:
-                frames[-1]["key"] = f"*{event.anchor}"
-            done(sizes.get(event.anchor, 1), None)
-        else:
-            continue
-        expanded = total + sum(f["size"] for f in frames)
-        if aliases and expanded > max_nodes:
-            line = event.start_mark.line + 1
-            return problems + [("", f"YAML aliases expand this document to more than {max_nodes:,} nodes (at line "
-                                f"{line}, alias {aliases:,}); a scenario needs far fewer, so aliases nested inside "
-                                f"aliases (a 'billion laughs' file) are refused. Write the repeated blocks out")]
+    try:
+        walk(root, (), 0)
+    except _TooDeep:
+        pass
     return problems
 
 
-def path_of(frames: list[dict]) -> list:
-    """The field path (keys and list indices) of the node the next event starts, from the open
-    collections ``frames`` of :func:`check_events`."""
-    out: list = []
-    for frame in frames:
-        if frame["kind"] == "seq":
-            out.append(frame["index"])
-        elif not frame["key_next"] and frame["key"] is not None:
-            out.append(frame["key"])
-    return out
-
-
 def load_text(text: str) -> Any:
-    """Check ``text`` (depth on the raw text, then the event stream) and load it with the safe loader.
+    """Check ``text`` and load it: depth on the raw text (:func:`text_depth`), then duplicate keys,
+    depth and alias expansion on the composed nodes (:func:`check_nodes`), then the Python objects
+    with the safe loader (the C one when available). YAML is parsed once.
 
     Raises :class:`tco.errors.ScenarioError` (without a source; the caller adds it) for text that
     is too deep, repeats a key or expands aliases too far, and :class:`yaml.YAMLError` for
@@ -297,10 +281,17 @@ def load_text(text: str) -> Any:
     if depth > MAX_DEPTH:
         raise ScenarioError([("", f"the YAML is nested more than {MAX_DEPTH} levels deep (at line {line}); a "
                               f"scenario needs far fewer, so the file is refused before a YAML parser reads it")])
-    problems = check_events(text)
-    if problems:
-        raise ScenarioError(problems)
-    return yaml.load(text, Loader=_SAFE_LOADER)  # the safe loader (C version when available)
+    loader = _SAFE_LOADER(text)
+    try:
+        root = loader.get_single_node()
+        if root is None:
+            return None
+        problems = check_nodes(root)
+        if problems:
+            raise ScenarioError(problems)
+        return loader.construct_document(root)
+    finally:
+        loader.dispose()
 
 
-__all__ = ["MAX_BYTES", "MAX_DEPTH", "MAX_EXPANDED_NODES", "size_problem", "text_depth", "check_events", "load_text"]
+__all__ = ["MAX_BYTES", "MAX_DEPTH", "MAX_EXPANDED_NODES", "size_problem", "text_depth", "check_nodes", "load_text"]
