@@ -47,6 +47,13 @@ _BLOCK_SCALAR_LINE = re.compile(r"""(?P<key>(?:"(?:[^"\\]|\\.)*"|'(?:[^']|'')*'|
                                 r"""(?:[&!]\S*[ \t]+)*[|>][-+0-9]*[ \t]*(?:#.*)?\Z""")
 #: a mapping key at the start of a node: ``key:``, ``"key":``, ``'key':`` (followed by a space or the end)
 _KEY = re.compile(r"""(?:"(?:[^"\\]|\\.)*"|'(?:[^']|'')*'|[^\s#'"\[\]{},](?:[^#]|(?<=\S)#)*?)[ \t]*:(?:[ \t]|\Z)""")
+#: A common line, after its indentation, handled without the character scan: ``- `` indicators, an
+#: optional plain key, then a plain value, a quoted scalar closed on the line, a flat flow collection
+#: (no brackets or quotes inside) or nothing, and perhaps a comment. No block scalar, no open quote.
+_FAST = re.compile(r"""(?P<dashes>(?:-[ ]+)*)(?:(?P<key>[^\s\[\]{}"'|>#?:-][^\[\]{}"'|>#]*?)[ ]*:(?:[ ]+|\Z))?"""
+                   r"""(?:(?P<flow>[\[{][^\[\]{}"'#]*[\]}])|"(?:[^"\\]|\\.)*"|'(?:[^']|'')*'"""
+                   r"""|[^\s\[\]{}"'|>#?:-][^\[\]{}"'|>]*|)(?:[ \t]+#.*)?\Z""")
+_DASH = re.compile(r"-[ ]+")
 _DOUBLE_END = re.compile(r'(?:[^"\\]|\\.)*"')
 _SINGLE_END = re.compile(r"(?:[^']|'')*'(?!')")
 _PROPERTY = re.compile(r"(?:^|\s)[&!]\S*\Z")
@@ -119,6 +126,26 @@ def text_depth(text: str, limit: int = MAX_DEPTH) -> tuple[int, int]:
                 continue
             scalar_parent = -1
         pos = indent
+        fast = _FAST.match(line, indent) if not quote and not flow and len(line) < 1000 else None
+        if fast:  # most lines ("key: value  # note", "- name: x", 'title: "..."', "x: {low: 1, high: 2}")
+            opened, column = [], indent
+            for dash in _DASH.findall(fast.group("dashes")):
+                opened.append((column, "seq"))
+                column += len(dash)
+            if fast.group("key") is not None or not opened:
+                opened.append((column, "map"))
+            while stack and (stack[-1][0] > indent or (stack[-1][0] == indent and stack[-1][1] == "seq"
+                                                         and opened[0][1] == "map")):
+                stack.pop()
+            if stack and stack[-1] == opened[0]:
+                opened = opened[1:]
+            stack.extend(opened)
+            block = len(stack) + (fast.group("flow") is not None)  # a flat [...] or {...} closes on its line
+            if block > deepest:
+                deepest, where = block, number
+                if deepest > limit:
+                    return deepest, where
+            continue
         if not quote and not flow:
             content = line[indent:]
             if not content.strip() or content.lstrip().startswith("#"):
@@ -189,7 +216,8 @@ def _key_path(path: list) -> str:
     return out
 
 
-def check_nodes(root: yaml.Node, max_depth: int = MAX_DEPTH, max_nodes: int = MAX_EXPANDED_NODES) -> list[tuple[str, str]]:
+def check_nodes(root: yaml.Node, max_depth: int = MAX_DEPTH, max_nodes: int = MAX_EXPANDED_NODES,
+                has_anchors: bool = True) -> list[tuple[str, str]]:
     """Problems in a composed YAML document (nodes, before any Python object is built): nesting
     deeper than ``max_depth``, keys repeated in one mapping, aliases expanding to more than
     ``max_nodes`` nodes.
@@ -197,6 +225,7 @@ def check_nodes(root: yaml.Node, max_depth: int = MAX_DEPTH, max_nodes: int = MA
     Returns ``(field_path, message)`` pairs; empty when fine. Linear in the nodes written: a node
     reached again through an alias is counted with its expanded size, not walked again. Keys are
     compared as YAML resolves them (``1`` and ``"1"`` differ, ``a`` and ``"a"`` do not).
+    ``has_anchors=False`` (the text has no ``&``, so no alias) skips counting the expansion.
 
     >>> def check(text, **limits):
     ...     return check_nodes(yaml.compose(text, Loader=_SAFE_LOADER), **limits)
@@ -206,58 +235,113 @@ def check_nodes(root: yaml.Node, max_depth: int = MAX_DEPTH, max_nodes: int = MA
     []
     >>> check("a: &a [1, 1]\\nb: &b [*a, *a]\\nc: [*b, *b]\\n", max_nodes=10)[0][1][:55]
     'YAML aliases expand this document to more than 10 nodes'
+    >>> check("a:\\n  b: [[1]]\\n", max_depth=3)
+    [('a.b[0]', 'the YAML is nested more than 3 levels deep (at line 2); a scenario needs far fewer')]
     """
-    problems: list[tuple[str, str]] = []
-    sizes: dict[int, int] = {}  # id(node) -> node count with aliases expanded
-    shared = False  # whether some node is reached twice (an alias)
+    if has_anchors:
+        problems = _alias_expansion(root, max_nodes)
+        if problems:
+            return problems
+    problems = []
+    stack = [(root, 0)]  # iterative and path-free: fast; paths are looked up for a problem only
+    mapping, scalar = yaml.MappingNode, yaml.ScalarNode
+    visited: set[int] = set()  # with anchors: each node once, however many aliases reach it
+    while stack:
+        node, depth = stack.pop()
+        if node.__class__ is scalar:
+            continue
+        if has_anchors:
+            if id(node) in visited:
+                continue
+            visited.add(id(node))
+        if depth >= max_depth:
+            return [(_key_path(_path_to(root, node)), f"the YAML is nested more than {max_depth} levels deep (at "
+                     f"line {node.start_mark.line + 1}); a scenario needs far fewer")]
+        if node.__class__ is mapping or isinstance(node, mapping):
+            keys = [(k.tag, k.value) for k, _ in node.value if k.__class__ is scalar]
+            if len(set(keys)) < len(keys):
+                problems += _duplicates(node, _path_to(root, node))
+            for key, value in node.value:
+                stack.append((key, depth + 1))
+                stack.append((value, depth + 1))
+        else:
+            stack.extend((item, depth + 1) for item in node.value)
+    return problems
 
-    class _TooDeep(Exception):
+
+def _duplicates(node: yaml.MappingNode, path: list) -> list[tuple[str, str]]:
+    """The keys given twice in one mapping node, each named with its path and both lines."""
+    problems = []
+    seen: dict = {}
+    for key, _ in node.value:
+        if not isinstance(key, yaml.ScalarNode):
+            continue
+        here = (key.start_mark.line + 1, key.start_mark.column + 1)
+        first = seen.setdefault((key.tag, key.value), here)
+        if first != here:
+            where = (f"on lines {first[0]} and {here[0]}" if first[0] != here[0]
+                     else f"on line {here[0]} (columns {first[1]} and {here[1]})")
+            problems.append((_key_path(path + [key.value]), f"key '{key.value}' is given twice in the same mapping, "
+                             f"{where}; YAML keys must be unique (a reader would silently keep the last)"))
+    return problems
+
+
+def _path_to(root: yaml.Node, target: yaml.Node) -> list:
+    """The keys and indices leading from ``root`` to the node ``target`` (first found), for messages."""
+    seen: set = set()
+
+    def search(node, path):
+        if node is target:
+            return path
+        if id(node) in seen or isinstance(node, yaml.ScalarNode):
+            return None
+        seen.add(id(node))
+        if isinstance(node, yaml.SequenceNode):
+            pairs = [(i, item) for i, item in enumerate(node.value)]
+        else:
+            pairs = [(k.value if isinstance(k, yaml.ScalarNode) else "?", v) for k, v in node.value]
+        for label, child in pairs:
+            found = search(child, path + [label])
+            if found is not None:
+                return found
+        return None
+
+    return search(root, []) or []
+
+
+def _alias_expansion(root: yaml.Node, max_nodes: int) -> list[tuple[str, str]]:
+    """A problem if the document, with every alias expanded, has more than ``max_nodes`` nodes.
+    Linear: a node reached again through an alias counts its memoised size, it is not walked again."""
+    sizes: dict[int, int] = {}
+    shared = False
+
+    class _Over(Exception):
         pass
 
-    def walk(node: yaml.Node, path: tuple, depth: int) -> int:
+    def size(node) -> int:
         nonlocal shared
         known = sizes.get(id(node))
         if known is not None:
             shared = True
             return known
         if isinstance(node, yaml.ScalarNode):
-            size = 1
+            total = 1
+        elif isinstance(node, yaml.SequenceNode):
+            total = 1 + sum(size(item) for item in node.value)
         else:
-            if depth >= max_depth:
-                problems.append((_key_path(list(path)), f"the YAML is nested more than {max_depth} levels deep (at "
-                                 f"line {node.start_mark.line + 1}); a scenario needs far fewer"))
-                raise _TooDeep
-            size = 1
-            if isinstance(node, yaml.SequenceNode):
-                for index, item in enumerate(node.value):
-                    size += walk(item, path + (index,), depth + 1)
-            else:
-                seen: dict = {}
-                for key, value in node.value:
-                    label = key.value if isinstance(key, yaml.ScalarNode) else f"<{key.id} key>"
-                    if isinstance(key, yaml.ScalarNode):
-                        mark = key.start_mark
-                        first = seen.setdefault((key.tag, key.value), (mark.line + 1, mark.column + 1))
-                        if first != (mark.line + 1, mark.column + 1):
-                            where = (f"on lines {first[0]} and {mark.line + 1}" if first[0] != mark.line + 1
-                                     else f"on line {first[0]} (columns {first[1]} and {mark.column + 1})")
-                            problems.append((_key_path(list(path + (label,))),
-                                             f"key '{label}' is given twice in the same mapping, {where}; YAML keys "
-                                             f"must be unique (a reader would silently keep the last)"))
-                    size += walk(key, path + (label,), depth + 1) + walk(value, path + (label,), depth + 1)
-        sizes[id(node)] = size
-        if shared and size > max_nodes:
-            problems.append(("", f"YAML aliases expand this document to more than {max_nodes:,} nodes (at line "
-                             f"{node.start_mark.line + 1}); a scenario needs far fewer, so aliases nested inside "
-                             f"aliases (a 'billion laughs' file) are refused. Write the repeated blocks out"))
-            raise _TooDeep
-        return size
+            total = 1 + sum(size(k) + size(v) for k, v in node.value)
+        sizes[id(node)] = total
+        if shared and total > max_nodes:
+            raise _Over(node.start_mark.line + 1)
+        return total
 
     try:
-        walk(root, (), 0)
-    except _TooDeep:
-        pass
-    return problems
+        size(root)
+    except _Over as over:
+        return [("", f"YAML aliases expand this document to more than {max_nodes:,} nodes (at line {over.args[0]}); "
+                 f"a scenario needs far fewer, so aliases nested inside aliases (a 'billion laughs' file) are "
+                 f"refused. Write the repeated blocks out")]
+    return []
 
 
 def load_text(text: str) -> Any:
@@ -286,7 +370,7 @@ def load_text(text: str) -> Any:
         root = loader.get_single_node()
         if root is None:
             return None
-        problems = check_nodes(root)
+        problems = check_nodes(root, has_anchors="&" in text)
         if problems:
             raise ScenarioError(problems)
         return loader.construct_document(root)
