@@ -54,6 +54,7 @@ _FAST = re.compile(r"""(?P<dashes>(?:-[ ]+)*)(?:(?P<key>[^\s\[\]{}"'|>#?:-][^\[\
                    r"""(?:(?P<flow>[\[{][^\[\]{}"'#]*[\]}])|"(?:[^"\\]|\\.)*"|'(?:[^']|'')*'"""
                    r"""|[^\s\[\]{}"'|>#?:-][^\[\]{}"'|>]*|)(?:[ \t]+#.*)?\Z""")
 _DASH = re.compile(r"-[ ]+")
+_ANY_SPECIAL = re.compile(r"""[\[\]{}"'|>]""")
 _DOUBLE_END = re.compile(r'(?:[^"\\]|\\.)*"')
 _SINGLE_END = re.compile(r"(?:[^']|'')*'(?!')")
 _PROPERTY = re.compile(r"(?:^|\s)[&!]\S*\Z")
@@ -120,12 +121,20 @@ def text_depth(text: str, limit: int = MAX_DEPTH) -> tuple[int, int]:
     deepest, where = 0, 0
     block = 0  # block levels of the line where the flow collection or quoted scalar now open began
     for number, line in enumerate(text.splitlines(), start=1):
-        indent = len(line) - len(line.lstrip(" "))
+        stripped = line.lstrip(" ")
+        indent = len(line) - len(stripped)
         if scalar_parent >= 0:
-            if not line.strip() or indent > scalar_parent:
+            if not stripped.strip() or indent > scalar_parent:
                 continue
             scalar_parent = -1
         pos = indent
+        if not quote and not flow:
+            first = stripped[:1]
+            if not first or first == "#":
+                continue  # blank or a comment
+            if first not in "-?:" and not _ANY_SPECIAL.search(stripped):  # "key: value", plainest of all
+                if stack and stack[-1] == (indent, "map"):
+                    continue  # a sibling key: nothing opens or closes
         fast = _FAST.match(line, indent) if not quote and not flow and len(line) < 1000 else None
         if fast:  # most lines ("key: value  # note", "- name: x", 'title: "..."', "x: {low: 1, high: 2}")
             opened, column = [], indent
