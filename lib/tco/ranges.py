@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 
+from .errors import ScenarioError
 from .units import plain_number
 
 #: z-score of the 95th percentile of a standard normal distribution
@@ -208,17 +209,20 @@ def rewrite(data: Any, visit, max_depth: int = MAX_DEPTH) -> Any:
     tco.errors.ScenarioError: Scenario is not valid:
       - traffic[0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0]: nested more than 32 levels deep; a scenario needs far fewer
     """
-    from .errors import ScenarioError
+    def too_deep(path):
+        return ScenarioError([(path, f"nested more than {max_depth} levels deep; a scenario needs far fewer")])
 
     def walk(value, path, depth):
         new = visit(value, path)
         if new is not KEEP:
             return new
-        if isinstance(value, (dict, list)) and depth >= max_depth:
-            raise ScenarioError([(path, f"nested more than {max_depth} levels deep; a scenario needs far fewer")])
         if isinstance(value, dict):
+            if depth >= max_depth:
+                raise too_deep(path)
             return {k: walk(v, _join(path, k), depth + 1) for k, v in value.items()}
         if isinstance(value, list):
+            if depth >= max_depth:
+                raise too_deep(path)
             return [walk(v, _join(path, i), depth + 1) for i, v in enumerate(value)]
         return value
 

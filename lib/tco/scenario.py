@@ -961,7 +961,9 @@ def _read_yaml(path: Path) -> Any:
         raise ScenarioError([("", f"cannot read the file: {exc.__class__.__name__}: {exc}")], source=str(path)) from None
     try:
         with path.open("rb") as stream:  # never more than the limit, even from a file that grows or a device
-            raw = stream.read(safeyaml.MAX_BYTES + 1)
+            raw = stream.read(min(size, safeyaml.MAX_BYTES) + 1)
+            if len(raw) > size:
+                raw += stream.read(safeyaml.MAX_BYTES + 1 - len(raw))
         too_big = safeyaml.size_problem(max(size, len(raw)))
         if too_big:
             raise ScenarioError([("", too_big)], source=str(path))
