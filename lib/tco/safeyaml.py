@@ -8,20 +8,26 @@ could not handle, with a message an analyst can act on (a :class:`tco.errors.Sce
 2. **Nesting depth, on the raw text** (:func:`text_depth`): at most :data:`MAX_DEPTH` (32) levels of
    block indentation plus flow brackets ``[`` / ``{`` outside quoted strings and comments. The
    bundled scenarios are at most 5 levels deep. This runs before libyaml sees the text: PyYAML's
-   C composer recurses once per level and crashes the interpreter (SIGSEGV) at some tens of
-   thousands of ``[``, and libyaml's parser slows down badly on millions of them.
-3. **Events** (:func:`check_events`): libyaml's event stream (no nodes built yet) gives the exact
-   depth (a second guard), every mapping's keys, and every anchor and alias. Duplicate keys are
+   C composer recurses once per level and crashes the interpreter (SIGSEGV; 50,000 ``[`` do), and
+   libyaml's parser slows down badly on millions of them (5 MB of ``[`` ran past 10 minutes).
+   The scan errs towards counting more than libyaml nests, never fewer (checked against
+   libyaml's own depth on thousands of generated documents), and is a plain pass over the lines.
+3. **Nodes** (:func:`check_nodes`): once the depth is known to be bounded, libyaml composes the
+   document into nodes (no Python object built yet), which give the exact depth (a second
+   guard), every mapping's keys as YAML resolves them, and every alias. Duplicate keys are
    refused at any level, naming the key, its path and both lines: YAML says keys are unique, and
    PyYAML would silently keep the last one (``currency: CNY`` then ``currency: USD`` costed in
-   USD). Aliases are allowed, since sharing a block (``serving: *l4``) is legitimate YAML, but the
-   document's node count *with every alias expanded* may not pass :data:`MAX_EXPANDED_NODES`
-   (10,000; the largest bundled scenario has about 400 nodes and uses no alias at all). PyYAML
-   itself shares aliased objects, so a "billion laughs" file loads small; it is every later walk
-   (ranges, pydantic) that would expand it. Counting is linear in the events, so the bomb is
-   refused in milliseconds.
-4. **Loading** with the safe loader (the C one when available): plain data only, no tags that
-   build objects.
+   USD). Aliases are allowed, since sharing a block (``serving: *l4``) is legitimate YAML and
+   refusing them would surprise an analyst who knows YAML (no bundled scenario or test uses one
+   today), but the document's node count *with every alias expanded* may not pass
+   :data:`MAX_EXPANDED_NODES` (10,000; the largest bundled scenario has about 400 nodes). The
+   composer shares an aliased node, so a "billion laughs" file composes small; it is every later
+   walk (constructing merge keys, ranges, pydantic) that would expand it. Sizes are memoised per
+   node, so counting is linear and the bomb is refused in milliseconds. The checks work on the
+   nodes rather than on libyaml's event stream so that the text is parsed once (a separate event
+   pass cost a second parse; loading must stay within about 20% of the unchecked time).
+4. **Loading**: the checked nodes are constructed by the safe loader (the C one when available):
+   plain data only, no tags that build objects.
 """
 
 from __future__ import annotations

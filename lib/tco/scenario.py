@@ -49,7 +49,6 @@ CATALOG_MODEL_FIELDS = ("kind", "parameters", "active_parameters", "embedding_pa
                         "active_experts", "shared_experts", "routed_expert_parameters", "embedding_rows",
                         "embedding_dim", "embedding_lookups_per_item")
 PROFILE_NAMES = ("flat", "ecommerce")
-_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 #: A scenario name: matched in full (``SLUG.fullmatch``; ``$`` would let a final newline through).
 SLUG = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
 
