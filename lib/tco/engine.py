@@ -236,6 +236,31 @@ def _alone_per_day(alone: Scenario, catalog: Catalog, first: Sizing) -> float:
     return float(sum(float(it.cost_per_day) for it in items if it.priced))  # as CostReport.per_day
 
 
+def _warn_as_of_before_catalog(scenario: Scenario, ctx: Context) -> None:
+    """Warn (code ``as_of_before_catalog``) when the scenario's ``as_of`` is earlier than every
+    catalog row it was costed with: a historical scenario priced at later catalog prices is
+    misleading, though not invalid (its own prices may be historical), so it is a warning on the
+    report, naming the earliest catalog date, rather than a refusal.
+
+    >>> import yaml
+    >>> data = yaml.safe_load(repo_path("data/scenarios/search-rerank-l4.yaml").read_text(encoding="utf-8"))
+    >>> report = evaluate({**data, "as_of": "1900-01-01"})
+    >>> print(report.warnings[report.warning_codes.index("as_of_before_catalog")][:100])
+    as_of 1900-01-01 is before every catalog row this scenario is costed with (the earliest is labelling
+    """
+    if scenario.as_of is None or not ctx.prices:
+        return
+    earliest = min(ctx.prices.values(), key=lambda p: (p.as_of, p.table, p.key))
+    if scenario.as_of >= earliest.as_of:
+        return
+    dimensions = sorted(set().union(*(ctx.price_dimensions.get(k, set()) for k in ctx.prices)) or {"compute"})
+    ctx.warn("as_of_before_catalog",
+             f"as_of {scenario.as_of} is before every catalog row this scenario is costed with (the earliest is "
+             f"{earliest.table} '{earliest.key}', dated {earliest.as_of}): the costs are at later catalog prices, "
+             f"not those of {scenario.as_of}; give the prices of that time in the scenario or a later as_of",
+             dimensions=tuple(dimensions))
+
+
 def evaluate(scenario: Scenario | str | Path | dict, catalog: Catalog | None = None, *,
              compare: bool = True) -> CostReport:
     """Evaluate a scenario: size every model, cost the five dimensions, total and check.
@@ -287,6 +312,7 @@ def evaluate(scenario: Scenario | str | Path | dict, catalog: Catalog | None = N
         if p.is_price and p.is_stale(on):
             ctx.warn("stale", f"{p.table} '{p.key}' is dated {p.as_of}, more than {STALE_MONTHS} months before "
                      f"{on}: check it ({p.source})", dimensions=tuple(sorted(ctx.price_dimensions[(p.table, p.key)])))
+    _warn_as_of_before_catalog(scenario, ctx)
     ordered = sorted(ctx.warnings, key=lambda w: WARNING_ORDER.get(w.code, 9))
     warnings = [w.message for w in ordered]
     report = CostReport(scenario, items, _model_rows(scenario, sizings), warnings, _source_rows(ctx), alternatives,

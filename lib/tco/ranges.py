@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 
+from .errors import ScenarioError
 from .units import plain_number
 
 #: z-score of the 95th percentile of a standard normal distribution
@@ -185,21 +186,47 @@ def extract(data: Any, schema=None) -> tuple[Any, dict[str, Range], list[tuple[s
 KEEP = object()
 
 
-def rewrite(data: Any, visit) -> Any:
-    """A copy of nested mappings and lists in which ``visit(value, path)`` may replace any value:
-    it returns the replacement, or :data:`KEEP` to keep the value and go on into it."""
+#: Deepest nesting of mappings and lists walked (as :data:`tco.safeyaml.MAX_DEPTH` for files).
+MAX_DEPTH = 32
 
-    def walk(value, path):
+
+def rewrite(data: Any, visit, max_depth: int = MAX_DEPTH) -> Any:
+    """A copy of nested mappings and lists in which ``visit(value, path)`` may replace any value:
+    it returns the replacement, or :data:`KEEP` to keep the value and go on into it.
+
+    Data nested more than ``max_depth`` levels (a mapping built in code; files are refused
+    earlier, by :mod:`tco.safeyaml`) raises :class:`tco.errors.ScenarioError` naming the path
+    where the limit was passed, instead of exhausting Python's recursion limit.
+
+    >>> rewrite({"a": [1, {"b": 2}]}, lambda value, path: value * 10 if path == "a[1].b" else KEEP)
+    {'a': [1, {'b': 20}]}
+    >>> deep = [0]
+    >>> for _ in range(2000):
+    ...     deep = [deep]
+    >>> rewrite({"traffic": deep}, lambda value, path: KEEP)
+    Traceback (most recent call last):
+    ...
+    tco.errors.ScenarioError: Scenario is not valid:
+      - traffic[0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0]: nested more than 32 levels deep; a scenario needs far fewer
+    """
+    def too_deep(path):
+        return ScenarioError([(path, f"nested more than {max_depth} levels deep; a scenario needs far fewer")])
+
+    def walk(value, path, depth):
         new = visit(value, path)
         if new is not KEEP:
             return new
         if isinstance(value, dict):
-            return {k: walk(v, _join(path, k)) for k, v in value.items()}
+            if depth >= max_depth:
+                raise too_deep(path)
+            return {k: walk(v, _join(path, k), depth + 1) for k, v in value.items()}
         if isinstance(value, list):
-            return [walk(v, _join(path, i)) for i, v in enumerate(value)]
+            if depth >= max_depth:
+                raise too_deep(path)
+            return [walk(v, _join(path, i), depth + 1) for i, v in enumerate(value)]
         return value
 
-    return walk(data, "")
+    return walk(data, "", 0)
 
 
 def substitute(data: Any, values: dict[str, Any]) -> Any:

@@ -1,6 +1,7 @@
 """The scenario schema (DESIGN section 4): pydantic models, YAML loading and readable errors.
 
-A scenario file is data: it is read with :func:`yaml.safe_load` (no tags, no code), validated
+A scenario file is data: it is read with YAML's safe loader (no tags, no code) after the limits of
+:mod:`tco.safeyaml` (size, nesting depth, duplicate keys, alias expansion), validated
 by the pydantic models below, then checked against the reference catalogs (every accelerator,
 instance, storage tier, API model and staff rate it names must exist). Every problem is reported
 with the path of the field, e.g. ``models[1].serving.accelerator``, and the values allowed there.
@@ -23,6 +24,7 @@ import yaml
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
 from typing_extensions import Annotated
 
+from . import safeyaml
 from .errors import ScenarioError
 from .files import repo_path
 from .ranges import extract, restore, substitute
@@ -47,8 +49,8 @@ CATALOG_MODEL_FIELDS = ("kind", "parameters", "active_parameters", "embedding_pa
                         "active_experts", "shared_experts", "routed_expert_parameters", "embedding_rows",
                         "embedding_dim", "embedding_lookups_per_item")
 PROFILE_NAMES = ("flat", "ecommerce")
-_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+#: A scenario name: matched in full (``SLUG.fullmatch``; ``$`` would let a final newline through).
+SLUG = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
 
 # --------------------------------------------------------------------------------------------
 # The largest value of every number a scenario holds (issue 16). Each bound is generous for any
@@ -822,7 +824,7 @@ class Scenario(_Base):
     @field_validator("name")
     @classmethod
     def _slug(cls, value: str) -> str:
-        if not SLUG.match(value):
+        if not SLUG.fullmatch(value):
             raise ValueError(
                 f"'{value}' is not a slug: use 1-64 lower-case letters, digits, '-' or '_', starting with a letter or digit"
             )
@@ -950,6 +952,10 @@ def check_references(scenario: Scenario, catalog) -> list[tuple[str, str]]:
                     problems.append((f"{path}.instance", f"'{hw.instance}' has no accelerator; choose a GPU "
                                      "instance: " + ", ".join(sorted(inst.index[inst.accelerators_per_instance > 0]))))
                     return
+                if hw.accelerator is not None and hw.accelerator not in accel.index:
+                    problems.append((f"{path}.accelerator", _known("accelerator", hw.accelerator, accel.index)
+                                     + f"; '{hw.instance}' carries {row.accelerator}, so accelerator can be left out"))
+                    return
                 if hw.accelerator is not None and hw.accelerator != row.accelerator:
                     problems.append((f"{path}.accelerator", f"'{hw.instance}' carries {row.accelerator}, not "
                                      f"{hw.accelerator}; drop accelerator or change the instance"))
@@ -1072,14 +1078,36 @@ def check_references(scenario: Scenario, catalog) -> list[tuple[str, str]]:
 
 
 def _read_yaml(path: Path) -> Any:
+    """Read a scenario file's YAML: the one place every scenario file is read, with the limits of
+    :mod:`tco.safeyaml` (size, nesting depth, duplicate keys, alias expansion) applied before the
+    YAML is loaded. Problems raise :class:`ScenarioError` naming the file.
+
+    >>> _read_yaml(repo_path("data/scenarios/paper-example.yaml"))["name"]
+    'paper-example'
+    """
     try:
-        text = path.read_text(encoding="utf-8")
+        size = path.stat().st_size
+    except FileNotFoundError:
+        raise ScenarioError([("", f"file not found: {path}")], source=str(path)) from None
+    except OSError as exc:
+        raise ScenarioError([("", f"cannot read the file: {exc.__class__.__name__}: {exc}")], source=str(path)) from None
+    try:
+        with path.open("rb") as stream:  # never more than the limit, even from a file that grows or a device
+            raw = stream.read(min(size, safeyaml.MAX_BYTES) + 1)
+            if len(raw) > size:
+                raw += stream.read(safeyaml.MAX_BYTES + 1 - len(raw))
+        too_big = safeyaml.size_problem(max(size, len(raw)))
+        if too_big:
+            raise ScenarioError([("", too_big)], source=str(path))
+        text = raw.decode("utf-8")
     except FileNotFoundError:
         raise ScenarioError([("", f"file not found: {path}")], source=str(path)) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ScenarioError([("", f"cannot read the file: {exc.__class__.__name__}: {exc}")], source=str(path)) from None
     try:
-        return yaml.load(text, Loader=_SAFE_LOADER)  # the safe loader (C version when available)
+        return safeyaml.load_text(text)  # limits first, then the safe loader (C version when available)
+    except ScenarioError as exc:
+        raise ScenarioError(exc.problems, source=str(path)) from None
     except yaml.constructor.ConstructorError as exc:
         mark = exc.problem_mark
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
@@ -1089,7 +1117,7 @@ def _read_yaml(path: Path) -> Any:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc)
+        problem = getattr(exc, "problem", None) or " ".join(str(exc).split())
         context, cmark = getattr(exc, "context", None), getattr(exc, "context_mark", None)
         if context and cmark is not None and (mark is None or cmark.line != mark.line):
             problem += f" ({context} at line {cmark.line + 1}, column {cmark.column + 1})"

@@ -36,7 +36,7 @@ from .scenario import Scenario
 #: Most points a sweep costs (the product of every axis' count): bounds memory and time.
 MAX_POINTS = 200_000
 AS_WRITTEN = "as written"
-_NUMERIC = re.compile(r"^\s*([^:]+):([^:]+):(\d+)(?::(log))?\s*$")
+_NUMERIC = re.compile(r"\s*([^:]+):([^:]+):(\d+)(?::(log))?\s*")  # fullmatch
 
 
 @dataclass(frozen=True)
@@ -68,7 +68,7 @@ def parse_axis(text: str) -> Axis:
         raise _problem(text, "expected a field path, '=' and the values")
     if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*(\[\d+\])*(\.[A-Za-z_][A-Za-z0-9_]*(\[\d+\])*)*", path):
         raise _problem(text, f"'{path}' is not a field path (names joined by '.', list entries as [0])")
-    match = _NUMERIC.match(spec)
+    match = _NUMERIC.fullmatch(spec)
     if match:
         try:
             low, high = float(match.group(1)), float(match.group(2))

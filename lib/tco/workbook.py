@@ -66,11 +66,11 @@ MAX_WIDTH = 60
 #: A header wraps onto lines of at least this many characters rather than widening its column.
 HEADER_LINE = 12
 _FIXED_TIME = (1980, 1, 1, 0, 0, 0)  # the earliest a zip file can record: the bytes never depend on the clock
-_IDENTIFIER = re.compile(r"^[a-z][a-z0-9_]*$")
+_IDENTIFIER = re.compile(r"[a-z][a-z0-9_]*")  # fullmatch: no final newline slips past
 # totals, their percentiles, the dimensions' costs, and anything named a cost ("tokens_per_day" is no money)
 _MONEY = re.compile(rf"^(({'|'.join(DIMENSIONS)}|self_hosted|api|net_value)_)?per_(day|month|year)(_p\d+)?$|cost(?!_share)")
 _PERCENT = re.compile(r"share$|share_of|utilisation|fraction|hit_rate$|uplift$|^p_net_positive$")
-_CURRENCY = re.compile(r"^[A-Za-z]{1,5}$")
+_CURRENCY = re.compile(r"[A-Za-z]{1,5}")  # fullmatch
 
 
 # ------------------------------------------------------------------------------------------
@@ -89,7 +89,7 @@ def header(column: str, currency: str = "", kind: str = "") -> str:
     """
     if column in HEADERS:
         text = HEADERS[column]
-    elif _IDENTIFIER.match(column):
+    elif _IDENTIFIER.fullmatch(column):
         words = [w.replace("1k", "1,000") for w in column.split("_")]
         words = [w.upper() if re.fullmatch(r"p\d+", w) else w for w in words]
         text = " ".join(words)
@@ -120,7 +120,7 @@ def column_kind(column: str, values: pd.Series | None = None) -> str:
         values, skipna=True) in ("floating", "integer", "mixed-integer-float", "empty"))
     if values is not None and not numeric:
         return "text"
-    if _IDENTIFIER.match(column):
+    if _IDENTIFIER.fullmatch(column):
         if "per_1k" in column:
             return "per_1k"
         if _MONEY.search(column):
@@ -236,8 +236,8 @@ def _currencies(frame: pd.DataFrame, column: str, currency: str) -> tuple[str, l
         rows = ["" if pd.isna(c) else str(c).lstrip("'") for c in frame[column]]
         found = set(rows) - {""}
         currency = found.pop() if len(found) == 1 else ""
-    currency = currency if _CURRENCY.match(currency) else ""
-    return currency, [f' "{c}"' if c and not currency and _CURRENCY.match(c) else "" for c in rows]
+    currency = currency if _CURRENCY.fullmatch(currency) else ""
+    return currency, [f' "{c}"' if c and not currency and _CURRENCY.fullmatch(c) else "" for c in rows]
 
 
 def new_workbook():
