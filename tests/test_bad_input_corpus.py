@@ -54,7 +54,7 @@ from pydantic import BaseModel
 from tco.ranges import is_range
 from tco.scenario import Scenario
 
-from conftest import ROOT, SCENARIOS
+from conftest import ROOT, bundled_scenarios
 from test_bad_inputs import base_scenario
 
 RUNNER = Path(__file__).with_name("corpus_runner.py")
@@ -63,8 +63,8 @@ MEMORY_BYTES = 2 * 1024 ** 3  # RLIMIT_AS of each child
 DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 CHILDREN = 2  # child processes at a time
 MARKER_NAME = "HACKED"  # a YAML tag that ran code would create this file
-#: Python exception class names (and the traceback header) that must never reach the analyst.
-LEAK = re.compile(r"Traceback \(most recent call last\)|\b[A-Z][A-Za-z]*(?:Error|Exception)\b|\bKeyboardInterrupt\b")
+#: Python exception and warning class names (and the traceback header) that must never reach the analyst.
+LEAK = re.compile(r"Traceback \(most recent call last\)|\b[A-Z][A-Za-z]*(?:Error|Exception|Warning)\b|\bKeyboardInterrupt\b")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -105,7 +105,7 @@ def dump(data) -> bytes:
 def bundled() -> dict[str, dict]:
     """Each bundled scenario as read from its file (ranges left as written), plus the hand-made base
     scenario of tests/test_bad_inputs.py."""
-    out = {p.stem: yaml.safe_load(p.read_text(encoding="utf-8")) for p in sorted(SCENARIOS.glob("*.yaml"))}
+    out = bundled_scenarios()
     out["base"] = base_scenario()
     return out
 
@@ -265,9 +265,11 @@ def _bounds(name: str, data: dict, salt: int) -> list[Case]:
     non_negative = [(p, i) for p, i in leaves if bounds(i).get("ge", bounds(i).get("gt", -1)) >= 0]
     positive = [(p, i) for p, i in leaves if "gt" in bounds(i) and bounds(i)["gt"] >= 0]
     fractions = [(p, i) for p, i in leaves if bounds(i).get("le", bounds(i).get("lt")) == 1]
+    unbounded = [(p, i) for p, i in leaves if not {"le", "lt"} & set(bounds(i))]  # overflow: no upper bound
     for n, (label, value, pool) in enumerate([
             ("negative", -1, non_negative), ("fraction-above-1", 1.5, fractions), ("minus-zero", -0.0, positive),
-            ("1e308", 1e308, leaves), ("inf", math.inf, leaves), ("-inf", -math.inf, leaves),
+            ("1e308", 1e308, unbounded), ("1e308", 1e308, unbounded), ("max-float", sys.float_info.max, unbounded),
+            ("inf", math.inf, leaves), ("-inf", -math.inf, leaves),
             ("nan", math.nan, leaves)]):
         chosen = pick(pool, salt * 7 + n * 5)
         if chosen is None:
@@ -276,7 +278,7 @@ def _bounds(name: str, data: dict, salt: int) -> list[Case]:
         text = dump(with_value(data, path, value))
         assert label not in ("inf", "nan") or b"." + label.encode() in text  # written as YAML .inf / .nan
         expect = [at(dotted(path))]
-        if label == "1e308" and path[0] == "models":  # a sizing error may name the model as a whole
+        if label in ("1e308", "max-float") and path[0] == "models":  # a sizing error may name the model as a whole
             expect.append(at(dotted(path[:2])))
         cases.append(Case(f"bounds/{name}:{dotted(path)}={label}", "bounds", text, [expect]))
     return cases
