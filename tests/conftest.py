@@ -18,3 +18,11 @@ def root() -> Path:
 
 def scenario_path(name: str) -> Path:
     return SCENARIOS / f"{name}.yaml"
+
+
+def bundled_scenarios() -> dict[str, dict]:
+    """Each bundled scenario (data/scenarios/*.yaml) as the mapping read from its file, by file stem;
+    inputs written as ranges stay ranges. A fresh copy on every call."""
+    import yaml
+
+    return {p.stem: yaml.safe_load(p.read_text(encoding="utf-8")) for p in sorted(SCENARIOS.glob("*.yaml"))}
