@@ -150,7 +150,7 @@ class Table:
 
 
 #: A cell that is a figure written as text ("1,234.50 CNY", "12.5%", "0.1776"): right-aligned.
-_FIGURE = re.compile(r"^[-+−]?[\d,]+(\.\d+)?(%| [A-Z]{3})?$|^unpriced$")
+_FIGURE = re.compile(r"[-+−]?[\d,]+(\.\d+)?(%| [A-Z]{3})?|unpriced")  # fullmatch
 
 
 def table(frame: pd.DataFrame, money_columns=(), currency: str = "", units: dict | None = None,
@@ -200,7 +200,7 @@ def table(frame: pd.DataFrame, money_columns=(), currency: str = "", units: dict
         if col in units and units[col]:
             name += f" ({units[col]})"
         out[name] = cells
-        if col in money_columns or is_number or all(_FIGURE.match(c) for c in cells if c):
+        if col in money_columns or is_number or all(_FIGURE.fullmatch(c) for c in cells if c):
             numeric.append(name)
     head = "".join(f"<th style=\"text-align:{'right' if c in numeric else 'left'}\">{html.escape(c)}</th>"
                    for c in out.columns)
