@@ -140,7 +140,8 @@ def test_duplicate_currency_names_key_path_and_both_lines(tmp_path):
     lines = text.splitlines()
     first, second = lines.index("currency: CNY") + 1, lines.index("currency: USD") + 1
     message = _message(path)
-    assert f"currency: key 'currency' is given twice in the same mapping, on lines {first} and {second}" in message
+    assert (f"currency: duplicate key 'currency': given twice in the same mapping, on lines {first} and {second}"
+            in message)
 
 
 def test_duplicate_nested_key_names_its_path(tmp_path):
@@ -148,7 +149,7 @@ def test_duplicate_nested_key_names_its_path(tmp_path):
         "    instance: g6.xlarge\n", "    instance: g6.xlarge\n    instance: g6e.xlarge\n")
     path = tmp_path / "dupe-nested.yaml"
     path.write_text(text, encoding="utf-8")
-    assert "models[0].serving.instance: key 'instance' is given twice" in _message(path)
+    assert "models[0].serving.instance: duplicate key 'instance': given twice" in _message(path)
 
 
 # --- names and control characters ---------------------------------------------------------------
@@ -156,7 +157,7 @@ def test_name_with_trailing_newline_rejected():
     data = base_scenario()
     data["name"] = "evil\n"
     message = _message(data)
-    assert "name: 'evil\\n' is not a slug" in message
+    assert "name: contains a control character (\\n); use plain text on one line" in message
     assert "evil\n" not in message
 
 
@@ -165,7 +166,7 @@ def test_nul_and_escape_in_a_name_are_shown_escaped(tmp_path):
     path.write_text(yaml.safe_dump(base_scenario(), sort_keys=False).replace(
         "name: yaml-safety", 'name: "a\\0b\\e[31m"', 1), encoding="utf-8")
     message = _message(path)
-    assert "'a\\x00b\\x1b[31m' is not a slug" in message
+    assert "name: contains a control character (\\x00)" in message
     assert "\x00" not in message and "\x1b" not in message
 
 
@@ -178,14 +179,22 @@ def test_6_mb_file_rejected_naming_5_mb(tmp_path):
 
 
 # --- dates and references -------------------------------------------------------------------------
-def test_as_of_1900_warns_with_the_earliest_catalog_date():
+def test_as_of_before_the_catalog_warns_with_the_earliest_catalog_date():
     data = base_scenario()
-    data["as_of"] = "1900-01-01"
+    data["as_of"] = "2001-01-01"  # within the bounds (2000-2100), before every catalog price used
     report = tco.evaluate(data)
     assert "as_of_before_catalog" in report.warning_codes
     message = report.warnings[report.warning_codes.index("as_of_before_catalog")]
     earliest = min(report.sources["as_of"])
-    assert "1900-01-01" in message and f"dated {earliest}" in message
+    assert "2001-01-01" in message and f"dated {earliest}" in message
+
+
+@pytest.mark.parametrize("as_of, bound", [("1900-01-01", "greater than or equal to 2000-01-01"),
+                                          ("2999-01-01", "less than or equal to 2100-12-31")])
+def test_as_of_outside_2000_to_2100_is_refused(as_of, bound):
+    data = base_scenario()
+    data["as_of"] = as_of
+    assert f"as_of: Input should be {bound}" in _message(data)
 
 
 def test_as_of_after_the_catalog_has_no_such_warning():

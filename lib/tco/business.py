@@ -133,7 +133,7 @@ def break_even_uplift(cost_per_day, gross_profit_per_day, attribution=1.0):
     >>> round(break_even_uplift(7_200, 1_800_000), 6)
     0.004
     """
-    with np.errstate(divide="ignore", invalid="ignore"):  # no gross profit: infinite (NaN if nothing costs)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # no gross profit: infinite (NaN if nothing costs)
         return np.divide(cost_per_day, np.multiply(gross_profit_per_day, attribution))
 
 
@@ -206,7 +206,7 @@ def payback_days(upfront_cost, net_value_per_day):
     >>> payback_days(90_000, 1_800), payback_days(90_000, -5.0), payback_days(0, -5.0)
     (50.0, inf, 0.0)
     """
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         days = np.divide(upfront_cost, net_value_per_day)
         never = np.abs(days) * np.inf  # the same unit, infinite
         out = np.where(np.greater(net_value_per_day, 0), days, never)
@@ -267,7 +267,7 @@ def figures(business, cost_per_day, requests_per_day) -> dict:
     out = {"sessions_per_day": sessions, "cost_per_day": cost_per_day, "uplift": nan if uplift is None else uplift,
            "attribution": attribution, "upfront_cost": upfront, "sessions_basis": basis}
     orders = orders_per_day(sessions, conversion) if conversion is not None else nan
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # tiny figures: shares become infinite
         out["orders_per_day"] = orders
         out["cost_per_order"] = np.divide(cost_per_day, orders) * 1.0
         gmv = np.multiply(orders, value) * 1.0 if value is not None else nan

@@ -299,6 +299,12 @@ def _field_facts(path: str, schema) -> tuple[bool, float, float]:
         info = current.model_fields[token]
         current, leaf, metadata = info.annotation, info.annotation, list(info.metadata)
     base = _unwrap(leaf)
+    if base not in (int, float):  # text, a choice, a date, a section: no distribution to sample
+        kind = ("one of " + ", ".join(map(str, typing.get_args(base))) if typing.get_origin(base) is typing.Literal
+                else "text" if base is str else "a list" if typing.get_origin(base) is list else "a section of the scenario"
+                if isinstance(base, type) and issubclass(base, BaseModel) else getattr(base, "__name__", str(base)))
+        raise ValueError(f"ranges ({{low, high}}, {{low, mode, high}}, {{p5, p95}}) are only allowed on numbers; "
+                         f"this field takes {kind}")
     lower, upper = -math.inf, math.inf
     for m in metadata:
         lower = max(lower, float(getattr(m, "ge", getattr(m, "gt", -math.inf))))

@@ -245,7 +245,7 @@ def check_nodes(root: yaml.Node, max_depth: int = MAX_DEPTH, max_nodes: int = MA
     >>> def check(text, **limits):
     ...     return check_nodes(yaml.compose(text, Loader=_SAFE_LOADER), **limits)
     >>> check("currency: CNY\\nname: x\\ncurrency: USD\\n")
-    [('currency', "key 'currency' is given twice in the same mapping, on lines 1 and 3; YAML keys must be unique (a reader would silently keep the last)")]
+    [('currency', "duplicate key 'currency': given twice in the same mapping, on lines 1 and 3; YAML keys must be unique (a reader would silently keep the last)")]
     >>> check("a: &x [1, 2]\\nb: *x\\n")
     []
     >>> check("a: &a [1, 1]\\nb: &b [*a, *a]\\nc: [*b, *b]\\n", max_nodes=10)[0][1][:55]
@@ -296,8 +296,8 @@ def _duplicates(node: yaml.MappingNode, path: list) -> list[tuple[str, str]]:
         if first != here:
             where = (f"on lines {first[0]} and {here[0]}" if first[0] != here[0]
                      else f"on line {here[0]} (columns {first[1]} and {here[1]})")
-            problems.append((_key_path(path + [key.value]), f"key '{key.value}' is given twice in the same mapping, "
-                             f"{where}; YAML keys must be unique (a reader would silently keep the last)"))
+            problems.append((_key_path(path + [key.value]), f"duplicate key '{key.value}': given twice in the same "
+                             f"mapping, {where}; YAML keys must be unique (a reader would silently keep the last)"))
     return problems
 
 
@@ -328,9 +328,13 @@ def _alias_expansion(root: yaml.Node, max_nodes: int) -> list[tuple[str, str]]:
     """A problem if the document, with every alias expanded, has more than ``max_nodes`` nodes.
     Linear: a node reached again through an alias counts its memoised size, it is not walked again."""
     sizes: dict[int, int] = {}
+    open_nodes: set[int] = set()  # being sized: reached again, the node contains itself
     shared = False
 
     class _Over(Exception):
+        pass
+
+    class _Cycle(Exception):
         pass
 
     def size(node) -> int:
@@ -339,6 +343,9 @@ def _alias_expansion(root: yaml.Node, max_nodes: int) -> list[tuple[str, str]]:
         if known is not None:
             shared = True
             return known
+        if id(node) in open_nodes:
+            raise _Cycle(node.start_mark.line + 1)
+        open_nodes.add(id(node))
         if isinstance(node, yaml.ScalarNode):
             total = 1
         elif isinstance(node, yaml.SequenceNode):
@@ -346,17 +353,58 @@ def _alias_expansion(root: yaml.Node, max_nodes: int) -> list[tuple[str, str]]:
         else:
             total = 1 + sum(size(k) + size(v) for k, v in node.value)
         sizes[id(node)] = total
+        open_nodes.discard(id(node))
         if shared and total > max_nodes:
             raise _Over(node.start_mark.line + 1)
         return total
 
     try:
         size(root)
+    except _Cycle as cycle:
+        return [("", f"a recursive YAML alias: the block anchored at line {cycle.args[0]} contains an alias of itself, "
+                 f"so it would never end; write the block out instead")]
     except _Over as over:
         return [("", f"YAML aliases expand this document to more than {max_nodes:,} nodes (at line {over.args[0]}); "
                  f"a scenario needs far fewer, so aliases nested inside aliases (a 'billion laughs' file) are "
                  f"refused. Write the repeated blocks out")]
     return []
+
+
+#: The tags a scenario's nodes may carry: plain mappings, lists, text, numbers, booleans, null (and
+#: ``<<`` merge keys, and dates, which are read as text for the schema to check).
+PLAIN_TAGS = frozenset(f"tag:yaml.org,2002:{t}" for t in ("map", "seq", "str", "int", "float", "bool", "null",
+                                                          "merge", "timestamp"))
+_TIMESTAMP, _STR = "tag:yaml.org,2002:timestamp", "tag:yaml.org,2002:str"
+
+
+def plain_data(root: yaml.Node) -> list[tuple[str, str]]:
+    r"""Problems for nodes tagged with anything but plain data (``!!binary``, ``!!set``, ``!Ref``,
+    ``!!python/...``); and dates become text, so that the schema, not the YAML reader, checks them
+    (``2026-02-30`` is then a message naming the field, not a crash).
+
+    >>> root = yaml.compose("as_of: 2026-02-30\nname: !!binary aGk=\n", Loader=_SAFE_LOADER)
+    >>> plain_data(root)
+    [('name', 'YAML tags are not allowed in a scenario: !!binary at line 2; a scenario is plain data (mappings, lists, text, numbers)')]
+    >>> root.value[0][1].tag
+    'tag:yaml.org,2002:str'
+    """
+    problems, stack, seen = [], [root], set()
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if node.tag == _TIMESTAMP:
+            node.tag = _STR
+        elif node.tag not in PLAIN_TAGS:
+            tag = node.tag.replace("tag:yaml.org,2002:", "!!")
+            problems.append((_key_path(_path_to(root, node)), f"YAML tags are not allowed in a scenario: {tag} at line "
+                             f"{node.start_mark.line + 1}; a scenario is plain data (mappings, lists, text, numbers)"))
+        if isinstance(node, yaml.MappingNode):
+            stack += [n for pair in node.value for n in pair]
+        elif isinstance(node, yaml.SequenceNode):
+            stack += node.value
+    return problems
 
 
 def load_text(text: str) -> Any:
@@ -385,7 +433,7 @@ def load_text(text: str) -> Any:
         root = loader.get_single_node()
         if root is None:
             return None
-        problems = check_nodes(root, has_anchors="&" in text)
+        problems = check_nodes(root, has_anchors="&" in text) or plain_data(root)
         if problems:
             raise ScenarioError(problems)
         return loader.construct_document(root)

@@ -25,7 +25,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr,
 from typing_extensions import Annotated
 
 from . import safeyaml
-from .errors import ScenarioError
+from .errors import ScenarioError, visible
 from .files import repo_path
 from .ranges import extract, restore, substitute
 from .units import BYTES_PER_VALUE, PEAK_COLUMN
@@ -162,10 +162,31 @@ MAX_POWER_FACTOR = 10.0
 MAX_MAINTENANCE_RATE = 10.0
 
 
+#: Characters no text of a scenario may hold: controls (NUL, ESC, carriage return...) other than tab
+#: and line feed, DEL, and the Unicode controls that reorder or split a line (as tco.errors shows escaped).
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+#: Fields that are one line of text (names, titles): a line feed in them is refused too.
+ONE_LINE_FIELDS = frozenset({"name", "title", "role", "task", "currency"})
+
+
 class _Base(BaseModel):
-    """Common settings: unknown keys are errors (with a suggestion), NaN and inf are rejected."""
+    """Common settings: unknown keys are errors (with a suggestion), NaN and inf are rejected, and
+    no text holds control characters (a name with a newline or an escape code that recolours a
+    terminal is refused)."""
 
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False, validate_default=False)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _plain_text(cls, value: Any, info) -> Any:
+        texts = [value] if isinstance(value, str) else (
+            [v for v in value if isinstance(v, str)] if isinstance(value, list) else [])
+        for text in texts:
+            bad = _CONTROL.search(text) or (re.search("\n", text) if info.field_name in ONE_LINE_FIELDS else None)
+            if bad:
+                raise ValueError(f"contains a control character ({visible(bad.group())}); use plain text"
+                                 + (" on one line" if info.field_name in ONE_LINE_FIELDS else ""))
+        return value
 
     @model_validator(mode="before")
     @classmethod
@@ -764,6 +785,11 @@ class OnPremSite(_Base):
     )
 
 
+#: The dates a scenario can be estimated for: the catalog's prices start in the 2020s and no estimate
+#: of this kind is meaningful a century ahead; a date outside is a typing error (1900, 2999).
+EARLIEST_AS_OF, LATEST_AS_OF = _dt.date(2000, 1, 1), _dt.date(2100, 12, 31)
+
+
 class Business(_Base):
     """What the deployment is for, in money: the sessions it touches and what they earn
     (:mod:`tco.business`). Every field is optional; what is missing leaves the figures that need it
@@ -795,8 +821,10 @@ class Scenario(_Base):
     description: str = Field("", description="What is being costed.")
     currency: str = Field("CNY", description="Currency of all money in the file and the report (fx.csv).")
     as_of: Optional[_dt.date] = Field(
-        None, description="Date the estimate is made for; catalog prices older than 18 months "
-        "before it are flagged (default: today).",
+        None, ge=EARLIEST_AS_OF, le=LATEST_AS_OF,
+        description="Date the estimate is made for; catalog prices older than 18 months "
+        "before it are flagged, and a date before every catalog price used is warned of (default: today). "
+        "Between 2000-01-01 and 2100-12-31.",
     )
     traffic: Traffic
     models: list[Model] = Field(description="Models served (at least one).")
@@ -1090,7 +1118,7 @@ def _read_yaml(path: Path) -> Any:
     except FileNotFoundError:
         raise ScenarioError([("", f"file not found: {path}")], source=str(path)) from None
     except OSError as exc:
-        raise ScenarioError([("", f"cannot read the file: {exc.__class__.__name__}: {exc}")], source=str(path)) from None
+        raise ScenarioError([("", f"cannot read the file: {exc.strerror or exc}")], source=str(path)) from None
     try:
         with path.open("rb") as stream:  # never more than the limit, even from a file that grows or a device
             raw = stream.read(min(size, safeyaml.MAX_BYTES) + 1)
@@ -1102,8 +1130,15 @@ def _read_yaml(path: Path) -> Any:
         text = raw.decode("utf-8")
     except FileNotFoundError:
         raise ScenarioError([("", f"file not found: {path}")], source=str(path)) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ScenarioError([("", f"cannot read the file: {exc.__class__.__name__}: {exc}")], source=str(path)) from None
+    except UnicodeDecodeError as exc:
+        utf16 = raw[:2] in (b"\xff\xfe", b"\xfe\xff")
+        what = ("UTF-16 text (it starts with a UTF-16 byte-order mark)" if utf16 else
+                f"not UTF-8 text (byte 0x{raw[exc.start]:02x} at position {exc.start:,} is not valid UTF-8; "
+                "is it a binary file?)")
+        raise ScenarioError([("", f"the file is {what}; a scenario file must be UTF-8 encoded text: save it as "
+                              "UTF-8")], source=str(path)) from None
+    except OSError as exc:
+        raise ScenarioError([("", f"cannot read the file: {exc.strerror or exc}")], source=str(path)) from None
     try:
         return safeyaml.load_text(text)  # limits first, then the safe loader (C version when available)
     except ScenarioError as exc:
@@ -1111,6 +1146,9 @@ def _read_yaml(path: Path) -> Any:
     except yaml.constructor.ConstructorError as exc:
         mark = exc.problem_mark
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        if "merging" in str(exc.problem):  # a '<<' merge key followed by a scalar
+            raise ScenarioError([("", f"a YAML merge key (<<){where} must be followed by a mapping or a list of "
+                                  f"mappings to merge in: {exc.problem}")], source=str(path)) from None
         raise ScenarioError([("", f"YAML tags that build objects are not allowed in a scenario{where}: "
                               f"{exc.problem}. A scenario is plain data (mappings, lists, numbers, text).")],
                             source=str(path)) from None
