@@ -150,7 +150,7 @@ class Table:
 
 
 #: A cell that is a figure written as text ("1,234.50 CNY", "12.5%", "0.1776"): right-aligned.
-_FIGURE = re.compile(r"^[-+−]?[\d,]+(\.\d+)?(%| [A-Z]{3})?$|^unpriced$")
+_FIGURE = re.compile(r"^[-+−]?[\d,]+(\.\d+)?(%| [A-Z]{3}| kWh| tCO2e)?$|^unpriced$")
 
 
 def table(frame: pd.DataFrame, money_columns=(), currency: str = "", units: dict | None = None,
