@@ -165,7 +165,7 @@ def kwh_per_1k_requests(kwh_per_day, requests_per_day):
     >>> kwh_per_1k_requests(188.6976, 4e6)
     0.0471744
     """
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         return np.multiply(np.divide(kwh_per_day, requests_per_day), REQUESTS_PER_THOUSAND)
 
 
