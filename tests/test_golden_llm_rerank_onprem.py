@@ -2,8 +2,8 @@
 
 Catalog figures used (data/catalog): CNY 7.2734 per USD (fx.csv); DGX H100 270,000 USD for
 8 GPUs (onprem_servers.csv); H100-SXM 1,979 fp8 TFLOP/s, 989 bf16, 3,350 GB/s, 700 W, 80 GB
-(accelerators.csv); useful life 5 years, support 0.2/year, server power 1.5 x TDP, load factor
-0.6, PUE 1.56, China electricity 0.088 USD/kWh (onprem.csv); generative mfu 0.60 / mbu 0.60 on Hopper and
+(accelerators.csv); useful life 5 years, support 0.2/year, server power 1.5 x TDP, idle power 0.2 of
+rated (serving: draw at the fleet's utilisation), load factor 0.6 (training runs), PUE 1.56, China electricity 0.088 USD/kWh (onprem.csv); generative mfu 0.60 / mbu 0.60 on Hopper and
 training mfu 0.30 on Hopper (efficiency.csv, derived in notebooks/40-validation.ipynb from MLPerf v4.0 on
 H100 and the Llama 3 70B GPU-hours on H100); OSS 0.12 / 0.033 CNY/GB-month and off-peak egress 0.25 CNY/GB
 (storage.csv); text labelling 0.06 USD (labelling.csv); loaded China engineer 310,861 CNY/year.
@@ -42,6 +42,12 @@ R_LOAD = math.ceil(PEAK / (MU * 0.7))                  # 22 (21.55)
 REPLICAS = R_LOAD + 1                                  # N+1 = 23 (the SLO needs fewer)
 SERVERS = math.ceil(REPLICAS / 8)                      # 3 DGX
 
+# --- serving: the electricity at the fleet's mean utilisation (tco.energy.accelerator_power_kw) ----
+UTILISATION = 4e7 * (1 - 0.3) / (SERVERS * 8 * 24 * 3600 * MU)     # 0.3056 of the GPU-hours paid for
+DRAW_KW = 0.700 * 1.5 * (0.2 + (1 - 0.2) * UTILISATION)             # 0.4667 kW per GPU with its server share
+SERVING_ENERGY = DRAW_KW * 1.56 * (0.088 * FX)                      # 0.4660 CNY/h
+SERVING_GPU_HOUR = DEPRECIATION + SERVING_ENERGY + SUPPORT + HOSTING  # 13.7298 CNY/h
+
 
 def test_fleet_sizing():
     m = evaluate(scenario_path("llm-rerank-onprem")).models.iloc[0]
@@ -51,7 +57,8 @@ def test_fleet_sizing():
     assert (m.replicas_load, m.replicas, m.instances) == (R_LOAD, REPLICAS, SERVERS)
     assert m.replicas_slo <= R_LOAD
     assert m.service_time_ms == pytest.approx(8 / MU * 1000, rel=1e-9)  # 8 in flight, Little's law: 181.1 ms
-    assert m.price_per_instance_hour == pytest.approx(8 * GPU_HOUR, rel=1e-9)
+    assert m.utilisation_mean == pytest.approx(UTILISATION, rel=1e-9)
+    assert m.price_per_instance_hour == pytest.approx(8 * SERVING_GPU_HOUR, rel=1e-9)
 
 
 def test_every_line_item():
@@ -67,7 +74,7 @@ def test_every_line_item():
         ("storage", "model registry", 8.03 * 6 * (1 + 1) * 1 * 0.12 / MONTH),                 # 0.380
         ("storage", "on-premises media", math.ceil(SERVERS * 8.03 / 3840) * 3000 / (5 * 365)),  # 1.644
         ("storage", "distribution transfer", 8.03 * 1 * SERVERS * 0.25 / MONTH),              # 0.198
-        ("compute", "inference serving", SERVERS * 8 * 24 * GPU_HOUR),                         # 8,002.28
+        ("compute", "inference serving", SERVERS * 8 * 24 * SERVING_GPU_HOUR),                 # 7,908.38
         ("compute", "training and refresh", lora_hours * GPU_HOUR * 1 / MONTH),                # 5.263
         ("staff", "role: LLM re-ranking engineer", 1.0 * 310_861 / 365),                       # 851.67
         ("staff", "role: search engineer integrating the re-ranker (timeouts, fallbacks, A/B tests)",
@@ -82,8 +89,8 @@ def test_every_line_item():
         assert (row.dimension, row.item) == (dimension, item)
         assert row.cost_per_day == pytest.approx(value, rel=1e-6), item
     assert report.totals["per_day"] == pytest.approx(sum(v for _, _, v in expected), rel=1e-9)
-    assert report.totals["per_day"] == pytest.approx(10_108.59, abs=0.01)
-    assert report.totals["per_1k_requests"] == pytest.approx(10_108.59 / 40_000, abs=1e-5)
+    assert report.totals["per_day"] == pytest.approx(10_014.69, abs=0.01)
+    assert report.totals["per_1k_requests"] == pytest.approx(10_014.69 / 40_000, abs=1e-5)
     # prices older than 18 months are flagged; the server price (May 2023) is one of them
     assert any("onprem_servers 'dgx-h100' is dated 2023-05-01" in w for w in report.warnings)
     assert not any("'pue" in w for w in report.warnings)  # settings are not prices

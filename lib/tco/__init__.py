@@ -16,10 +16,11 @@ layer and those below it (``tests/test_imports.py`` checks it):
 1. **foundation**: ``units`` (constants, unit names), ``errors``, ``files`` (safe names and writes),
    ``text`` (terminal tables measured in display cells);
 2. **formulas**: the physics and economics, numbers in and out, knowing nothing of scenarios:
-   ``performance``, ``serving``, ``capacity``, ``pricing``;
+   ``performance``, ``serving``, ``capacity``, ``pricing``, ``business``, ``energy`` (power, kWh, tCO2e);
 3. **inputs**: ``ranges``, ``catalog``, ``scenario`` (the schema and its validation), ``labels``
    (scenario fields as people read them);
-4. **costing**: one scenario to one report: ``context``, ``operating_point``, ``sizing``,
+4. **costing**: one scenario to one report: ``context``, ``operating_point``, ``sizing``, ``footprint``
+   (energy and carbon of a scenario),
    ``dimensions`` (the five dimensions' line items and their own formulas), ``edits`` (the rules of
    scenario edits), ``report``, ``formulas`` (the LaTeX of each item's functions), ``engine``;
 5. **analysis**: many evaluations: ``variants`` (what-ifs), ``uncertainty``, ``sweep``, ``compare``,
@@ -40,9 +41,10 @@ __version__ = "0.1.0"
 #: The layers of the package, bottom first: (name, modules). See the module docstring.
 LAYERS = (
     ("foundation", ("units", "errors", "files", "text")),
-    ("formulas", ("performance", "serving", "capacity", "pricing", "business")),
+    ("formulas", ("performance", "serving", "capacity", "pricing", "business", "energy")),
     ("inputs", ("ranges", "catalog", "scenario", "labels")),
-    ("costing", ("context", "operating_point", "sizing", "dimensions", "edits", "report", "formulas", "engine")),
+    ("costing", ("context", "operating_point", "sizing", "footprint", "dimensions", "edits", "report", "formulas",
+                 "engine")),
     ("analysis", ("variants", "uncertainty", "sweep", "compare", "validation", "paper", "dimensional",
                   "workbook")),
     ("presentation", ("plots", "chapters", "explorer", "report_index", "offline_html", "pdf", "batch", "cli",

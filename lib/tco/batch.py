@@ -32,6 +32,7 @@ from __future__ import annotations
 import datetime as _dt
 import html
 import json
+import math
 import os
 import re
 import shutil
@@ -325,6 +326,10 @@ def report_scenario(file: Path, out: Path, chapters: list[str], run_date: str, o
             res.row = {**report.totals,
                        **{f"{d}_per_day": v for d, v in report.by_dimension().items()},
                        "warnings": len(report.warnings)}
+            if report.energy is not None and math.isfinite(report.energy["kwh_per_day"]):
+                res.row.update({k: float(report.energy[k]) for k in ("kwh_per_day", "tco2e_per_year",
+                                                                     "gco2e_per_1k_requests")},
+                               energy_estimate=bool(report.energy["estimate"]))
             if report.business is not None:
                 res.row.update({k: report.business[k] for k in ("net_value_per_day", "cost_per_order",
                                                                  "break_even_uplift", "uplift", "cost_share_of_gmv")})
@@ -339,6 +344,9 @@ def report_scenario(file: Path, out: Path, chapters: list[str], run_date: str, o
                     net = table.loc["net value per day"]
                     res.row.update(net_value_per_day_p5=net["P5"], net_value_per_day_p95=net["P95"],
                                    p_net_positive=mc.p_net_positive)
+                if "energy kWh per day" in table.index:
+                    kwh = table.loc["energy kWh per day"]
+                    res.row.update(kwh_per_day_p5=kwh["P5"], kwh_per_day_p95=kwh["P95"])
             res.currency = report.currency
             res.warnings = [{"code": c or "unknown", "message": m}
                             for c, m in zip(report.warning_codes, report.warnings)]

@@ -50,6 +50,7 @@ TABLES: dict[str, tuple[str, str | None, tuple[str, ...]]] = {
                                        "layers", "hidden_size", "attention_heads", "kv_heads", "head_dim",
                                        "kv_lora_rank", "qk_rope_head_dim", "moe_layers", "experts", "active_experts",
                                        "shared_experts", "expert_intermediate_size", "tied_embeddings")),
+    "grid_intensity": ("grid_intensity.csv", "region", ("name", "gco2e_per_kwh", "gas")),
 }
 #: The efficiency row used on a hardware family without a calibration row of its own.
 ANY_FAMILY = "any"
@@ -164,7 +165,8 @@ class Catalog:
 
     Attributes are pandas DataFrames indexed by id: ``accelerators``, ``instances`` (one row per
     instance *and* pricing plan), ``instance_types`` (one row per instance), ``storage``,
-    ``api_prices``, ``fx``, ``onprem``, ``servers``, ``staff_rates``, ``labelling``, ``efficiency``.
+    ``api_prices``, ``fx``, ``onprem``, ``servers``, ``staff_rates``, ``labelling``, ``efficiency``,
+    ``grid_intensity``.
     """
 
     def __init__(self, directory: Path = CATALOG_DIR):
@@ -314,6 +316,12 @@ class Catalog:
 
     def staff_rate(self, rate: str) -> Price:
         return self._price("staff_rates", rate, self.row("staff_rates", rate), "annual_cost")
+
+    def grid_factor(self, region: str) -> Price:
+        """Emission factor of a grid region (``grid_intensity.csv``) in gCO2e/kWh, with its source;
+        not a price (it does not go stale like one)."""
+        return self._price("grid_intensity", region, self.row("grid_intensity", region), "gco2e_per_kwh", "",
+                           is_price=False)
 
     def labelling_price(self, task: str) -> Price:
         return self._price("labelling", task, self.row("labelling", task), "price")

@@ -150,7 +150,7 @@ class Table:
 
 
 #: A cell that is a figure written as text ("1,234.50 CNY", "12.5%", "0.1776"): right-aligned.
-_FIGURE = re.compile(r"[-+−]?[\d,]+(\.\d+)?(%| [A-Z]{3})?|unpriced")  # fullmatch
+_FIGURE = re.compile(r"[-+−]?[\d,]+(\.\d+)?(%| [A-Z]{3}| kWh| tCO2e)?|unpriced")  # fullmatch
 
 
 def table(frame: pd.DataFrame, money_columns=(), currency: str = "", units: dict | None = None,
@@ -285,10 +285,14 @@ def uncertainty(chapter: Chapter, samples: int | None = None, seed: int | None =
 
 def percentiles_table(u: Uncertainty, currency: str) -> pd.DataFrame:
     """The Monte Carlo percentiles, formatted for reading."""
+    from .uncertainty import ENERGY_ROWS
+
     table = u.mc.percentiles()
     out = pd.DataFrame(index=table.index)
+    units = {ENERGY_ROWS["kwh_per_day"]: ("kWh", 1), ENERGY_ROWS["tco2e_per_day"]: ("tCO2e", 4)}
     for column in ("P5", "P50", "P95", "point estimate"):
-        out[column] = [money(v, currency, 4 if name == "per 1,000 requests" else 2)
+        out[column] = [f"{v:,.{units[name][1]}f} {units[name][0]}" if name in units else
+                       money(v, currency, 4 if name == "per 1,000 requests" else 2)
                        for name, v in table[column].items()]
     return out
 
@@ -805,7 +809,33 @@ def answer(chapter: Chapter, uncertain: Uncertainty | None = None) -> str:
     worth = business_sentence(rep, uncertain)
     if worth:
         lines.append(worth)
+    footprint = energy_sentence(rep, uncertain)
+    if footprint:
+        lines.append(footprint)
     return "\n\n".join(lines)
+
+
+def energy_sentence(report: CostReport, uncertain: "Uncertainty | None" = None) -> str:
+    """Energy and carbon in one sentence (:mod:`tco.footprint`): kWh per day, tCO2e per year and
+    per 1,000 requests, the likely range of the kWh with ranges, what is left out; labelled an
+    estimate when a cloud fleet is in it. '' when no fleet is self-hosted."""
+    e = report.energy
+    if e is None or not np.isfinite(e["kwh_per_day"]):
+        return ""
+    what = "an estimate (cloud fleets: the provider's hardware and PUE are not known)" if e["estimate"] else \
+        "from the same power figures as the electricity cost"
+    grids = ", ".join(dict.fromkeys(f"{f['grid_region']} {f['gco2e_per_kwh']:g} g/kWh" for f in e["fleets"]))
+    text = (f"**Energy and carbon**: about {plain_number(round(float(e['kwh_per_day'])))} kWh per day, "
+            f"{float(e['tco2e_per_year']):,.1f} tCO2e per year ({float(e['kwh_per_1k_requests']):.3g} kWh and "
+            f"{float(e['gco2e_per_1k_requests']):.3g} gCO2e per 1,000 requests; grid {grids}), {what}.")
+    if uncertain is not None:
+        p = uncertain.mc.percentiles()
+        if "energy kWh per day" in p.index:
+            row = p.loc["energy kWh per day"]
+            text += f" Likely range (P5-P95): {row['P5']:,.0f}-{row['P95']:,.0f} kWh per day."
+    if e["notes"]:
+        text += " Not estimated: " + "; ".join(_md(n) for n in e["notes"]) + "."
+    return text
 
 
 def business_sentence(report: CostReport, uncertain: "Uncertainty | None" = None) -> str:

@@ -11,7 +11,7 @@ and checks two things about what comes out:
   missing or doubled conversion factor (a month read as a year, MB as GB) is caught too.
 
 Counts (requests, tokens, replicas, accelerators, FLOP...) are dimensionless here; money, time,
-bytes and power are dimensions. ``x`` in a generic unit such as ``[x/month]`` stands for money.
+bytes, power and emissions (gCO2e) are dimensions. ``x`` in a generic unit such as ``[x/month]`` stands for money.
 
 >>> check(pricing.stored_cost_per_day).ok
 True
@@ -31,7 +31,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import business, capacity, performance, pricing, serving, units
+from . import business, capacity, energy, performance, pricing, serving, units
 from .dimensions import data, fusion, staff, storage
 
 #: Count-like units: dimensionless, but named so that the units read as documented.
@@ -47,6 +47,7 @@ DEFINITIONS = (
     "day = 24 * hour = d", "year = 365 * day = yr", "month = year / 12",
     "byte = [information] = B", "watt = [power] = W", "watt_hour = watt * hour = Wh",
     "currency = [currency]", "CNY = currency",
+    "gCO2e = [emission]", "kgCO2e = 1e3 * gCO2e", "tCO2e = 1e6 * gCO2e",
 )
 
 
@@ -68,6 +69,7 @@ def registry():
         ureg.define(f"{name} = []")
     ureg.define("Mtoken = 1e6 * token")
     ureg.define("TFLOP = 1e12 * FLOP")
+    ureg.define("krequest = 1e3 * request")
     return ureg
 
 
@@ -224,7 +226,7 @@ EXEMPT = {
                            "(sorted, so the sample values of the check do not apply); the result is a share [1]",
 }
 
-MODULES = (performance, serving, capacity, pricing, business, data, storage, staff, fusion)
+MODULES = (performance, serving, capacity, pricing, business, energy, data, storage, staff, fusion)
 
 
 def formula_functions() -> list:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import business, capacity
+from . import business, capacity, footprint
 from .catalog import STALE_MONTHS, Catalog, load_catalog
 from .context import Context
 from .edits import first_model_alone
@@ -323,4 +323,5 @@ def evaluate(scenario: Scenario | str | Path | dict, catalog: Catalog | None = N
     report.unpriced_reasons = [w.detail for w in ordered if w.code == "unpriced"]
     if scenario.business is not None:
         report.business = business.figures(scenario.business, report.per_day, report.requests_per_day)
+    report.energy = footprint.figures(scenario, sizings, catalog)
     return report

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from .dimensions import DIMENSIONS, LABELS
+from .footprint import energy_lines
 from .text import display_width, table
 from .units import DAYS_PER_MONTH, DAYS_PER_YEAR
 
@@ -89,6 +90,9 @@ class CostReport:
         self.unpriced_reasons: list[str] = []
         #: the business case (:func:`tco.business.figures`) when the scenario has a ``business:`` section
         self.business: dict | None = None
+        #: energy and carbon (:func:`tco.footprint.figures`): kWh and tCO2e per day and per 1,000
+        #: requests; cloud fleets' figures are estimates
+        self.energy: dict | None = None
         self.per_day = float(sum(float(it.cost_per_day) for it in self.line_items if it.priced))
         self.marginal_fusion_cost_per_day = (
             None if first_model_alone_per_day is None else self.per_day - first_model_alone_per_day)
@@ -181,6 +185,7 @@ class CostReport:
                 self.warnings, self.warning_codes, self.warning_models, self.warning_dimensions)],
             "sources": self.sources.astype({"as_of": str}).to_dict(orient="records"),
             "business": self.business,
+            "energy": _plain(self.energy),
         })
 
     def to_json(self, indent: int | None = 2) -> str:
@@ -233,10 +238,34 @@ class CostReport:
                         f"model alone ({self.first_model_alone_per_day:,.2f} {cur}/day)"]
         if self.business is not None:
             out += ["", "Business case"] + [f"  {line}" for line in business_lines(self.business, cur)]
+        if self.energy is not None:
+            title = "Energy and carbon (estimate)" if self.energy["estimate"] else "Energy and carbon"
+            out += ["", title] + [f"  {line}" for line in energy_lines(self.energy)]
         if self.warnings:
             out += ["", f"Warnings ({len(self.warnings)})"]
             out += [f"  - {w}" for w in self.warnings]
         return "\n".join(out)
+
+
+def _plain(value):
+    """``value`` made JSON-safe: NaN as None, dates as text, numpy scalars and arrays as Python ones.
+
+    >>> _plain({"a": float("nan"), "b": [1.5], "c": np.float64(2.0)})
+    {'a': None, 'b': [1.5], 'c': 2.0}
+    """
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, np.ndarray):
+        return _plain(value.tolist())
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, (int, float, np.integer, np.floating)):
+        return float(value) if np.isfinite(value) else None
+    if value is None or isinstance(value, str):
+        return value
+    return str(value)
 
 
 def _days(days: float) -> str:

@@ -47,7 +47,11 @@ MONEY = ["per_day", "per_day_p5", "per_day_p50", "per_day_p95", "per_month", "pe
          "cost_per_order"]
 #: The business case's figures that are not money (shares, probabilities), copied as they are.
 BUSINESS_SHARES = ["break_even_uplift", "uplift", "cost_share_of_gmv", "p_net_positive"]
-SUMMARY_COLUMNS = ["scenario", "title", "status", "run_date", "currency", *MONEY, *BUSINESS_SHARES,
+#: Energy and carbon (tco.footprint), copied as they are; ``energy_estimate`` is true when a cloud
+#: fleet's figure (an estimate) is in them.
+ENERGY = ["kwh_per_day", "kwh_per_day_p5", "kwh_per_day_p95", "tco2e_per_year", "gco2e_per_1k_requests",
+          "energy_estimate"]
+SUMMARY_COLUMNS = ["scenario", "title", "status", "run_date", "currency", *MONEY, *BUSINESS_SHARES, *ENERGY,
                    "scenario_currency", "fx_rate", "per_day_in_scenario_currency", "warnings", "warnings_by_kind",
                    "file", "message"]
 
@@ -167,6 +171,7 @@ def summary_frame(entries: list[dict], currency: str, catalog: Catalog) -> pd.Da
             "scenario": e["name"], "title": e.get("title", ""), "status": e["status"], "run_date": e.get("run_date", ""),
             **{m: s[m] * rate for m in MONEY if s.get(m) is not None},
             **{k: s[k] for k in BUSINESS_SHARES if s.get(k) is not None},
+            **{k: s[k] for k in ENERGY if s.get(k) is not None},
             "currency": currency if s else "", "scenario_currency": own, "fx_rate": rate if s else math.nan,
             "per_day_in_scenario_currency": s.get("per_day"), "warnings": s.get("warnings", len(e.get("warnings", []))),
             "warnings_by_kind": ", ".join(f"{k} {n}" for k, n in _ordered(kinds)),
@@ -311,6 +316,22 @@ def business_note(row: dict) -> str:
     return f"<br><small>{'; '.join(parts)}</small>" if parts else ""
 
 
+def energy_note(row: dict) -> str:
+    """Energy and carbon under a scenario's total in the index; '' when not estimated.
+
+    >>> energy_note({"kwh_per_day": 419.6, "tco2e_per_year": 82.2, "gco2e_per_1k_requests": 5.63,
+    ...              "energy_estimate": True})
+    '<br><small>energy 420 kWh/day, 82.2 tCO2e/year, 5.63 gCO2e per 1,000 requests (estimate)</small>'
+    >>> energy_note({"per_day": 1.0})
+    ''
+    """
+    if pd.isna(row.get("kwh_per_day")):
+        return ""
+    label = " (estimate)" if row.get("energy_estimate") is True or row.get("energy_estimate") == 1 else ""
+    return (f'<br><small>energy {row["kwh_per_day"]:,.0f} kWh/day, {row["tco2e_per_year"]:,.1f} tCO2e/year, '
+            f'{row["gco2e_per_1k_requests"]:,.3g} gCO2e per 1,000 requests{label}</small>')
+
+
 def index_html(entries: list[dict], summary: pd.DataFrame, run_date: str, currency: str, catalog: Catalog) -> str:
     """The report set's front page: comparison table, warnings, chart and links (all text escaped).
     ``summary`` is :func:`summary_frame` of ``entries`` (same order)."""
@@ -331,7 +352,7 @@ def index_html(entries: list[dict], summary: pd.DataFrame, run_date: str, curren
             spread = (f'<br><small>P5-P95 {s["per_day_p5"]:,.0f}-{s["per_day_p95"]:,.0f}</small>'
                       if pd.notna(s.get("per_day_p5")) else "")
             mine = (f'<br><small>{e(own)} {s["per_day_in_scenario_currency"]:,.2f}</small>' if own != currency else "")
-            mine += business_note(s)
+            mine += business_note(s) + energy_note(s)
             rate_note = f"<br><small>1 {e(own)} = {rate:.4g} {e(currency)}</small>" if own != currency else ""
             kinds = warning_kinds(warnings)
             count = int(s["warnings"]) if pd.notna(s["warnings"]) else len(warnings)

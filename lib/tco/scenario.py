@@ -790,6 +790,21 @@ class OnPremSite(_Base):
 EARLIEST_AS_OF, LATEST_AS_OF = _dt.date(2000, 1, 1), _dt.date(2100, 12, 31)
 
 
+class Energy(_Base):
+    """Where the electricity comes from, for the energy and carbon estimate (:mod:`tco.footprint`).
+    Every field is optional."""
+
+    grid_region: Optional[str] = Field(
+        None, description="Grid of the on-premises site, an id of data/catalog/grid_intensity.csv (cn, cn-east, "
+        "cn-hebei, us, eu, renewable...). Default: on_prem.region.")
+    cloud_grid_region: Optional[str] = Field(
+        None, description="Grid of the cloud fleets, an id of grid_intensity.csv. Default: from each instance's "
+        "region (us-*, *us*: us; eu*, europe*: eu; Alibaba Cloud or no region: cn).")
+    idle_power_fraction: Optional[Num] = Field(
+        None, ge=0, le=1, description="Draw of an idle accelerator (model loaded) as a share of its rated power "
+        "(default: catalog onprem.csv). Sets the on-premises electricity cost too. [1]")
+
+
 class Business(_Base):
     """What the deployment is for, in money: the sessions it touches and what they earn
     (:mod:`tco.business`). Every field is optional; what is missing leaves the figures that need it
@@ -836,6 +851,8 @@ class Scenario(_Base):
     on_prem: OnPremSite = Field(default_factory=OnPremSite)
     business: Optional[Business] = Field(None, description="The business return: sessions, conversion, order "
                                          "value, margin, uplift (tco.business).")
+    energy: Energy = Field(default_factory=Energy, description="Grid regions and idle power for the energy and "
+                           "carbon estimate (tco.footprint).")
     assumptions: list[str] = Field(default_factory=list, description="Assumptions and their sources, free text.")
     _source: Optional[str] = PrivateAttr(default=None)  # the file it was read from, for messages
     _ranges: dict = PrivateAttr(default_factory=dict)  # uncertain inputs by field path (tco.ranges)
@@ -962,6 +979,10 @@ def check_references(scenario: Scenario, catalog) -> list[tuple[str, str]]:
     tiers = catalog.storage
     if scenario.currency not in catalog.fx.index:
         problems.append(("currency", _known("currency", scenario.currency, catalog.fx.index)))
+    for name in ("grid_region", "cloud_grid_region"):
+        region = getattr(scenario.energy, name)
+        if region is not None and region not in catalog.grid_intensity.index:
+            problems.append((f"energy.{name}", _known("grid region", region, catalog.grid_intensity.index)))
 
     def hardware(path: str, hw: Hardware, model: Model | None) -> None:
         if hw.deployment == "cloud":

@@ -8,11 +8,12 @@ figure then carries it too.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from typing import Callable
 
 import numpy as np
 
-from . import capacity, performance, pricing, serving
+from . import capacity, energy, performance, pricing, serving
 from . import operating_point as op
 from .context import Context
 from .errors import ScenarioError
@@ -30,6 +31,9 @@ class HourlyRate:
     accelerator: str
     basis: str
     reason: str = ""
+    #: on premises: the price of a server-hour at a utilisation (None: at the load factor, as training
+    #: runs are priced), whose electricity is :func:`accelerator_draw_kw`; None for the cloud
+    price_at: Callable | None = None
 
     @property
     def price_per_accelerator_hour(self) -> float:
@@ -40,8 +44,53 @@ def _onprem_value(ctx: Context, override, parameter: str, region: str = "global"
     return ctx.resolve_price(override, lambda: ctx.catalog.onprem_value(parameter, region)).value
 
 
+def rated_power(hw, ctx: Context, accelerator: str) -> tuple[float, float, str]:
+    """Rated power of one accelerator and the host overhead to apply to it: ``(kW, overhead, basis)``.
+
+    On premises with a catalog server that states its power: the server's rated power over its
+    accelerators (host included, overhead 1). Otherwise the accelerator's TDP times the server
+    power overhead (``on_prem.server_power_overhead``, else ``onprem.csv``). NaN without a TDP.
+    """
+    cat = ctx.catalog
+    if hw.deployment == "on_prem":
+        server = cat.server_for(accelerator, hw.server)
+        if server is not None and np.isfinite(float(server.get("power_kw", np.nan))):
+            per = float(server.accelerators_per_server)
+            return (float(server.power_kw) / per, 1.0,
+                    f"server {server.server} rated {fmt(float(server.power_kw))} kW / {fmt(per)} accelerators")
+        overhead = _onprem_value(ctx, ctx.scenario.on_prem.server_power_overhead, "server_power_overhead")
+    else:
+        overhead = _onprem_value(ctx, None, "server_power_overhead")
+    tdp = float(cat.row("accelerators", accelerator)["tdp_w"])
+    return tdp / 1000.0, overhead, f"{accelerator} TDP {fmt(tdp)} W x server overhead {fmt(overhead)}"
+
+
+def idle_power_fraction(ctx: Context) -> float:
+    """Idle draw / rated power: ``energy.idle_power_fraction``, else ``onprem.csv``."""
+    return _onprem_value(ctx, ctx.scenario.energy.idle_power_fraction, "idle_power_fraction")
+
+
+def accelerator_draw_kw(hw, ctx: Context, accelerator: str, utilisation=None):
+    """Average draw of one accelerator with its share of the server [kW], before the PUE: the one
+    power figure of both the on-premises electricity cost and the energy estimate
+    (:func:`tco.energy.accelerator_power_kw`, idle plus a share linear in ``utilisation``).
+
+    ``on_prem.load_factor``, when the scenario gives it, is the draw / rated power and replaces the
+    utilisation model; ``utilisation`` None (training runs) takes the load factor of the catalog.
+    """
+    rated, overhead, _ = rated_power(hw, ctx, accelerator)
+    given = ctx.scenario.on_prem.load_factor if hw.deployment == "on_prem" else None
+    if given is not None or utilisation is None:
+        load = _onprem_value(ctx, given, "load_factor")
+        return num(np.multiply(rated * overhead, load))
+    return num(energy.accelerator_power_kw(rated, idle_power_fraction(ctx), utilisation, overhead))
+
+
 def hardware_rate(hw, ctx: Context, what: str, model: str) -> HourlyRate:
-    """Price of an hour of the instance or server that ``hw`` (Serving or Training) describes."""
+    """Price of an hour of the instance or server that ``hw`` (Serving or Training) describes.
+
+    On premises the price holds the electricity at the load factor; :attr:`HourlyRate.price_at`
+    gives it at a utilisation (serving fleets, once sized)."""
     cat = ctx.catalog
     given = "price_per_hour given in the scenario{source}"
     source = f" ({hw.price_source})" if hw.price_source else ""
@@ -76,32 +125,28 @@ def hardware_rate(hw, ctx: Context, what: str, model: str) -> HourlyRate:
     shared_by = per if hw.server_price is not None or priced is None else float(priced.accelerators_per_server)
     capex = server_price.value / shared_by
     basis, reason = server_price.basis, server_price.reason
-    tdp = cat.row("accelerators", acc)["tdp_w"]
-    overhead = _onprem_value(ctx, site.server_power_overhead, "server_power_overhead")
-    if server is not None and np.isfinite(float(server.get("power_kw", np.nan))):
-        power_kw = float(server.power_kw) / float(server.accelerators_per_server)
-    elif np.isfinite(tdp):
-        power_kw = float(tdp) / 1000.0 * overhead
-    else:
+    rated, overhead, _ = rated_power(hw, ctx, acc)
+    if not np.isfinite(rated * overhead):
         reason = reason or f"{acc} has no TDP in the catalog, so its energy cannot be priced"
-        power_kw = ctx.unpriced(f"{model}: energy of {acc}", reason, model)
+        ctx.unpriced(f"{model}: energy of {acc}", reason, model)
     if site.hosting_per_accelerator_month is None:
         ctx.warn("unpriced", "on-premises hosting (space, racks, network) is not priced: set "
                  "on_prem.hosting_per_accelerator_month. Totals include depreciation, energy and support only.")
         hosting = 0.0
     else:
         hosting = num(site.hosting_per_accelerator_month) / (DAYS_PER_MONTH * HOURS_PER_DAY)
-    rate = pricing.onprem_accelerator_hour_cost(
-        capex,
-        _onprem_value(ctx, site.useful_life_years, "useful_life_years"),
-        power_kw,
-        _onprem_value(ctx, site.pue, "pue"),
-        _onprem_value(ctx, site.electricity_price_per_kwh, "electricity_price", site.region),
-        _onprem_value(ctx, site.load_factor, "load_factor"),
-        _onprem_value(ctx, site.maintenance_rate, "maintenance_rate"),
-        hosting,
-    )
-    return HourlyRate(num(rate) * per, per, acc, basis, reason)
+    life = _onprem_value(ctx, site.useful_life_years, "useful_life_years")
+    pue = _onprem_value(ctx, site.pue, "pue")
+    electricity = _onprem_value(ctx, site.electricity_price_per_kwh, "electricity_price", site.region)
+    maintenance = _onprem_value(ctx, site.maintenance_rate, "maintenance_rate")
+
+    def price_at(utilisation=None):
+        # the draw is the whole electrical load (load factor 1 in the price of an hour)
+        draw = accelerator_draw_kw(hw, ctx, acc, utilisation)
+        return num(pricing.onprem_accelerator_hour_cost(capex, life, draw, pue, electricity, 1.0, maintenance,
+                                                        hosting)) * per
+
+    return HourlyRate(price_at(None), per, acc, basis, reason, price_at)
 
 
 @dataclass
@@ -510,6 +555,8 @@ def size_model(model, index: int, share, arrival_rates_h, ctx: Context, *, quiet
         paid = sz.accelerator_hours_per_day * 3600.0 * mu
         sz.utilisation_mean = np.where(paid > 0, requests_per_day_served / paid, 0.0)
         sz.utilisation_peak = np.where(r_peak > 0, peak_region / (mu_rep * r_peak), 0.0)
+    if rate.price_at is not None:  # on premises: the electricity at the fleet's own utilisation
+        rate = sz.rate = replace(rate, price_per_instance_hour=rate.price_at(sz.utilisation_mean))
     sz.serving_cost_per_day = num(np.where(too_slow, np.nan, sz.instance_hours_per_day * rate.price_per_instance_hour))
     _size_training(model, index, sz, ctx)
     return sz

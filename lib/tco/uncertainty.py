@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from . import business
+from . import business, footprint
 from .catalog import Catalog, load_catalog
 from .context import Context
 from .dimensions import DIMENSIONS
@@ -34,6 +34,8 @@ SOBOL_BASE_SAMPLES = 1024  # Saltelli base sample N (a power of 2); N x (inputs 
 PERCENTILES = (5, 50, 95)
 #: Business figures given percentiles when the scenario has a business case (tco.business), by key.
 BUSINESS_ROWS = {"net_value_per_day": "net value per day", "break_even_uplift": "break-even uplift"}
+#: Energy and carbon figures given percentiles (tco.footprint), by key; left out when not estimated.
+ENERGY_ROWS = {"kwh_per_day": "energy kWh per day", "tco2e_per_day": "tCO2e per day"}
 
 
 # --- placing arrays of samples in a scenario ---------------------------------------------------
@@ -80,6 +82,8 @@ class Costs:
     per_1k_requests: np.ndarray
     unpriced: list[str] = field(default_factory=list)
     infeasible: list[str] = field(default_factory=list)
+    #: energy and carbon of every sample (:data:`ENERGY_ROWS` keys to arrays of ``n``)
+    energy: dict[str, np.ndarray] = field(default_factory=dict)
 
     @property
     def feasible(self) -> np.ndarray:
@@ -102,7 +106,8 @@ def costs(scenario, values: dict[str, np.ndarray], catalog: Catalog | None = Non
                  {d: np.concatenate([c.by_dimension[d] for c in parts]) for d in DIMENSIONS},
                  np.concatenate([c.per_1k_requests for c in parts]),
                  list(dict.fromkeys(u for c in parts for u in c.unpriced)),
-                 list(dict.fromkeys(m for c in parts for m in c.infeasible)))
+                 list(dict.fromkeys(m for c in parts for m in c.infeasible)),
+                 {k: np.concatenate([c.energy[k] for c in parts]) for k in ENERGY_ROWS})
 
 
 def _costs(scenario, values: dict[str, np.ndarray], catalog: Catalog, n: int) -> Costs:
@@ -110,7 +115,9 @@ def _costs(scenario, values: dict[str, np.ndarray], catalog: Catalog, n: int) ->
 
     sampled = with_values(scenario, values)
     ctx = Context(sampled, catalog)
-    _, _, items = cost(sampled, ctx)
+    _, sizings, items = cost(sampled, ctx)
+    e = footprint.figures(sampled, sizings, catalog)
+    energy = {k: np.broadcast_to(np.asarray(e[k], dtype=float), (n,)).copy() for k in ENERGY_ROWS}
     by_dimension = {d: np.zeros(n) for d in DIMENSIONS}
     feasible = np.ones(n, dtype=bool)
     unpriced = []
@@ -128,7 +135,7 @@ def _costs(scenario, values: dict[str, np.ndarray], catalog: Catalog, n: int) ->
     with np.errstate(divide="ignore", invalid="ignore"):
         per_1k = np.where(requests > 0, per_day / requests * 1000.0, np.nan)
     infeasible = [w.message for w in ctx.warnings if w.code == "infeasible"]
-    return Costs(n, per_day, by_dimension, per_1k, unpriced, infeasible)
+    return Costs(n, per_day, by_dimension, per_1k, unpriced, infeasible, energy)
 
 
 # --- sampling -------------------------------------------------------------------------------------
@@ -166,6 +173,8 @@ class MonteCarlo:
     #: estimate; None when the scenario has no ``business:`` section
     business: dict | None = None
     point_business: dict | None = None
+    #: energy and carbon of the point estimate (:data:`ENERGY_ROWS` keys; NaN when not estimated)
+    point_energy: dict = field(default_factory=dict)
 
     def percentiles(self) -> pd.DataFrame:
         """P5 / P50 / P95 (and mean, point estimate) of the total per day, month and year, of each
@@ -179,6 +188,8 @@ class MonteCarlo:
         if self.business is not None:
             rows += [(BUSINESS_ROWS[k], self.business[k], self.point_business[k]) for k in BUSINESS_ROWS
                      if np.isfinite(self.point_business[k])]
+        rows += [(ENERGY_ROWS[k], c.energy[k], self.point_energy[k]) for k in ENERGY_ROWS
+                 if k in c.energy and np.isfinite(self.point_energy.get(k, np.nan))]
         out = []
         ok = c.feasible
         for name, values, point in rows:
@@ -217,7 +228,8 @@ class MonteCarlo:
                  f"input(s); money in {cur}",
                  f"  {'figure':24} {'P5':>16} {'P50':>16} {'P95':>16} {'point estimate':>16}"]
         for name, row in table.iterrows():
-            digits = 4 if name == "per 1,000 requests" else 6 if name == "break-even uplift" else 2
+            digits = (4 if name in ("per 1,000 requests", ENERGY_ROWS["tco2e_per_day"]) else
+                      6 if name == "break-even uplift" else 2)
             lines.append(f"  {name:24} " + " ".join(f"{row[c]:16,.{digits}f}" for c in
                                                     ("P5", "P50", "P95", "point estimate")))
         if np.isfinite(self.p_net_positive):
@@ -253,7 +265,8 @@ def monte_carlo(scenario, samples: int = DEFAULT_SAMPLES, seed: int = DEFAULT_SE
         one = costs(scenario, {}, catalog)
         result = Costs(samples, np.full(samples, one.per_day[0]),
                        {d: np.full(samples, v[0]) for d, v in one.by_dimension.items()},
-                       np.full(samples, one.per_1k_requests[0]), one.unpriced)
+                       np.full(samples, one.per_1k_requests[0]), one.unpriced,
+                       energy={k: np.full(samples, v[0]) for k, v in one.energy.items()})
     else:
         result = costs(scenario, inputs, catalog)
     point = costs(scenario, {}, catalog)
@@ -266,7 +279,7 @@ def monte_carlo(scenario, samples: int = DEFAULT_SAMPLES, seed: int = DEFAULT_SE
                                       float(scenario.traffic.requests_per_day))
     return MonteCarlo(scenario, samples, seed, inputs, result, float(point.per_day[0]),
                       {d: float(v[0]) for d, v in point.by_dimension.items()}, float(point.per_1k_requests[0]),
-                      sampled_case, point_case)
+                      sampled_case, point_case, {k: float(v[0]) for k, v in point.energy.items()})
 
 
 # --- sensitivity ----------------------------------------------------------------------------------

@@ -22,6 +22,8 @@ BYTES_PER_GB = 1e9
 TERA = 1e12
 MS_PER_SECOND = 1000.0
 TOKENS_PER_MTOKEN = 1e6
+GRAMS_PER_TONNE = 1e6  # of CO2e
+REQUESTS_PER_THOUSAND = 1000.0
 
 #: The unit each conversion constant carries, so that it equals exactly 1 (used by
 #: :mod:`tco.dimensional` to run the formulas on dimensioned inputs).
@@ -36,6 +38,8 @@ CONSTANT_UNITS: dict[str, str] = {
     "TERA": "FLOP / TFLOP",
     "MS_PER_SECOND": "millisecond / second",
     "TOKENS_PER_MTOKEN": "token / Mtoken",
+    "GRAMS_PER_TONNE": "gCO2e / tCO2e",
+    "REQUESTS_PER_THOUSAND": "request / krequest",
 }
 
 #: Bytes per stored value for each numeric precision a model can be served in.

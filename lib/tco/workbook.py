@@ -54,10 +54,15 @@ HEADERS = {
     "api_per_day": "Hosted API per day",
     "fx_rate": "Exchange rate (reporting currency per unit of the scenario's)",
     **{f"{d}_per_day": f"{LABELS[d]}, per day" for d in DIMENSIONS},
+    "kwh_per_day": "Energy, kWh per day", "kwh_per_day_p5": "Energy P5, kWh per day",
+    "kwh_per_day_p95": "Energy P95, kWh per day", "tco2e_per_year": "tCO2e per year",
+    "gco2e_per_1k_requests": "gCO2e per 1,000 requests", "energy_estimate": "Energy estimated (cloud fleets)",
 }
 
 #: Kinds of the workbook's known columns whose name alone does not tell (:func:`column_kind`).
-KINDS = {"warnings": "count", "quantity": "number", "value": "figure", "per_day_in_scenario_currency": "money"}
+KINDS = {"warnings": "count", "quantity": "number", "value": "figure", "per_day_in_scenario_currency": "money",
+         "kwh_per_day": "number", "kwh_per_day_p5": "number", "kwh_per_day_p95": "number", "tco2e_per_year": "number",
+         "gco2e_per_1k_requests": "number"}
 #: Money columns in another currency than the frame's ``currency`` column: column -> the column naming theirs.
 CURRENCY_OF = {"per_day_in_scenario_currency": "scenario_currency"}
 
