@@ -17,7 +17,7 @@ import numpy as np
 from . import energy
 from .context import Context
 from .sizing import _onprem_value, accelerator_draw_kw, idle_power_fraction
-from .units import DAYS_PER_MONTH, DAYS_PER_YEAR, GRAMS_PER_TONNE, fmt
+from .units import DAYS_PER_MONTH, DAYS_PER_YEAR, GRAMS_PER_TONNE, fmt, plain_number
 from .units import scalar_or_array as num
 
 #: The grid a cloud fleet defaults to when its instance names no region (or there is no instance).
@@ -141,7 +141,7 @@ def energy_lines(e: dict) -> list[str]:
     for f in e["fleets"]:
         lines.append(f"{f['model']} ({f['fleet']}, {f['deployment']}): {f['accelerator_hours_per_day']:,.1f} "
                      f"{f['accelerator']}-hours/day at {f['power_kw_per_accelerator']:,.3f} kW, PUE {f['pue']:g}, "
-                     f"grid {f['grid_region']} {f['gco2e_per_kwh']:g} g/kWh: {f['kwh_per_day']:,.0f} kWh/day "
+                     f"grid {f['grid_region']} {f['gco2e_per_kwh']:g} g/kWh: {plain_number(float(f['kwh_per_day']))} kWh/day "
                      f"({f['basis']})")
     lines += [f"Not estimated: {n}" for n in e["notes"]]
     return lines
