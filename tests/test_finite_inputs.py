@@ -229,13 +229,14 @@ def test_every_bundled_scenario_is_within_the_bounds():
 # Every numeric field at its upper bound, one at a time: refused, or finite non-negative costs
 # ---------------------------------------------------------------------------------------------
 def _with_extras() -> dict:
-    """search-ensemble as stacking, with a CPU fleet and a staff task: the sections no bundled
+    """search-ensemble as stacking, with a CPU fleet, a staff task and an energy section: the sections no bundled
     scenario holds, so that their fields are swept too."""
     data = bundled("search-ensemble")
     data["fusion"]["strategy"] = "stacking"
     data["fusion"]["meta_model"] = {"instance": "c7i.xlarge", "hours_per_run": 10, "runs_per_month": 4}
     data.setdefault("compute", {})["cpu"] = [{"name": "feature service", "instance": "c7i.xlarge", "count": 4}]
     data["staff"].setdefault("tasks", []).append({"task": "audit", "person_days_per_month": 2, "day_rate": 1500})
+    data["energy"] = {"idle_power_fraction": 0.2}
     return data
 
 

@@ -17,7 +17,8 @@ layer and those below it (``tests/test_imports.py`` checks it):
    ``text`` (terminal tables measured in display cells);
 2. **formulas**: the physics and economics, numbers in and out, knowing nothing of scenarios:
    ``performance``, ``serving``, ``capacity``, ``pricing``, ``business``, ``energy`` (power, kWh, tCO2e);
-3. **inputs**: ``ranges``, ``catalog``, ``scenario`` (the schema and its validation), ``labels``
+3. **inputs**: ``ranges``, ``catalog``, ``safeyaml`` (reading scenario files with limits), ``scenario`` (the
+   schema and its validation), ``labels``
    (scenario fields as people read them);
 4. **costing**: one scenario to one report: ``context``, ``operating_point``, ``sizing``, ``footprint``
    (energy and carbon of a scenario),
@@ -42,7 +43,7 @@ __version__ = "0.1.0"
 LAYERS = (
     ("foundation", ("units", "errors", "files", "text")),
     ("formulas", ("performance", "serving", "capacity", "pricing", "business", "energy")),
-    ("inputs", ("ranges", "catalog", "scenario", "labels")),
+    ("inputs", ("ranges", "catalog", "safeyaml", "scenario", "labels")),
     ("costing", ("context", "operating_point", "sizing", "footprint", "dimensions", "edits", "report", "formulas",
                  "engine")),
     ("analysis", ("variants", "uncertainty", "sweep", "compare", "validation", "paper", "dimensional",
