@@ -334,3 +334,16 @@ def test_business_controls_move_the_net_value_as_evaluate_does():
     assert ex.report.business["net_value_per_day"] == pytest.approx(want, rel=1e-12)
     assert f"net value {want:,.2f} CNY/day" in ex.business_view.value
     assert Explorer(SCENARIOS / "paper-example.yaml").uplift.disabled  # no business section: nothing to move
+
+
+def test_energy_on_screen_is_the_reports():
+    """The explorer's energy line is the report's own headline (tco.footprint), and follows a
+    change of traffic."""
+    from tco.footprint import energy_lines
+
+    ex = Explorer(SCENARIOS / "llm-rerank-onprem.yaml")
+    assert energy_lines(ex.report.energy)[0] in ex.business_view.value
+    before = ex.report.energy["kwh_per_day"]
+    ex.requests.value = ex.requests.value * 2
+    assert ex.report.energy["kwh_per_day"] > before
+    assert energy_lines(ex.report.energy)[0] in ex.business_view.value

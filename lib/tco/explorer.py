@@ -29,6 +29,7 @@ import yaml
 from . import sweep, variants
 from .batch import bundled_scenarios
 from .files import safe_name, write_atomic
+from .footprint import energy_lines
 from .capacity import max_peak_to_average
 from .catalog import load_catalog
 from .chapters import money, resolve_path, ChapterStop, table as ch_table
@@ -175,6 +176,15 @@ def band_html(mc, currency: str, ranged: int) -> str:
         f'<div title="point estimate (on screen)" style="position:absolute;left:{at(mc.point_per_day)};top:-2px;'
         f'bottom:-2px;width:2px;background:#000"></div></div>'
         f'<small>shaded: P5 to P95 · blue: median · black: the scenario on screen</small></div>')
+
+
+def energy_html(report: CostReport) -> str:
+    """The energy and carbon of the scenario on screen (:func:`tco.footprint.energy_lines`, the
+    headline only; the fleets are in the report), or '' when the report has none."""
+    energy = getattr(report, "energy", None)
+    if energy is None:
+        return ""
+    return f'<p class="tco-energy"><b>Energy and carbon</b> {html.escape(energy_lines(energy)[0])}</p>'
 
 
 def business_html(report: CostReport) -> str:
@@ -607,7 +617,7 @@ class Explorer:
             f'<span class="tco-total-1k">{money(t["per_1k_requests"], cur, 4)}</span> per 1,000 requests '
             f'({_delta(t["per_1k_requests"], b["per_1k_requests"], cur, 4)})</div>')
         self.chart.value = bar_chart(report)
-        self.business_view.value = business_html(report)
+        self.business_view.value = business_html(report) + energy_html(report)
         self.sizing.value = sizing_html(report)
         self._draw_band(data)
         self._draw_curve(scenario, report.currency)
