@@ -259,12 +259,14 @@ def chart_png(summary: pd.DataFrame, currency: str) -> str:
 # Pages
 # ------------------------------------------------------------------------------------------
 STYLE = """body { font-family: sans-serif; margin: 16px; }
-table { border-collapse: collapse; font-size: 0.85em; }
-td:first-child { min-width: 12em; }
+table { border-collapse: collapse; font-size: 0.8em; }
+td:first-child { min-width: 11em; }
 th, td { border: 1px solid #ccc; padding: 4px 6px; vertical-align: top; }
 .date { white-space: nowrap; }
 th { background: #eee; word-break: keep-all; overflow-wrap: normal; min-width: 4em; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+td.num small { white-space: normal; display: inline-block; min-width: 10em; max-width: 13em; }
+div.wide { overflow-x: auto; }  /* a narrow window scrolls the table, never the page */
 .error { color: #b00; }
 a.failed { color: #b00; }
 pre { white-space: pre-wrap; margin: 0; }
@@ -397,15 +399,18 @@ def index_html(entries: list[dict], summary: pd.DataFrame, run_date: str, curren
 <p>Index written {e(run_date)} · tco {e(__version__)} · {len(entries)} scenario(s), {failed} not ok.
 Every figure is in <b id="currency">{e(currency)}</b>: totals per day, month, year and per 1,000 requests, and the
 five dimensions per day; a scenario costed in another currency also shows its own currency and daily total.
-A scenario with ranges also shows the P5-P95 of its daily total (Monte Carlo, as in its summary chapter).
-Chapter links: 01 data, 02 model storage, 03 compute, 04 staff, 05 fusion, 06 summary (hover for the run date).</p>
+A scenario with ranges also shows the P5-P95 of its daily total (Monte Carlo, as in its summary chapter); one
+with a business case its net value and break-even uplift; every scenario with a fleet of its own its energy and
+carbon (an estimate for cloud fleets). Chapter links: 01 data, 02 model storage, 03 compute, 04 staff, 05 fusion, 06 summary, 07 business case (hover for the run date).</p>
 {fx}
+<div class="wide">
 <table id="comparison">
 <thead><tr><th>Scenario</th><th>Status</th><th>Run</th><th>per day</th><th>per month</th><th>per year</th>
 <th>per 1,000 requests</th>{dims}<th>scenario currency</th><th>warnings</th><th>chapters</th></tr></thead>
 <tbody>
 {chr(10).join(rows)}
 </tbody></table>
+</div>
 {chart_block}
 {'<h2 id="warnings">Warnings / 警示</h2>' + chr(10).join(warning_blocks) if warning_blocks else ''}
 <p>Also: <a href="summary.csv">summary.csv</a> · <a href="summary.xlsx">summary.xlsx</a></p>
