@@ -324,14 +324,15 @@ def business_notebook() -> nbformat.NotebookNode:
         code("missing = ch.business_missing(chapter)\n"
              "display(Markdown(missing or ch.business_sentence(report, uncertain) or "
              "'The business section lacks the inputs for a break-even (see the inputs below).'))"),
-        md("### From sessions to net value / 从会话到净收益\n\nEach figure follows from the ones above it; with "
-           "ranges in the scenario, P5 and P95 give the likely spread of the figures that vary."),
-        code("if report.business is not None:\n    display(ch.table(ch.business_table(report, uncertain)))\n"
-             "    ch.show(plots.net_value_curve(report, uncertain))"),
-        md("### Inputs / 输入\n\nWhere each business figure comes from; a figure not given leaves out the ones "
-           "that need it. The scenario's `business.source` says where the figures were taken from."),
-        code("if report.business is not None:\n    display(ch.table(ch.business_inputs_table(chapter.scenario)))\n"
-             "    display(Markdown(f'Source: {ch._md(chapter.scenario.business.source or \"not stated\")}'))"),
+        code("if report.business is not None:  # without a business section the answer above says what to add\n"
+             "    display(Markdown('### From sessions to net value / 从会话到净收益\\n\\nEach figure follows from the ones "
+             "above it; with ranges in the scenario, P5 and P95 give the likely spread of the figures that vary.'))\n"
+             "    display(ch.table(ch.business_table(report, uncertain)))\n"
+             "    ch.show(plots.net_value_curve(report, uncertain))\n"
+             "    display(Markdown('### Inputs / 输入\\n\\nWhere each business figure comes from; a figure not given leaves "
+             "out the ones that need it.'))\n"
+             "    display(ch.table(ch.business_inputs_table(chapter.scenario)))\n"
+             "    display(Markdown(f'Source: {ch.escape_markdown(chapter.scenario.business.source or \"not stated\")}'))"),
         md("### Formulas / 公式"),
         code("display(Markdown(ch.business_formulas()))"),
         *rerun_cells("07-business-case", " -p samples 10000 -p seed 2026"),
