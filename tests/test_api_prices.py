@@ -231,7 +231,7 @@ def test_import_adds_updates_and_skips_on_the_fixture(catalog_copy):
                "dashscope/qwen-plus,dashscope/qwen3-max,text-embedding-3-small,zai/glm-example")
     assert done.returncode == 0, done.stderr
     out = done.stdout
-    assert out.splitlines()[0] == "api_prices.csv: added 1, updated 1, unchanged 3, skipped 4"
+    assert out.splitlines()[0] == "api_prices.csv: added 1, updated 1, unchanged 3, skipped 3"
     assert "~ gpt-4o-mini: output_per_mtok 0.9 -> 0.6; batch_input_per_mtok empty -> 0.075" in out
     assert "+ glm-example: input 0.6, output 2.2 USD/Mtok" in out
     assert "- text-embedding-3-small: skipped, mode 'embedding' is not chat or completion" in out
