@@ -176,13 +176,15 @@ def api_tiered_cost_per_day(requests_per_day, input_tokens_per_request, output_t
 
     Notes
     -----
-    .. math::
-        r(p_{in}, p_{c}, p_{w}) = (1 - c - w)\,p_{in} + c\,p_{c} + w\,p_{w}
+    .. math:: r(p_{in}, p_{c}, p_{w}) = (1 - c - w)\,p_{in} + c\,p_{c} + w\,p_{w}
 
-        k_{in} = f_{in} \text{ if } t_{in} > T \text{ else } 1, \quad k_{out} = f_{out} \text{ if } t_{in} > T \text{ else } 1
+    .. math:: k_{in} = f_{in}^{[t_{in} > T]}, \quad k_{out} = f_{out}^{[t_{in} > T]}
 
-        C_{api} = \frac{Q}{10^6}\Big[(1 - b)\big(t_{in} k_{in} r(p_{in}, p_{c}, p_{w}) + t_{out} k_{out} p_{out}\big)
-            + b\big(t_{in} k_{in} r(p^{B}_{in}, p^{B}_{c}, p^{B}_{w}) + t_{out} k_{out} p^{B}_{out}\big)\Big]
+    .. math:: C_{api} = \frac{Q}{10^6}\left[(1 - b)\left(t_{in} k_{in} r(p_{in}, p_{c}, p_{w}) + t_{out} k_{out} p_{out}\right)
+        + b\left(t_{in} k_{in} r(p^{B}_{in}, p^{B}_{c}, p^{B}_{w}) + t_{out} k_{out} p^{B}_{out}\right)\right]
+
+    where :math:`[t_{in} > T]` is 1 when the prompt exceeds the threshold and 0 otherwise, and
+    :math:`p^{B}` are the batch tier's prices.
 
     With c = w = b = 0 and no threshold this is :func:`api_cost_per_day`.
 
