@@ -16,10 +16,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from conftest import ROOT
 
-from tco import load_scenario
+from tco import load_scenario, pricing
 from tco.catalog import CATALOG_DIR, Catalog, load_catalog
 from tco.context import Context
 from tco.errors import CatalogError, ScenarioError
@@ -155,6 +157,22 @@ def test_the_api_alternative_uses_the_same_tier_and_shares():
     sc = load_scenario(spec(model), CATALOG)
     sz = size_model(sc.models[0], 0, 1.0, np.full(24, 100.0), Context(sc, CATALOG))
     assert float(sz.api_cost_per_day) == pytest.approx(2449.44)
+
+
+@settings(max_examples=60, deadline=None, derandomize=True)
+@given(st.floats(0, 1e8), st.floats(0, 1e5), st.floats(0, 1e4), st.floats(0, 50), st.floats(0, 50), st.floats(0, 1),
+       st.floats(0, 1))
+def test_tiered_bill_reduces_to_the_plain_one_and_batch_at_half_price_saves(q, t_in, t_out, p_in, p_out, c, b):
+    plain = pricing.api_cost_per_day(q, t_in, t_out, p_in, p_out)
+    same = pricing.api_tiered_cost_per_day(q, t_in, t_out, 0, 0, 0, p_in, p_in, p_in, p_out, p_in, p_in, p_in, p_out)
+    assert same == pytest.approx(plain, rel=1e-9, abs=1e-9)
+    # caching at a tenth and batching at half never raise the bill; batching everything halves it
+    cheaper = pricing.api_tiered_cost_per_day(q, t_in, t_out, c, 0, b, p_in, p_in / 10, p_in, p_out,
+                                              p_in / 2, p_in / 20, p_in / 2, p_out / 2)
+    assert cheaper <= plain * (1 + 1e-9) + 1e-9
+    half = pricing.api_tiered_cost_per_day(q, t_in, t_out, 0, 0, 1, p_in, p_in, p_in, p_out,
+                                           p_in / 2, p_in / 2, p_in / 2, p_out / 2)
+    assert half == pytest.approx(plain / 2, rel=1e-9, abs=1e-9)
 
 
 # -- validation -----------------------------------------------------------------------------------
