@@ -280,6 +280,9 @@ def test_import_by_provider_takes_only_chat_models_and_dates_by_the_file(catalog
     assert (out.added, list(out.updated), out.skipped) == ([], ["gpt-4o-mini"], [("text-embedding-3-small", (
         "mode 'embedding' is not chat or completion"))])
     assert str(Catalog(catalog_copy).row("api_prices", "gpt-4o-mini").as_of) == "2026-10-30"
+    # two names of one model (with and without the provider prefix) give one row
+    twice = import_prices(mapped, catalog_copy, models=["gpt-4o-mini", "gpt-4o-mini=gpt-4o-mini"])
+    assert twice.skipped == [("gpt-4o-mini", "same catalog id 'gpt-4o-mini' as 'gpt-4o-mini', imported first")]
     # imported again: nothing changes and the file is not rewritten
     mtime = (catalog_copy / "api_prices.csv").stat().st_mtime_ns
     again = import_prices(mapped, catalog_copy, providers=["openai"])

@@ -252,6 +252,7 @@ def import_prices(file: Path, catalog_dir: Path, *, models: list[str] | None = N
     chosen = select(data, models, providers)
     if not chosen:
         raise CatalogError(f"no entry of {file.name} matches --provider {', '.join(providers or [])}")
+    first: dict[str, str] = {}  # catalog id -> the LiteLLM name that gave it in this import
     for name, ident in chosen:
         made = catalog_row(name, data[name], as_of, file.name)
         if isinstance(made, str):
@@ -259,6 +260,10 @@ def import_prices(file: Path, catalog_dir: Path, *, models: list[str] | None = N
             continue
         new_id, new = made
         ident = ident or new_id
+        if ident in first:
+            out.skipped.append((name, f"same catalog id '{ident}' as '{first[ident]}', imported first"))
+            continue
+        first[ident] = name
         new["model"] = ident
         old = rows.get(ident)
         out.rows[ident] = new
