@@ -237,7 +237,7 @@ SERVING_KEPT_ON_ANY_HARDWARE = ("utilization_target", "min_replicas", "redundanc
 SERVING_KEPT_ON_SAME_HARDWARE = ("pricing", "price_per_hour", "price_source", "server", "server_price",
                                  "accelerators_per_server", "accelerators_per_replica")
 #: Billing survives a switch that stays on the cloud (on premises is provisioned); a switch to the
-#: hosted API keeps nothing of the serving block.
+#: hosted API keeps nothing of the serving block but how the API is used (SERVING_API_USAGE).
 SERVING_KEPT_ON_CLOUD = ("billing",)
 #: How a hosted API is used (tier, cached and batchable shares) survives a switch to the hosted API.
 SERVING_API_USAGE = ("api_tier", "cached_prompt_share", "cache_write_share", "batchable_share")
