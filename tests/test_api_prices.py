@@ -280,6 +280,12 @@ def test_import_by_provider_takes_only_chat_models_and_dates_by_the_file(catalog
     assert (out.added, list(out.updated), out.skipped) == ([], ["gpt-4o-mini"], [("text-embedding-3-small", (
         "mode 'embedding' is not chat or completion"))])
     assert str(Catalog(catalog_copy).row("api_prices", "gpt-4o-mini").as_of) == "2026-10-30"
+    # a later map with the same prices re-dates the row and says so
+    later = time.mktime((2026, 12, 1, 12, 0, 0, 0, 0, -1))
+    os.utime(mapped, (later, later))
+    redated = import_prices(mapped, catalog_copy, models=["gpt-4o-mini"])
+    assert redated.unchanged == ["gpt-4o-mini"] and "= gpt-4o-mini: same prices, as_of 2026-10-30 -> 2026-12-01" \
+        in redated.text()
     # two names of one model (with and without the provider prefix) give one row
     twice = import_prices(mapped, catalog_copy, models=["gpt-4o-mini", "gpt-4o-mini=gpt-4o-mini"])
     assert twice.skipped == [("gpt-4o-mini", "same catalog id 'gpt-4o-mini' as 'gpt-4o-mini', imported first")]

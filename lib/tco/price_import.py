@@ -55,7 +55,7 @@ class Outcome:
     added: list[str] = field(default_factory=list)
     updated: dict[str, list[tuple[str, str, str]]] = field(default_factory=dict)
     unchanged: list[str] = field(default_factory=list)
-    redated: list[str] = field(default_factory=list)
+    redated: dict[str, tuple[str, str]] = field(default_factory=dict)  # id -> (old as_of, new as_of)
     skipped: list[tuple[str, str]] = field(default_factory=list)
     rows: dict[str, dict] = field(default_factory=dict)
     path: Path | None = None
@@ -70,6 +70,8 @@ class Outcome:
         for ident, changes in self.updated.items():
             out.append(f"  ~ {ident}: " + "; ".join(f"{c} {old or 'empty'} -> {new or 'empty'}"
                                                        for c, old, new in changes))
+        for ident, (was, now) in self.redated.items():
+            out.append(f"  = {ident}: same prices, as_of {was} -> {now}")
         for ident, why in self.skipped:
             out.append(f"  - {ident}: skipped, {why}")
         return "\n".join(out)
@@ -285,8 +287,8 @@ def import_prices(file: Path, catalog_dir: Path, *, models: list[str] | None = N
         else:
             out.unchanged.append(ident)
             if old.get("as_of", "") < new["as_of"]:
+                out.redated[ident] = (old.get("as_of", ""), new["as_of"])
                 rows[ident] = {**old, **new}
-                out.redated.append(ident)
     if not (out.added or out.updated or out.unchanged):
         raise CatalogError(f"nothing imported from {file.name}: "
                            + "; ".join(f"{n}: {why}" for n, why in out.skipped[:5]))
