@@ -217,8 +217,10 @@ def test_inputs_of_onprem_api_and_generative_models():
     model = api[api.section.str.startswith("Model")]
     assert set(model.input) <= {"Kind", "Catalog model", "Parameters", "Traffic share", "Items per request",
                                 "Input tokens per item", "Output tokens", "Deployment", "API model",
+                                "API tier", "Cached prompt share", "Cache write share", "Batchable share",
                                 "Tokens per run", "Method", "Runs per month", "Instance", "Pricing"} - {""}
-    assert {"Deployment", "API model", "Output tokens"} <= set(model.input)
+    assert {"Deployment", "API model", "API tier", "Batchable share", "Output tokens"} <= set(model.input)
+    assert not {"API tier", "Batchable share"} & set(cloud.input)  # self-hosted: they price only the alternative
     assert "Utilization target" not in set(model.input) and "Min replicas" not in set(model.input)
 
 

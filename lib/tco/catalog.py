@@ -52,6 +52,12 @@ TABLES: dict[str, tuple[str, str | None, tuple[str, ...]]] = {
                                        "shared_experts", "expert_intermediate_size", "tied_embeddings")),
     "grid_intensity": ("grid_intensity.csv", "region", ("name", "gco2e_per_kwh", "gas")),
 }
+#: Service tiers of a hosted API, in the order they are listed; ``standard`` is the plain price.
+API_TIERS = ("standard", "batch", "priority", "flex")
+#: Optional columns of api_prices.csv (empty: not offered, never zero), all per million tokens but the threshold.
+API_TIER_COLUMNS = ("cached_input_per_mtok", "cache_write_per_mtok",
+                    *(f"{t}_{c}_per_mtok" for t in API_TIERS[1:] for c in ("input", "cached_input", "output")),
+                    "long_context_threshold_tokens", "long_input_per_mtok", "long_output_per_mtok")
 #: The efficiency row used on a hardware family without a calibration row of its own.
 ANY_FAMILY = "any"
 
@@ -192,6 +198,7 @@ class Catalog:
         unknown = sorted(set(first.accelerator[first.accelerators_per_instance > 0]) - set(acc.index))
         if unknown:
             raise CatalogError(f"instances.csv names accelerators missing from accelerators.csv: {unknown}")
+        self._check_api_prices()
         self._fx = {str(k): float(v) for k, v in self.fx["per_usd"].items()}  # a dict: looked up on every price
         zero = [c for c, v in self._fx.items() if not v > 0]
         if zero:  # a rate of 0 (or none) would turn every price converted through it into inf or NaN
@@ -215,6 +222,35 @@ class Catalog:
                                         zip(first.index, first.to_dict(orient="records"))}
         self._plans = {(r["instance"], r["plan"]): Row(r) for r in inst.to_dict(orient="records")}
         self._latest_server: dict[str, Row | None] = {}
+
+    def _check_api_prices(self) -> None:
+        """Add the optional tier columns (empty when absent) and refuse a half-given tier: a tier
+        with an input price but no output price (or the reverse), or a long-context threshold without
+        its prices (or prices without a threshold)."""
+        api = self.api_prices
+        for column in API_TIER_COLUMNS:
+            if column not in api.columns:
+                api[column] = float("nan")
+        api[list(API_TIER_COLUMNS)] = api[list(API_TIER_COLUMNS)].astype(float)
+        path = self.directory / TABLES["api_prices"][0]
+        groups = [(f"{t} tier", (f"{t}_input_per_mtok", f"{t}_output_per_mtok")) for t in API_TIERS[1:]]
+        groups.append(("long-context pricing", ("long_context_threshold_tokens", "long_input_per_mtok",
+                                                "long_output_per_mtok")))
+        for model, row in api.iterrows():
+            for what, columns in groups:
+                given = [c for c in columns if not _missing(row[c])]
+                if given and len(given) != len(columns):
+                    raise CatalogError(f"{path}: {model}: {what} needs {', '.join(columns)} together "
+                                       f"(given: {', '.join(given)}); leave all empty when it is not offered")
+
+    def api_tiers(self, model: str) -> list[str]:
+        """The service tiers ``model`` is offered in: ``standard`` and each tier with prices.
+
+        >>> load_catalog().api_tiers("gpt-4o-mini")
+        ['standard', 'batch', 'priority']
+        """
+        row = self.row("api_prices", model)
+        return ["standard"] + [t for t in API_TIERS[1:] if not _missing(row[f"{t}_input_per_mtok"])]
 
     def row(self, table: str, key: str) -> Row:
         """The row of ``table`` (accelerators, instance_types, storage, ...) with id ``key``."""
@@ -311,7 +347,10 @@ class Catalog:
         return self._price("storage", tier, self.row("storage", tier), "price")
 
     def api_price(self, model: str, direction: str) -> Price:
-        col = {"input": "input_per_mtok", "output": "output_per_mtok"}[direction]
+        """A price of ``model`` per million tokens: ``direction`` is ``input``, ``output`` or the stem of
+        any other price column (``cached_input``, ``cache_write``, ``batch_output``, ``long_input``...);
+        NaN where the catalog leaves it empty (not offered)."""
+        col = f"{direction}_per_mtok"
         return self._price("api_prices", f"{model} {direction}", self.row("api_prices", model), col)
 
     def staff_rate(self, rate: str) -> Price:

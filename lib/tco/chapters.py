@@ -351,7 +351,7 @@ _API_MODEL_FIELDS = {"name", "model", "kind", "traffic_share", "items_per_reques
 def _applies(owner, name: str) -> bool:
     """Whether field ``name`` of ``owner`` (a part of the scenario) can change the cost: fields of a
     kind of model, deployment or fusion strategy the scenario does not use are left out."""
-    from .scenario import Fusion, Hardware, Model, Serving
+    from .scenario import SERVING_API_USAGE, Fusion, Hardware, Model, Serving
 
     if isinstance(owner, Model):
         if owner.serving.deployment == "api":
@@ -364,7 +364,9 @@ def _applies(owner, name: str) -> bool:
             return owner.latency_slo_ms is not None or owner.ttft_slo_ms is not None
         return True
     if isinstance(owner, Serving) and owner.deployment == "api":
-        return name in ("deployment", "api_model")
+        return name in ("deployment", "api_model", *SERVING_API_USAGE)
+    if isinstance(owner, Serving) and name in SERVING_API_USAGE:
+        return False  # they price only the api_alternative, never the self-hosted total
     if isinstance(owner, Hardware):
         if owner.deployment == "on_prem":
             return name not in ("instance", "pricing", "billing")

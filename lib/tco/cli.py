@@ -98,6 +98,17 @@ def _catalog(args) -> int:
     return 0
 
 
+def _import_prices(args) -> int:
+    from .catalog import CATALOG_DIR
+    from .price_import import import_prices
+
+    split = lambda text: [x.strip() for x in (text or "").split(",") if x.strip()]  # noqa: E731
+    outcome = import_prices(Path(args.file), Path(args.catalog_dir or CATALOG_DIR), models=split(args.models),
+                            providers=split(args.provider), as_of=args.prices_as_of)
+    print(outcome.text())
+    return 0
+
+
 def frame_text(frame, width: int) -> str:
     """A DataFrame as text of at most ``width`` cells a line (:func:`tco.text.fit`): numbers
     right-aligned, long text (sources, assumptions) wrapped under each row."""
@@ -215,6 +226,17 @@ def build_parser() -> argparse.ArgumentParser:
                                        "servers", "staff_rates", "labelling", "efficiency"])
     p.add_argument("--as-of", type=_dt.date.fromisoformat, help="date to judge staleness on (YYYY-MM-DD)")
     p.set_defaults(func=_catalog)
+    q = p.add_subparsers(dest="catalog_command", metavar="{import-prices}").add_parser(
+        "import-prices", help="add or update api_prices.csv rows from LiteLLM's model_prices_and_context_window.json")
+    q.add_argument("file", help="a price map in LiteLLM's model_prices_and_context_window.json format")
+    q.add_argument("--models", help="LiteLLM model names to import, comma-separated; NAME=ID imports NAME as "
+                                    "catalog id ID (default id: the name without its provider prefix)")
+    q.add_argument("--provider", help="import every chat/completion model of these providers, comma-separated "
+                                      "(LiteLLM's names, e.g. openai,anthropic,gemini, or the catalog's)")
+    q.add_argument("--as-of", dest="prices_as_of", type=_dt.date.fromisoformat,
+                   help="date of the prices (YYYY-MM-DD; default: the file's modification date)")
+    q.add_argument("--catalog-dir", help="catalog folder to update (default: data/catalog)")
+    q.set_defaults(func=_import_prices)
 
     p = sub.add_parser("report", help="chapter reports (HTML) for scenarios (default: every bundled one)")
     p.add_argument("scenarios", nargs="*", help="scenario files (default: data/scenarios/*.yaml)")

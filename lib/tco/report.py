@@ -214,8 +214,9 @@ class CostReport:
         out += ["", "Models"]
         for m in self.models.to_dict(orient="records"):
             if m["deployment"] == "api":
+                applied = (m.get("notes") or "").replace(f"hosted API {m['api_model']}: ", "")
                 out.append(f"  {m['model']}: hosted API {m['api_model']}, "
-                           f"{m['requests_per_day_served']:,.0f} requests/day served")
+                           f"{m['requests_per_day_served']:,.0f} requests/day served" + (f"; {applied}" if applied else ""))
                 continue
             out.append(
                 f"  {m['model']}: {m['throughput_rps_per_accelerator']:,.1f} req/s per {m['accelerator']} "

@@ -311,6 +311,23 @@ class Serving(Hardware):
     api_model: Optional[str] = Field(
         None, description="Hosted model from data/catalog/api_prices.csv (deployment 'api' only)."
     )
+    api_tier: Literal["standard", "batch", "priority", "flex"] = Field(
+        "standard", description="Service tier of the hosted API (deployment 'api', or the api_alternative "
+        "comparison): 'standard', 'batch' (every request through the batch interface), 'priority' or 'flex'; "
+        "the model must offer it (data/catalog/api_prices.csv).",
+    )
+    cached_prompt_share: Num = Field(
+        0.0, ge=0, le=1, description="Hosted API: share of input tokens read from the provider's prompt cache, "
+        "billed at the cached-input price (the input price where the model has none). [1]",
+    )
+    cache_write_share: Num = Field(
+        0.0, ge=0, le=1, description="Hosted API: share of input tokens written to the prompt cache, billed at "
+        "the cache-write price where the provider charges one (else as input). [1]",
+    )
+    batchable_share: Num = Field(
+        0.0, ge=0, le=1, description="Hosted API: share of requests that can wait for the batch interface and "
+        "are billed at the batch price (the model must offer a batch tier). [1]",
+    )
     utilization_target: Num = Field(
         0.7, ge=MIN_DIVIDING_FRACTION, le=1, description="Highest planned utilisation of a replica at peak (rho_max). [1]"
     )
@@ -334,6 +351,9 @@ class Serving(Hardware):
 
     @model_validator(mode="after")
     def _replica(self) -> "Serving":
+        if self.cached_prompt_share + self.cache_write_share > 1 + 1e-12:
+            raise ValueError(f"cached_prompt_share ({self.cached_prompt_share:g}) + cache_write_share "
+                             f"({self.cache_write_share:g}) exceed 1: they are shares of the same input tokens")
         if self.accelerators_per_replica is not None and self.accelerators_per_replica > self.max_accelerators_per_replica:
             raise ValueError(f"accelerators_per_replica ({self.accelerators_per_replica}) exceeds "
                              f"max_accelerators_per_replica ({self.max_accelerators_per_replica}); raise the maximum "
@@ -349,8 +369,10 @@ SERVING_KEPT_ON_ANY_HARDWARE = ("utilization_target", "min_replicas", "redundanc
 SERVING_KEPT_ON_SAME_HARDWARE = ("pricing", "price_per_hour", "price_source", "server", "server_price",
                                  "accelerators_per_server", "accelerators_per_replica")
 #: Billing survives a switch that stays on the cloud (on premises is provisioned); a switch to the
-#: hosted API keeps nothing of the serving block.
+#: hosted API keeps nothing of the serving block but how the API is used (SERVING_API_USAGE).
 SERVING_KEPT_ON_CLOUD = ("billing",)
+#: How a hosted API is used (tier, cached and batchable shares) survives a switch to the hosted API.
+SERVING_API_USAGE = ("api_tier", "cached_prompt_share", "cache_write_share", "batchable_share")
 
 
 def switched_serving(current: dict, option: dict) -> dict:
@@ -369,7 +391,7 @@ def switched_serving(current: dict, option: dict) -> dict:
     """
     target = option.get("deployment", "cloud")
     if target == "api":
-        return dict(option)
+        return {**{k: v for k, v in current.items() if k in SERVING_API_USAGE}, **option}
     was = current.get("deployment", "cloud")
     same = was == target and all(current.get(k) == option.get(k) for k in ("instance", "accelerator"))
     kept = SERVING_KEPT_ON_ANY_HARDWARE + (SERVING_KEPT_ON_SAME_HARDWARE if same else ())
@@ -968,6 +990,30 @@ def _known(kind: str, value: str, options) -> str:
     return f"unknown {kind} '{value}'{hint}; known: {', '.join(options)}"
 
 
+def _api_usage(problems: list, mp: str, m, catalog) -> None:
+    """The hosted-API usage of a model (tier, cached and batchable shares): only where a hosted API is
+    costed, and only in a tier its model offers."""
+    s = m.serving
+    api = s.api_model if s.deployment == "api" else m.api_alternative
+    set_fields = [f for f in ("api_tier", "cached_prompt_share", "cache_write_share", "batchable_share")
+                  if f in s.model_fields_set]
+    if api is None:
+        if set_fields and s.deployment != "api":
+            problems.append((f"{mp}.serving.{set_fields[0]}", f"{set_fields[0]} applies to a hosted API only "
+                             "(deployment 'api', or a model with an api_alternative)"))
+        return
+    if api not in catalog.api_prices.index:
+        return  # reported as an unknown API model
+    offered = catalog.api_tiers(api)
+    if s.api_tier not in offered:
+        problems.append((f"{mp}.serving.api_tier", f"{api} is not offered in the '{s.api_tier}' tier; "
+                         f"its tiers: {', '.join(offered)}"))
+    if s.batchable_share > 0 and s.api_tier != "batch" and "batch" not in offered:
+        problems.append((f"{mp}.serving.batchable_share", f"{api} has no batch tier, so no share of its "
+                         f"requests can be billed at a batch price; its tiers: {', '.join(offered)} "
+                         "(set batchable_share to 0 or choose a model with a batch tier)"))
+
+
 def check_references(scenario: Scenario, catalog) -> list[tuple[str, str]]:
     """Check every catalog id the scenario names, and combinations the schema alone cannot.
 
@@ -1064,6 +1110,7 @@ def check_references(scenario: Scenario, catalog) -> list[tuple[str, str]]:
                                                                      catalog.models.index)))
         if m.api_alternative is not None and m.api_alternative not in catalog.api_prices.index:
             problems.append((f"{mp}.api_alternative", _known("API model", m.api_alternative, catalog.api_prices.index)))
+        _api_usage(problems, mp, m, catalog)
         if m.training is not None:
             before = len(problems)
             hardware(f"{mp}.training", m.training, m)

@@ -205,11 +205,60 @@ class Sizing:
     notes: list[str] = field(default_factory=list)
 
 
-def _api_price(ctx: Context, api_model: str):
+def _tier_prices(ctx: Context, api_model: str, tier: str) -> tuple[float, float, float, float]:
+    """Input, cached-input, cache-write and output price of ``api_model`` in ``tier`` [currency/Mtoken],
+    in the scenario's currency. A tier without a cached price bills cached tokens as input; the
+    cache-write price (standard tier) scales with the tier's input price, and bills as input where
+    the provider charges none. The tier must be offered (checked by :func:`tco.scenario.check_references`)."""
     cat = ctx.catalog
-    p_in = ctx.use(cat.api_price(api_model, "input"))
-    p_out = ctx.use(cat.api_price(api_model, "output"))
-    return p_in, p_out
+    stem = "" if tier == "standard" else f"{tier}_"
+    p_in = ctx.use(cat.api_price(api_model, f"{stem}input"))
+    p_out = ctx.use(cat.api_price(api_model, f"{stem}output"))
+    cached = cat.api_price(api_model, f"{stem}cached_input")
+    p_cached = ctx.use(cached) if np.isfinite(cached.value) else p_in
+    write = cat.api_price(api_model, "cache_write")
+    if np.isfinite(write.value):
+        standard_in, tier_in = cat.api_price(api_model, "input").value, cat.api_price(api_model, f"{stem}input").value
+        p_write = ctx.use(write) * (tier_in / standard_in if standard_in > 0 else 1.0)
+    else:
+        p_write = p_in
+    return p_in, p_cached, p_write, p_out
+
+
+def api_cost(ctx: Context, serving, api_model: str, requests_per_day, input_tokens, output_tokens):
+    """Daily bill of ``api_model`` for this traffic, in the tier, cached share and batchable share the
+    serving block gives (:func:`tco.pricing.api_tiered_cost_per_day`), with long-context pricing
+    where the model has it; and a note of what was applied (empty for plain standard pricing)."""
+    cat = ctx.catalog
+    tier = serving.api_tier
+    online = _tier_prices(ctx, api_model, tier)
+    batch_share = 0.0 if tier == "batch" else serving.batchable_share
+    batch = _tier_prices(ctx, api_model, "batch") if np.any(np.asarray(batch_share) > 0) else online
+    row = cat.row("api_prices", api_model)
+    threshold = row["long_context_threshold_tokens"]
+    if np.isfinite(threshold):
+        f_in = float(row["long_input_per_mtok"]) / float(row["input_per_mtok"])
+        f_out = float(row["long_output_per_mtok"]) / float(row["output_per_mtok"])
+    else:
+        threshold, f_in, f_out = np.inf, 1.0, 1.0
+    cost = pricing.api_tiered_cost_per_day(
+        requests_per_day, input_tokens, output_tokens, serving.cached_prompt_share, serving.cache_write_share,
+        batch_share, *online, *batch, threshold, f_in, f_out)
+    parts = []
+    if tier != "standard":
+        parts.append(f"{tier} tier")
+    if np.any(np.asarray(batch_share) > 0):
+        parts.append(f"{fmt(np.multiply(batch_share, 100))}% of requests at the batch price")
+    if np.any(np.asarray(serving.cached_prompt_share) > 0):
+        hit = "cached-input price" if np.isfinite(cat.api_price(api_model, "cached_input").value) else \
+            "input price (no cached price in the catalog)"
+        parts.append(f"{fmt(np.multiply(serving.cached_prompt_share, 100))}% of input tokens cached, at the {hit}")
+    if np.any(np.asarray(serving.cache_write_share) > 0):
+        parts.append(f"{fmt(np.multiply(serving.cache_write_share, 100))}% written to the cache")
+    if np.any(np.greater(input_tokens, threshold)):
+        parts.append(f"prompts above {fmt(threshold, ',.0f')} tokens at long-context prices (x{f_in:g} input, "
+                     f"x{f_out:g} output)")
+    return cost, "; ".join(parts)
 
 
 def kv_bytes_per_token(model) -> object:
@@ -370,8 +419,9 @@ def size_model(model, index: int, share, arrival_rates_h, ctx: Context, *, quiet
     api_model = model.serving.api_model if model.serving.deployment == "api" else model.api_alternative
     if api_model:
         sz.api_model = api_model
-        p_in, p_out = _api_price(ctx, api_model)
-        sz.api_cost_per_day = pricing.api_cost_per_day(requests_per_day_served, k * t, o, p_in, p_out)
+        sz.api_cost_per_day, applied = api_cost(ctx, model.serving, api_model, requests_per_day_served, k * t, o)
+        if applied:
+            sz.notes.append(f"hosted API {api_model}: {applied}")
     if model.serving.deployment == "api":
         sz.serving_cost_per_day = sz.api_cost_per_day
         sz.binding = "hosted API"

@@ -25,8 +25,10 @@ KINDS = item_kinds(
       serving.time_per_output_token, serving.replica_request_rate, performance.replica_size, capacity.arrival_rates,
       capacity.replicas_for_load, capacity.erlang_c, capacity.replicas_for_slo, capacity.instances_needed,
       pricing.onprem_accelerator_hour_cost)),
-    ("hosted API", "requests/day × (input tokens × price_in + output tokens × price_out) ÷ 10^6",
-     (pricing.api_cost_per_day,)),
+    ("hosted API", "requests/day × (input tokens × price_in + output tokens × price_out) ÷ 10^6, at the tier's "
+     "prices; cached input at the cached price, cache writes at the write price, the batchable share at the batch "
+     "price, prompts above the long-context threshold at its prices",
+     (pricing.api_cost_per_day, pricing.api_tiered_cost_per_day)),
     ("training and refresh", "c·N·D ÷ (peak × mfu_train × 3600) × price/accelerator-hour × runs/month ÷ (365/12)",
      (performance.training_flops, serving.attention_flops, performance.accelerator_hours)),
     ("CPU", "instances × 24 × price/instance-hour", (fleet_cost_per_day,)),
