@@ -6,7 +6,15 @@ class; then every row. Where llm-analysis (https://github.com/cli99/llm-analysis
 happens to be installed, the LLM inference and training rows are also predicted through it, with
 the same efficiency factors, and shown side by side.
 
-Run: .venv/bin/python benchmarks/accuracy.py [--rows]
+With ``--ceiling`` it also prints how far recalibration alone could go: one efficiency factor per
+group, fitted on every row of the group (held-out rows included, so an optimistic in-sample
+bound), for ever finer groups: per class and family, then also per MLPerf round, per dense or
+mixture-of-experts model, per offline or server mode. Where one factor per family cannot bring the
+rows inside x0.8-x1.25, the rest is scatter that no efficiency factor removes (software releases
+between rounds, per-model kernels), and the number of factors needed says how much the set would
+have to be tuned on itself.
+
+Run: .venv/bin/python benchmarks/accuracy.py [--rows] [--ceiling]
 """
 
 from __future__ import annotations
@@ -92,9 +100,37 @@ def _llm_analysis(checked: pd.DataFrame, catalog) -> pd.Series | None:
     return pd.Series(ratios, name="llm-analysis ratio")
 
 
+def _ceiling(checked: pd.DataFrame, catalog) -> None:
+    """Print :func:`tco.validation.refit_ceiling` for ever finer groups (see the module docstring)."""
+    rows = checked.copy()
+    rows["round"] = rows["id"].str.extract(r"-(v\d\.\d)$")[0].fillna(
+        rows["file"].str.extract(r"(v\d\.\d)")[0]).fillna("-")
+    experts = {}
+    for row_id in rows["id"]:
+        name = validation.measurement(row_id).get("model")
+        experts[row_id] = bool(name) and float(catalog.row("models", name)["experts"]) > 0
+    rows["moe"] = rows["id"].map(experts)
+    groupings = [("kind", "family"), ("kind", "family", "round"), ("kind", "family", "round", "moe"),
+                 ("kind", "family", "round", "moe", "mode")]
+    print("\nIn-sample ceiling of recalibration (one factor per group, fitted on all its rows, share inside"
+          " x0.8-x1.25):")
+    table = None
+    for by in groupings:
+        result = validation.refit_ceiling(rows, by=by).set_index("kind")
+        label = " x ".join(by[1:])
+        column = result[["inside_target"]].rename(columns={"inside_target": label})
+        column[f"factors ({label})"] = result["groups"]
+        table = column if table is None else table.join(column)
+    table.insert(0, "rows", validation.refit_ceiling(rows).set_index("kind")["rows"])
+    table.insert(1, "today", validation.accuracy(rows, by=("kind",)).set_index("kind")["inside_target"])
+    print(table.to_string())
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", action="store_true", help="also print every row")
+    parser.add_argument("--ceiling", action="store_true",
+                        help="also print the in-sample ceiling of refitting one factor per group")
     args = parser.parse_args()
     catalog = load_catalog()
     checked = validation.check_all(catalog)
@@ -109,6 +145,8 @@ def main() -> int:
     print(validation.accuracy(checked, by=("kind",)).to_string(index=False))
     print("\nHeld-out rows only, per class:")
     print(validation.accuracy(checked[checked["set"] == "held out"], by=("kind",)).to_string(index=False))
+    if args.ceiling:
+        _ceiling(checked, catalog)
     other = _llm_analysis(checked, catalog)
     if other is None:
         print("\nllm-analysis is not installed: no side-by-side comparison (pip install llm-analysis to add it).")

@@ -425,6 +425,47 @@ def accuracy(checked, by=("kind", "family"), target: tuple = (0.8, 1.25)):
     return pd.DataFrame(out)
 
 
+def refit_ceiling(checked, by=("kind", "family"), target: tuple = (0.8, 1.25)):
+    r"""The best share inside ``target`` that one efficiency factor per group could reach: each
+    group's ratios divided by their own geometric mean, fitted on every row of the group, held-out
+    rows included (an in-sample, optimistic bound, not a forecast).
+
+    Predicted throughput is proportional to the efficiency factor (MFU or MBU) once the regime is
+    fixed, so refitting one factor per group multiplies that group's ratios by one constant; the
+    geometric mean is the constant that centres them in log space. What stays outside ``target``
+    after it is scatter that no factor per group can remove. Returns one row per kind (and
+    ``all``): the groups (factors fitted), the rows and the share inside ``target``.
+
+    Notes
+    -----
+    .. math:: r'_i = r_i \,/\, \exp\Big(\tfrac{1}{n_g}\sum_{j \in g} \ln r_j\Big)
+
+    References
+    ----------
+    The least-squares fit of one multiplicative factor in log space, as used to report
+    calibration-free accuracy bands (e.g. Tofallis, C. (2015), "A better measure of relative
+    prediction accuracy for model selection and model estimation", J. Oper. Res. Soc. 66, 1352-1362, doi:10.1057/jors.2014.103).
+
+    >>> import pandas as pd
+    >>> frame = pd.DataFrame({"kind": ["generative"] * 4, "family": ["Hopper"] * 4,
+    ...                       "round": ["v4.0", "v4.0", "v5.0", "v5.0"], "ratio": [1.0, 1.0, 0.6, 0.6]})
+    >>> refit_ceiling(frame).iloc[0][["groups", "rows", "inside_target"]].to_dict()
+    {'groups': 1, 'rows': 4, 'inside_target': 0.0}
+    >>> float(refit_ceiling(frame, by=("kind", "family", "round")).iloc[0]["inside_target"])
+    1.0
+    """
+    import pandas as pd
+
+    rows = checked.dropna(subset=["ratio"]).copy()
+    log_ratio = np.log(rows["ratio"].to_numpy(dtype=float))
+    rows["refit"] = np.exp(log_ratio - rows.assign(_l=log_ratio).groupby(list(by))["_l"].transform("mean").to_numpy())
+    out = []
+    for kind, group in [*rows.groupby("kind", sort=False), ("all", rows)]:
+        out.append({"kind": kind, "groups": int(group.groupby(list(by)).ngroups), "rows": int(len(group)),
+                    "inside_target": round(float(group["refit"].between(*target).mean()), 3)})
+    return pd.DataFrame(out)
+
+
 def check(path: str | Path, catalog: Catalog | None = None):
     """Predict every row of a measurement file: a DataFrame with predicted, published and ratio.
 
