@@ -100,32 +100,6 @@ def _llm_analysis(checked: pd.DataFrame, catalog) -> pd.Series | None:
     return pd.Series(ratios, name="llm-analysis ratio")
 
 
-def _ceiling(checked: pd.DataFrame, catalog) -> None:
-    """Print :func:`tco.validation.refit_ceiling` for ever finer groups (see the module docstring)."""
-    rows = checked.copy()
-    rows["round"] = rows["id"].str.extract(r"-(v\d\.\d)$")[0].fillna(
-        rows["file"].str.extract(r"(v\d\.\d)")[0]).fillna("-")
-    experts = {}
-    for row_id in rows["id"]:
-        name = validation.measurement(row_id).get("model")
-        experts[row_id] = bool(name) and float(catalog.row("models", name)["experts"]) > 0
-    rows["moe"] = rows["id"].map(experts)
-    groupings = [("kind", "family"), ("kind", "family", "round"), ("kind", "family", "round", "moe"),
-                 ("kind", "family", "round", "moe", "mode")]
-    print("\nIn-sample ceiling of recalibration (one factor per group, fitted on all its rows, share inside"
-          " x0.8-x1.25):")
-    table = None
-    for by in groupings:
-        result = validation.refit_ceiling(rows, by=by).set_index("kind")
-        label = " x ".join(by[1:])
-        column = result[["inside_target"]].rename(columns={"inside_target": label})
-        column[f"factors ({label})"] = result["groups"]
-        table = column if table is None else table.join(column)
-    table.insert(0, "rows", validation.refit_ceiling(rows).set_index("kind")["rows"])
-    table.insert(1, "today", validation.accuracy(rows, by=("kind",)).set_index("kind")["inside_target"])
-    print(table.to_string())
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", action="store_true", help="also print every row")
@@ -146,7 +120,9 @@ def main() -> int:
     print("\nHeld-out rows only, per class:")
     print(validation.accuracy(checked[checked["set"] == "held out"], by=("kind",)).to_string(index=False))
     if args.ceiling:
-        _ceiling(checked, catalog)
+        print("\nIn-sample ceiling of recalibration (one factor per group, fitted on all its rows, share inside"
+              " x0.8-x1.25; 'factors' counts the groups):")
+        print(validation.ceiling_table(checked, catalog).to_string())
     other = _llm_analysis(checked, catalog)
     if other is None:
         print("\nllm-analysis is not installed: no side-by-side comparison (pip install llm-analysis to add it).")

@@ -466,6 +466,44 @@ def refit_ceiling(checked, by=("kind", "family"), target: tuple = (0.8, 1.25)):
     return pd.DataFrame(out)
 
 
+#: The ever finer groupings of :func:`ceiling_table`: class and family, then also the MLPerf round,
+#: dense or mixture-of-experts, and offline or server.
+CEILING_GROUPINGS = (("kind", "family"), ("kind", "family", "round"), ("kind", "family", "round", "moe"),
+                     ("kind", "family", "round", "moe", "mode"))
+
+
+def ceiling_table(checked, catalog: Catalog | None = None, target: tuple = (0.8, 1.25)):
+    """:func:`refit_ceiling` per class for each grouping of :data:`CEILING_GROUPINGS`, beside the
+    share inside ``target`` today: how far recalibration alone could go, and with how many factors.
+
+    The MLPerf round is read from the row id (``-v4.1``) or else its file name; ``moe`` is whether
+    the row's model in the model catalog has experts, or the row gives fewer active than total
+    parameters.
+    """
+    catalog = catalog or load_catalog()
+    rows = checked.copy()
+    rows["round"] = rows["id"].str.extract(r"-(v\d\.\d)$")[0].fillna(
+        rows["file"].str.extract(r"(v\d\.\d)")[0]).fillna("-")
+    models = catalog.models.set_index("model")["experts"] if "model" in catalog.models else None
+    moe = {}
+    for row_id in rows["id"]:
+        row = measurement(row_id)
+        name, total, active = row.get("model"), row.get("parameters"), row.get("active_parameters")
+        by_catalog = bool(name) and models is not None and name in models.index and float(models[name]) > 0
+        moe[row_id] = by_catalog or bool(total and active and float(active) < float(total))
+    rows["moe"] = rows["id"].map(moe)
+    table = None
+    for by in CEILING_GROUPINGS:
+        result = refit_ceiling(rows, by=by, target=target).set_index("kind")
+        label = " x ".join(by[1:])
+        column = result[["inside_target"]].rename(columns={"inside_target": f"per {label}"})
+        column[f"factors ({label})"] = result["groups"]
+        table = column if table is None else table.join(column)
+    table.insert(0, "rows", refit_ceiling(rows, target=target).set_index("kind")["rows"])
+    table.insert(1, "today", accuracy(rows, by=("kind",), target=target).set_index("kind")["inside_target"])
+    return table
+
+
 def check(path: str | Path, catalog: Catalog | None = None):
     """Predict every row of a measurement file: a DataFrame with predicted, published and ratio.
 
