@@ -493,9 +493,29 @@ class Explorer:
                 "tpot": w.FloatText(value=m.get("tpot_slo_ms") or 0.0, description="TPOT objective ms (0: none)",
                                     **FIELD),
             })
+        # how the hosted API is used: the API served, or else the model's api_alternative
+        ctrls.update({
+            "api_tier": w.Dropdown(options=["standard"], value="standard", description="API tier", **FIELD),
+            "cached_prompt_share": w.FloatSlider(value=s.get("cached_prompt_share", 0.0), min=0.0, max=1.0,
+                                                 step=0.05, description="API cached prompt share", **SLIDER),
+            "batchable_share": w.FloatSlider(value=s.get("batchable_share", 0.0), min=0.0, max=1.0, step=0.05,
+                                             description="API batchable share", **SLIDER),
+        })
+        tiers = self._api_tiers(key, m)
+        ctrls["api_tier"].options = tiers
+        ctrls["api_tier"].value = s.get("api_tier", "standard") if s.get("api_tier", "standard") in tiers else "standard"
         ctrls["serving"].add_class(f"tco-serving-{i}")
         ctrls["precision"].add_class(f"tco-precision-{i}")
         return ctrls
+
+    @staticmethod
+    def _api_model(key: tuple, m: dict) -> str | None:
+        """The hosted API whose tier and shares apply: the one served, or else the api_alternative."""
+        return key[1] if key[0] == "api" else m.get("api_alternative")
+
+    def _api_tiers(self, key: tuple, m: dict) -> list[str]:
+        api = self._api_model(key, m)
+        return load_catalog().api_tiers(api) if api else ["standard"]
 
     def _all_controls(self):
         yield from (self.requests, self.cache, self.profile, self.peak, self.strategy, *self.escalation, self.team,
@@ -520,6 +540,20 @@ class Explorer:
             for key in ("prefix_cache", "ttft", "tpot"):
                 if key in c:
                     c[key].disabled = kind == "api"
+        for m, c in zip(self.base["models"], self.model_controls):
+            # the tiers are the chosen API's: a switch of API offers its own (standard when the old is gone)
+            tiers = self._api_tiers(c["serving"].value, m)
+            busy, self._busy = self._busy, True
+            if tuple(c["api_tier"].options) != tuple(tiers):
+                keep = c["api_tier"].value if c["api_tier"].value in tiers else "standard"
+                c["api_tier"].options = tiers
+                c["api_tier"].value = keep
+            self._busy = busy
+            no_api = self._api_model(c["serving"].value, m) is None
+            c["api_tier"].disabled = no_api
+            c["cached_prompt_share"].disabled = no_api
+            # the batchable share is billed at the batch price: only a model with a batch tier, used online
+            c["batchable_share"].disabled = no_api or "batch" not in tiers or c["api_tier"].value == "batch"
 
     def _changed(self, change) -> None:
         if self._busy:
@@ -574,6 +608,7 @@ class Explorer:
         kind, ident = c["serving"].value
         if kind == "api":
             variants.switch_deployment(m, {"deployment": "api", "api_model": ident})
+            Explorer._apply_api_usage(m, base_m, c)
             return
         option = {"cloud": {"deployment": "cloud", "instance": ident, "pricing": c["pricing"].value,
                             "billing": c["billing"].value},
@@ -585,6 +620,7 @@ class Explorer:
             m["latency_slo_ms"] = float(c["slo"].value)
         else:
             m.pop("latency_slo_ms", None)
+        Explorer._apply_api_usage(m, base_m, c)
         if "tpot" in c:
             if c["prefix_cache"].value > 0 or "prefix_cache_hit_rate" in base_m:
                 m["prefix_cache_hit_rate"] = float(c["prefix_cache"].value)
@@ -593,6 +629,23 @@ class Explorer:
                     m[field] = float(c[key].value)
                 else:
                     m.pop(field, None)
+
+    @staticmethod
+    def _apply_api_usage(m: dict, base_m: dict, c: dict) -> None:
+        """Tier and shares of the hosted API: a control left where the file put it keeps the file's
+        value (and its range); a disabled one (no API, or no batch tier) is not written."""
+        base_s = base_m.get("serving", {})
+        for field, default in (("api_tier", "standard"), ("cached_prompt_share", 0.0), ("batchable_share", 0.0)):
+            ctrl = c[field]
+            if ctrl.disabled:
+                if field == "batchable_share" and m["serving"].get("api_tier") == "batch":
+                    m["serving"].pop(field, None)  # every request is already batched
+                continue
+            value = ctrl.value if field == "api_tier" else float(ctrl.value)
+            before = base_s.get(field, default)
+            same = value == before if field == "api_tier" else math.isclose(value, float(before), abs_tol=1e-12)
+            if not same:
+                m["serving"][field] = value
 
     # -- evaluation and display -----------------------------------------------------------------
     def update(self) -> None:
