@@ -222,7 +222,7 @@ def write(frame: pd.DataFrame, path: str | Path) -> Path:
         return path
     for column in ("ChargePeriodStart", "ChargePeriodEnd", "BillingPeriodStart", "BillingPeriodEnd"):
         out[column] = pd.to_datetime(out[column], utc=True).dt.strftime("%Y-%m-%dT%H:%M:%SZ")
-    out.to_csv(path, index=False, float_format="%.10g", compression={"method": "gzip", "mtime": 0} if name.endswith(".gz") else None)
+    out.to_csv(path, index=False, compression={"method": "gzip", "mtime": 0} if name.endswith(".gz") else None)
     return path
 
 
