@@ -493,8 +493,8 @@ def reconcile(scenario, bills, mapping=None, start=None, end=None, catalog=None,
             "planned_price": planned_price, "actual_price": actual_price,
             "price_ratio": actual_price / planned_price if planned_price else np.nan,
             "planned_cost": planned_cost, "actual_cost": actual_cost,
-            "usage_variance": variance.usage_variance(actual_quantity, planned_quantity, planned_price),
-            "price_variance": variance.price_variance(actual_price, planned_price, actual_quantity)
+            "usage_variance": variance.usage_variance(actual_quantity / n_days, q.quantity, planned_price) * n_days,
+            "price_variance": variance.price_variance(actual_price, planned_price, actual_quantity / n_days) * n_days
             if actual_quantity else 0.0,
             "planned_utilisation": float(models.loc[q.model, "utilisation_mean"])
             if q.kind == "inference serving" and q.model in models.index else np.nan,

@@ -5,7 +5,8 @@ budget's price and efficiency variances): Horngren, Datar and Rajan, *Cost Accou
 Managerial Emphasis*, 14th ed., Pearson 2012, ch. 7 ("Flexible Budgets, Direct-Cost Variances,
 and Management Control"). The planned cost is ``Qp·Pp`` and the actual ``Qa·Pa``; the usage
 (efficiency) variance prices the quantity difference at the planned price, the price variance
-prices the price difference at the actual quantity, and the two add up to the whole variance:
+prices the price difference at the actual quantity, and the two add up to the whole variance
+(here per day, the workbook's time base: quantities a day on average over the bill's period):
 
     Qa·Pa − Qp·Pp = (Qa − Qp)·Pp + (Pa − Pp)·Qa
 
@@ -68,16 +69,16 @@ def usage_variance(actual_quantity, planned_quantity, planned_price):
     Parameters
     ----------
     actual_quantity : array_like
-        Quantity the bill shows. [accelerator-hour]
+        Quantity the bill shows, a day on average over the period. [accelerator-hours/day]
     planned_quantity : array_like
-        Quantity the estimate sized. [accelerator-hour]
+        Quantity the estimate sized. [accelerator-hours/day]
     planned_price : array_like
         Unit price of the estimate. [currency/accelerator-hour]
 
     Returns
     -------
     numpy.ndarray or float
-        [currency]
+        A day on average; times the days of the period for its total. [currency/day]
 
     Notes
     -----
@@ -90,7 +91,7 @@ def usage_variance(actual_quantity, planned_quantity, planned_price):
 
     Examples
     --------
-    148 accelerator-hours planned at 5.85 CNY, 118.4 used (x0.8):
+    148 accelerator-hours a day planned at 5.85 CNY, 118.4 used (x0.8):
 
     >>> round(usage_variance(118.4, 148.0, 5.85), 2)
     -173.16
@@ -110,12 +111,12 @@ def price_variance(actual_price, planned_price, actual_quantity):
     planned_price : array_like
         Unit price of the estimate. [currency/accelerator-hour]
     actual_quantity : array_like
-        Quantity the bill shows. [accelerator-hour]
+        Quantity the bill shows, a day on average over the period. [accelerator-hours/day]
 
     Returns
     -------
     numpy.ndarray or float
-        [currency]
+        A day on average; times the days of the period for its total. [currency/day]
 
     Notes
     -----
@@ -128,7 +129,7 @@ def price_variance(actual_price, planned_price, actual_quantity):
 
     Examples
     --------
-    Paid 6.435 CNY (x1.1) instead of 5.85 for 118.4 accelerator-hours:
+    Paid 6.435 CNY (x1.1) instead of 5.85 for 118.4 accelerator-hours a day:
 
     >>> round(price_variance(6.435, 5.85, 118.4), 2)
     69.26
@@ -147,9 +148,9 @@ def implied_utilisation(planned_utilisation, planned_accelerator_hours, actual_a
     planned_utilisation : array_like
         Mean utilisation of the sized fleet (CostReport.models ``utilisation_mean``). [1]
     planned_accelerator_hours : array_like
-        Accelerator-hours the estimate sized. [accelerator-hour]
+        Accelerator-hours the estimate sized. [accelerator-hours/day]
     actual_accelerator_hours : array_like
-        Accelerator-hours the bill shows. [accelerator-hour]
+        Accelerator-hours the bill shows, a day on average. [accelerator-hours/day]
 
     Returns
     -------
