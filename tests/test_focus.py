@@ -168,3 +168,26 @@ def test_small_bill_files_are_deterministic(tmp_path):
     a = generate(RERANK, tmp_path / "a.csv.gz", rows=300, days=2, seed=7)["file"]
     b = generate(RERANK, tmp_path / "b.csv.gz", rows=300, days=2, seed=7)["file"]
     assert gzip.decompress(open(a, "rb").read()) == gzip.decompress(open(b, "rb").read())
+
+
+def test_cli_export_generate_reconcile(tmp_path, capsys):
+    from tco.cli import main
+
+    assert main(["export-focus", str(RERANK), "--days", "2", "--out", str(tmp_path / "plan.csv")]) == 0
+    assert "wrote" in capsys.readouterr().out
+    assert main(["reconcile", str(RERANK), str(tmp_path / "plan.csv"), "--json"]) == 0
+    import json
+
+    data = json.loads(capsys.readouterr().out)
+    assert data["days"] == 2 and abs(data["variance"]) < 1e-6
+    assert main(["generate-bill", str(RERANK), "--out", str(tmp_path / "bill.parquet"), "--rows", "400",
+                 "--days", "2"]) == 0
+    capsys.readouterr()
+    assert main(["reconcile", str(RERANK), str(tmp_path / "bill.parquet"), "--out", str(tmp_path / "out"),
+                 "--write-scenario", str(tmp_path / "measured.yaml")]) == 0
+    text = capsys.readouterr().out
+    assert "unmapped" in text and "implied util." in text
+    assert (tmp_path / "out" / "implied.csv").exists() and (tmp_path / "measured.yaml").exists()
+    assert main(["reconcile", str(RERANK), str(tmp_path / "bill.parquet"), "--from", "2030-01-01",
+                 "--to", "2030-01-02"]) == 2
+    assert "no charge in the period 2030-01-01 to 2030-01-02" in capsys.readouterr().err
