@@ -63,8 +63,9 @@ def unit_price(cost, quantity):
 
 @vectorised
 def usage_variance(actual_quantity, planned_quantity, planned_price):
-    r"""Usage (efficiency) variance: the quantity difference priced at the planned price;
-    positive means more was used than planned.
+    r"""Usage (efficiency) variance: the quantity difference at the planned price.
+
+    Positive means more was used than planned.
 
     Parameters
     ----------
@@ -101,8 +102,9 @@ def usage_variance(actual_quantity, planned_quantity, planned_price):
 
 @vectorised
 def price_variance(actual_price, planned_price, actual_quantity):
-    r"""Price variance: the unit-price difference over the quantity actually used; positive means
-    each unit cost more than planned.
+    r"""Price variance: the unit-price difference over the quantity actually used.
+
+    Positive means each unit cost more than planned.
 
     Parameters
     ----------
@@ -139,8 +141,9 @@ def price_variance(actual_price, planned_price, actual_quantity):
 
 @vectorised
 def implied_utilisation(planned_utilisation, planned_accelerator_hours, actual_accelerator_hours):
-    r"""Mean utilisation the bill implies: the busy accelerator-hours of the plan (the planned
-    utilisation × the hours sized) over the hours actually paid for. It assumes the traffic was as
+    r"""Mean utilisation the bill implies: the plan's busy accelerator-hours over those billed.
+
+    The busy hours are the planned utilisation × the hours sized. It assumes the traffic was as
     planned; more traffic than planned shows up here as a higher utilisation.
 
     Parameters
