@@ -191,3 +191,17 @@ def test_cli_export_generate_reconcile(tmp_path, capsys):
     assert main(["reconcile", str(RERANK), str(tmp_path / "bill.parquet"), "--from", "2030-01-01",
                  "--to", "2030-01-02"]) == 2
     assert "no charge in the period 2030-01-01 to 2030-01-02" in capsys.readouterr().err
+
+
+def test_report_with_a_bill_adds_chapter_50_and_the_index_links_it(tmp_path):
+    from tco import batch
+
+    with pytest.raises(Exception, match="give --bill"):
+        batch.run_reports([str(RERANK)], tmp_path / "none", jobs=1, chapters=["50-plan-vs-actual"], progress=False)
+    bill = ROOT / "data" / "bills" / "search-rerank-l4-bill.csv.gz"
+    status = batch.run_reports([str(RERANK)], tmp_path / "out", jobs=1, chapters=["50-plan-vs-actual"], progress=False,
+                               bill=str(bill), bill_map=str(ROOT / "data" / "bills" / "search-rerank-l4-map.yaml"))
+    assert status == 0
+    page = (tmp_path / "out" / "search-rerank-l4" / "50-plan-vs-actual.html").read_text(encoding="utf-8")
+    assert "under the plan by 6,130.18 CNY (-7.0%)" in page and "65.0% used (planned 52.0%)" in page
+    assert 'href="search-rerank-l4/50-plan-vs-actual.html"' in (tmp_path / "out" / "index.html").read_text(encoding="utf-8")

@@ -125,8 +125,10 @@ def _report(args) -> int:
     chapters = [c.strip() for c in args.chapters.split(",")] if args.chapters else None
     timings = Timings()
     try:
+        bill = ",".join(str(Path(b.strip()).resolve()) for b in (args.bill or "").split(",") if b.strip())
         status = run_reports(args.scenarios, Path(args.out), jobs=args.jobs, chapters=chapters,
-                             progress=not args.no_progress, timings=timings, currency=args.currency, pdf=args.pdf)
+                             progress=not args.no_progress, timings=timings, currency=args.currency, pdf=args.pdf,
+                             bill=bill, bill_map=str(Path(args.map).resolve()) if args.map else "")
     except OutFolderError as exc:
         print(exc, file=sys.stderr)
         return EXIT_INVALID
@@ -298,12 +300,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--chapters", default=None,
                    help="comma-separated chapters to add or replace (default: all); the other chapters already "
                         "in a scenario's folder stay: 01-data-cost,02-storage-cost,03-compute-cost,"
-                        "04-staff-cost,05-fusion-cost,06-summary,07-business-case")
+                        "04-staff-cost,05-fusion-cost,06-summary,07-business-case (and 50-plan-vs-actual with --bill)")
     p.add_argument("--currency", default=None,
                    help="reporting currency of the index and summaries, a code of data/catalog/fx.csv "
                         "(default: the most common among the scenarios)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.add_argument("--timings", action="store_true", help="print where the time went")
+    p.add_argument("--bill", default=None,
+                   help="a FOCUS 1.2 bill (file or folder; several comma-separated): adds chapter 50-plan-vs-actual, "
+                        "the estimate against the bill")
+    p.add_argument("--map", default=None, help="mapping YAML of the bill's rows (tco reconcile --map)")
     p.add_argument("--pdf", action="store_true",
                    help="also print each summary and the index to PDF with Chromium (TCO_CHROMIUM, or chromium "
                         "on PATH): <out>/<name>/summary.pdf, <out>/index.pdf")
