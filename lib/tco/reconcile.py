@@ -337,8 +337,9 @@ class Reconciliation:
         from .text import table
         from .units import plain_number as n
 
-        def m(value):  # money to the cent, never '-0'
-            return n(round(float(value), 2) + 0.0)
+        def m(value):  # money to the cent, never '-0.00'
+            return f"{round(float(value), 2) + 0.0:,.2f}" if np.isfinite(value) else ""
+
 
         def pct(value):
             return "" if not np.isfinite(value) else f"{round(float(value), 1) + 0.0:+.1f}%"
