@@ -224,7 +224,8 @@ def _connect():
 
 def aggregate(files: list[Path], rules: list[Rule], start=None, end=None, cost_column: str = "EffectiveCost"):
     """Daily sums of the bill per currency × dimension × model × kind × consumed unit, computed in
-    DuckDB; and the bill's first and last day. Returns ``(frame, first_day, last_day, unmapped_top)``."""
+    DuckDB in one pass over the files; the period (``start``..``end``, default the bill's first and
+    last day) and the largest unmapped charges. Returns ``(frame, first_day, last_day, unmapped_top)``."""
     source = _files_label(files)
     con = _connect()
     scan = _scan_sql(files)
@@ -254,10 +255,19 @@ def aggregate(files: list[Path], rules: list[Rule], start=None, end=None, cost_c
         {dimension} AS dimension, {model} AS model, {kind} AS kind,
         {service} AS service, {resource} AS resource
         FROM ({scan})""")
+    # one pass over the bill: daily sums per mapping (the unmapped rows also per service and resource,
+    # to name the largest); everything after reads this small table
     try:
-        first, last = con.execute("SELECT min(day), max(day) FROM bill").fetchone()
-    except Exception as exc:  # noqa: BLE001
-        raise BillError([("ChargePeriodStart", f"not a date and time: {str(exc).splitlines()[0]}")], source) from None
+        con.execute(f"""CREATE TEMP TABLE daily AS SELECT day, currency, dimension, model, kind, unit,
+            CASE WHEN dimension IS NULL THEN service END AS service,
+            CASE WHEN dimension IS NULL THEN resource END AS resource,
+            sum(cost) AS cost, sum(quantity) AS quantity, count(*) AS rows, count(*) - count(cost) AS uncosted
+            FROM bill GROUP BY ALL""")
+    except Exception as exc:  # noqa: BLE001 - a timestamp DuckDB cannot read, a file broken half-way
+        text = str(exc).splitlines()[0]
+        column = "ChargePeriodStart" if "timestamp" in text.lower() or "date" in text.lower() else ""
+        raise BillError([(column, f"cannot be read: {text}")], source) from None
+    first, last = con.execute("SELECT min(day), max(day) FROM daily").fetchone()
     if first is None:
         raise BillError([("", "the bill has no rows")], source)
     lo = _dt.date.fromisoformat(str(start)) if start else first
@@ -266,15 +276,18 @@ def aggregate(files: list[Path], rules: list[Rule], start=None, end=None, cost_c
     frame = con.execute(f"""SELECT day, currency, coalesce(dimension, '{UNMAPPED}') AS dimension,
         CASE WHEN dimension IS NULL THEN '' ELSE model END AS model,
         CASE WHEN dimension IS NULL THEN '' ELSE kind END AS kind, unit,
-        sum(cost) AS cost, sum(quantity) AS quantity, count(*) AS rows
-        FROM bill WHERE {where} GROUP BY ALL ORDER BY ALL""").df()
+        sum(cost) AS cost, sum(quantity) AS quantity, sum(rows) AS rows, sum(uncosted) AS uncosted
+        FROM daily WHERE {where} GROUP BY ALL ORDER BY ALL""").df()
     if frame.empty:
         raise BillError([("ChargePeriodStart", f"no charge in the period {lo} to {hi}: the bill runs from {first} to "
                                                f"{last}; give --from/--to inside it")], source)
-    if frame["cost"].isna().any():
-        raise BillError([(cost_column, f"{cost_column} is empty or not a number on some rows of {lo} to {hi}")], source)
-    top = con.execute(f"""SELECT currency, service, resource, sum(cost) AS cost, count(*) AS rows
-        FROM bill WHERE {where} AND dimension IS NULL GROUP BY ALL ORDER BY cost DESC LIMIT 20""").df()
+    uncosted = int(frame["uncosted"].sum())
+    if uncosted:
+        raise BillError([(cost_column, f"{cost_column} is empty or not a number on {uncosted:,} row(s) of {lo} to "
+                                       f"{hi}: every FOCUS charge has a cost")], source)
+    top = con.execute(f"""SELECT currency, service, resource, sum(cost) AS cost, sum(rows) AS rows
+        FROM daily WHERE {where} AND dimension IS NULL GROUP BY ALL ORDER BY cost DESC, service, resource
+        LIMIT 20""").df()
     con.close()
     frame["day"] = pd.to_datetime(frame["day"]).dt.date
     return frame, lo, hi, top
@@ -339,7 +352,6 @@ class Reconciliation:
 
         def m(value):  # money to the cent, never '-0.00'
             return f"{round(float(value), 2) + 0.0:,.2f}" if np.isfinite(value) else ""
-
 
         def pct(value):
             return "" if not np.isfinite(value) else f"{round(float(value), 1) + 0.0:+.1f}%"
