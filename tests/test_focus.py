@@ -205,3 +205,22 @@ def test_report_with_a_bill_adds_chapter_50_and_the_index_links_it(tmp_path):
     page = (tmp_path / "out" / "search-rerank-l4" / "50-plan-vs-actual.html").read_text(encoding="utf-8")
     assert "under the plan by 6,130.18 CNY (-7.0%)" in page and "65.0% used (planned 52.0%)" in page
     assert 'href="search-rerank-l4/50-plan-vs-actual.html"' in (tmp_path / "out" / "index.html").read_text(encoding="utf-8")
+
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+from tco import variance  # noqa: E402
+
+positive = st.floats(min_value=1e-3, max_value=1e6, allow_nan=False, allow_infinity=False)
+
+
+@settings(max_examples=200, deadline=None)
+@given(planned_quantity=positive, planned_price=positive, actual_quantity=positive, actual_price=positive)
+def test_usage_and_price_variance_add_up_to_the_whole(planned_quantity, planned_price, actual_quantity, actual_price):
+    usage = variance.usage_variance(actual_quantity, planned_quantity, planned_price)
+    price = variance.price_variance(actual_price, planned_price, actual_quantity)
+    whole = actual_quantity * actual_price - planned_quantity * planned_price
+    assert usage + price == pytest.approx(whole, rel=1e-9, abs=1e-6 * (actual_quantity * actual_price + 1))
+    # no usage variance when the quantity is as planned; no price variance when the price is
+    assert variance.usage_variance(planned_quantity, planned_quantity, planned_price) == 0.0
+    assert variance.price_variance(planned_price, planned_price, actual_quantity) == 0.0

@@ -294,7 +294,7 @@ def aggregate(files: list[Path], rules: list[Rule], start=None, end=None, cost_c
 
 
 def _to_currency(frame: pd.DataFrame, catalog, currency: str, source: str, column: str = "cost") -> pd.Series:
-    known = set(catalog._fx)
+    known = set(str(c) for c in catalog.fx.index)
     rates = {}
     for code in frame["currency"].dropna().unique():
         try:
@@ -453,6 +453,10 @@ def reconcile(scenario, bills, mapping=None, start=None, end=None, catalog=None,
     if hi < lo:
         raise BillError([("--from/--to", f"the period {lo} to {hi} is empty: --from must not be after --to")], source)
     frame["cost"] = _to_currency(frame, catalog, report.currency, source)
+    converted = sorted(set(frame["currency"]) - {report.currency})
+    fx_notes = [f"{code} converted to {report.currency} at the catalog rates (data/catalog/fx.csv: {code} as of "
+                f"{catalog.fx.loc[code, 'as_of']}, {report.currency} as of {catalog.fx.loc[report.currency, 'as_of']}), "
+                f"not at the rate of each charge's day" for code in converted]
     top["cost"] = _to_currency(top, catalog, report.currency, source) if len(top) else top.get("cost")
     days = pd.date_range(lo, hi, freq="D").date
     plan, plan_quantities = _plan(report)
@@ -475,7 +479,7 @@ def reconcile(scenario, bills, mapping=None, start=None, end=None, catalog=None,
 
     # implied figures per model × kind
     models = report.models.set_index("model") if len(report.models) else pd.DataFrame()
-    implied_rows, notes = [], []
+    implied_rows, notes = [], list(fx_notes)
     n_days = len(days)
     for q in plan_quantities.itertuples():
         rows = frame[(frame.dimension == "compute") & (frame.model == q.model)]
