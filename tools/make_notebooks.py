@@ -557,6 +557,50 @@ def validation_notebook() -> nbformat.NotebookNode:
     return notebook(cells(md, code))
 
 
+PLAN_SCENARIO = "data/scenarios/search-rerank-l4.yaml"  # the scenario the bundled synthetic bill was made from
+
+
+def plan_vs_actual_notebook() -> nbformat.NotebookNode:
+    title = "Plan against actual / 计划与实际"
+    cells = [
+        md(f"# {title}\n\nAn estimate is made before a deployment; a month later the bill arrives. This chapter "
+           "reads the bill, a FOCUS 1.2 cost and usage export (the open format of AWS, Azure, Google Cloud, OCI and "
+           "the FinOps tools, https://focus.finops.org, ratified May 2025), maps its rows onto the scenario's "
+           "dimensions and models, and puts the estimate next to it: per day, per dimension and per model, and the "
+           "figures that explain the gap (the price actually paid per accelerator-hour, the hours actually used, "
+           "hence the fleet's utilisation). The bundled bill is **synthetic** (`data/bills/README.md`): made from the "
+           "scenario with every price x1.1 and every quantity x0.8, so the chapter must find those again."),
+        code(PARAMETERS.replace(DEFAULT_SCENARIO, PLAN_SCENARIO)
+             + '\nbill: str = "data/bills/search-rerank-l4-bill.csv.gz"  # FOCUS export(s): files or folders, '
+             'comma-separated\nmap: str = "data/bills/search-rerank-l4-map.yaml"  # mapping rules (empty: tco tags only)',
+             ["parameters"]),
+        code(f'TITLE = "{title}"\n' + OPEN + "\nresult = ch.plan_vs_actual(chapter, bill, map)"),
+        md("## The answer / 结论"),
+        code("display(Markdown(ch.plan_vs_actual_sentence(result)))"),
+        code("ch.show(plots.variance_waterfall(result))\nch.show(plots.daily_plan_vs_actual(result))"),
+        md("## Per dimension and model / 按维度与模型\n\nThe actual is the FOCUS `EffectiveCost` (after discounts, "
+           "amortised), converted to the scenario's currency at the catalog rate. *Unmapped* is what no rule of the "
+           "map placed: shown, never dropped, so the actual total is the bill's."),
+        code("display(ch.plan_vs_actual_table(result))"),
+        md("## What explains it / 差异来源\n\nThe variance of each priced quantity splits into a **usage** part "
+           "(the quantity difference at the planned price) and a **price** part (the price difference over the "
+           "quantity used); the two add up to the whole. The implied utilisation assumes the traffic was as planned."),
+        code("display(ch.implied_table(result))"),
+        code("display(ch.unmapped_table(result))"),
+        md("### Formulas / 公式"),
+        code("display(Markdown(ch.variance_formulas()))"),
+        md("### How to re-run / 重新运行\n\nWith your own bill and mapping:\n\n"
+           "`papermill notebooks/50-plan-vs-actual.ipynb out.ipynb -p scenario data/scenarios/NAME.yaml "
+           "-p bill BILL.parquet -p map MAP.yaml`\n\nor in the terminal:\n\n"
+           "`python -m tco reconcile data/scenarios/NAME.yaml BILL.parquet --map MAP.yaml`\n\nand in the HTML "
+           "reports: `python -m tco report data/scenarios/NAME.yaml --bill BILL.parquet --map MAP.yaml`"),
+        md("### Chapters / 章节"),
+        code('if results_path:\n    ch.write_results(result.to_dict() | {"files": [], "daily": []}, results_path)\n'
+             "display(Markdown(ch.chapter_links()))"),
+    ]
+    return notebook(cells)
+
+
 def notebook(cells) -> nbformat.NotebookNode:
     nb = nbformat.v4.new_notebook()
     nb.cells = cells
@@ -576,6 +620,7 @@ def builders() -> dict:
     books["30-paper-errata"] = errata_notebook
     books["00-methodology"] = methodology_notebook
     books["40-validation"] = validation_notebook
+    books["50-plan-vs-actual"] = plan_vs_actual_notebook
     return books
 
 

@@ -16,7 +16,8 @@ layer and those below it (``tests/test_imports.py`` checks it):
 1. **foundation**: ``units`` (constants, unit names), ``errors``, ``files`` (safe names and writes),
    ``text`` (terminal tables measured in display cells);
 2. **formulas**: the physics and economics, numbers in and out, knowing nothing of scenarios:
-   ``performance``, ``serving``, ``capacity``, ``pricing``, ``business``, ``energy`` (power, kWh, tCO2e);
+   ``performance``, ``serving``, ``capacity``, ``pricing``, ``business``, ``energy`` (power, kWh, tCO2e),
+   ``variance`` (plan against actual: usage and price variance, implied utilisation);
 3. **inputs**: ``ranges``, ``catalog``, ``safeyaml`` (reading scenario files with limits), ``scenario`` (the
    schema and its validation), ``labels``
    (scenario fields as people read them);
@@ -26,7 +27,9 @@ layer and those below it (``tests/test_imports.py`` checks it):
    scenario edits), ``report``, ``formulas`` (the LaTeX of each item's functions), ``engine``;
 5. **analysis**: many evaluations: ``variants`` (what-ifs), ``uncertainty``, ``sweep``, ``compare``,
    ``validation``, ``paper`` (the source article's formulas), ``dimensional`` (pint unit checks),
-   ``workbook`` (formatted spreadsheets: below the presentation so that ``sweep`` writes with it);
+   ``workbook`` (formatted spreadsheets: below the presentation so that ``sweep`` writes with it),
+   ``focus`` (the estimate as a FOCUS 1.2 export), ``reconcile`` (a FOCUS bill against the estimate, in
+   DuckDB), ``billgen`` (synthetic FOCUS bills);
 6. **presentation**: ``plots``, ``chapters``, ``explorer``, ``report_index`` (a report
    set's index page), ``offline_html`` (self-contained report pages), ``pdf`` (Chromium
    print-to-PDF), ``batch``, ``cli``.
@@ -42,12 +45,12 @@ __version__ = "0.1.0"
 #: The layers of the package, bottom first: (name, modules). See the module docstring.
 LAYERS = (
     ("foundation", ("units", "errors", "files", "text")),
-    ("formulas", ("performance", "serving", "capacity", "pricing", "business", "energy")),
+    ("formulas", ("performance", "serving", "capacity", "pricing", "business", "energy", "variance")),
     ("inputs", ("ranges", "catalog", "safeyaml", "scenario", "labels")),
     ("costing", ("context", "operating_point", "sizing", "footprint", "dimensions", "edits", "report", "formulas",
                  "engine")),
     ("analysis", ("variants", "uncertainty", "sweep", "compare", "validation", "paper", "dimensional",
-                  "workbook")),
+                  "workbook", "focus", "reconcile", "billgen")),
     ("presentation", ("plots", "chapters", "explorer", "report_index", "offline_html", "pdf", "batch", "cli",
                       "__main__")),
 )

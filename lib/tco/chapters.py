@@ -38,7 +38,11 @@ CHAPTERS = {
     "business": "07-business-case",
 }
 #: Titles of the chapters that are not one of the five dimensions.
-OTHER_TITLES = {"summary": "Summary / 总结", "business": "Business case / 商业回报"}
+OTHER_TITLES = {"summary": "Summary / 总结", "business": "Business case / 商业回报",
+                "plan-vs-actual": "Plan against actual / 计划与实际"}
+#: Chapters run only when their input is given (``tco report --bill``): not in :data:`CHAPTERS`, which
+#: every report runs, but linked from the index when a scenario's folder holds them.
+OPTIONAL_CHAPTERS = {"plan-vs-actual": "50-plan-vs-actual"}
 
 
 class ChapterStop(Exception):
@@ -982,3 +986,78 @@ def business_missing(chapter: Chapter) -> str:
                 "  average_order_value: 180     # in the scenario's currency\n  gross_margin: 0.15\n"
                 "  uplift: {low: 0.001, high: 0.01}   # relative lift in conversion, from an A/B test\n```")
     return ""
+
+
+# ------------------------------------------------------------------------------------------
+# Chapter 50: plan against actual (tco.reconcile)
+# ------------------------------------------------------------------------------------------
+def plan_vs_actual(chapter: Chapter, bill: str, mapping: str = ""):
+    """Reconcile the bill (a file or folder; several separated by commas) with the chapter's
+    scenario; a bad bill or mapping stops the notebook with its message (no traceback)."""
+    from .reconcile import BillError, reconcile
+
+    def where(path):
+        given = Path(path).expanduser()
+        return given if given.exists() else repo_path(str(path))
+    try:
+        return reconcile(chapter.scenario, [where(b.strip()) for b in str(bill).split(",") if b.strip()],
+                         where(mapping) if mapping else None)
+    except BillError as exc:
+        raise ChapterStop(without_local_paths(str(exc))) from None
+
+
+def plan_vs_actual_sentence(result) -> str:
+    """The answer in one paragraph: estimate, bill, variance, and what explains it."""
+    cur = result.currency
+    gap = result.actual - result.estimated
+    text = (f"Over {result.days} days ({result.start} to {result.end}) the estimate was {money(result.estimated, cur)} "
+            f"and the bill {money(result.actual, cur)}: {'over' if gap > 0 else 'under'} the plan by "
+            f"{money(abs(gap), cur)} ({gap / result.estimated * 100:+.1f}%)." if result.estimated else
+            f"The bill comes to {money(result.actual, cur)}.")
+    for r in result.implied[result.implied.kind == "inference serving"].itertuples():
+        if r.actual_quantity:
+            text += (f" **{r.model}** was billed {plain_number(round(r.actual_quantity, 1))} accelerator-hours against "
+                     f"{plain_number(round(r.planned_quantity, 1))} sized (x{r.quantity_ratio:.3f}), at "
+                     f"{money(r.actual_price, cur, 4)} an accelerator-hour against {money(r.planned_price, cur, 4)} "
+                     f"planned (x{r.price_ratio:.3f}): usage {money(r.usage_variance, cur)}, price "
+                     f"{money(r.price_variance, cur)}; with the planned traffic its fleet was "
+                     f"{r.implied_utilisation:.1%} used (planned {r.planned_utilisation:.1%}).")
+    unmapped = float(result.summary.loc[result.summary.dimension == "unmapped", "actual"].sum())
+    if unmapped:
+        text += (f" {money(unmapped, cur)} of the bill matched no mapping rule: it is shown as *unmapped* and counted "
+                 f"in the actual total, never dropped.")
+    return text
+
+
+def plan_vs_actual_table(result) -> Table:
+    frame = result.summary.rename(columns={"variance_pct": "variance %"}).copy()
+    frame["model"] = frame["model"].replace("", "-")
+    return table(frame, money_columns=("estimated", "actual", "variance"), currency=result.currency,
+                 caption=f"Estimated against actual, {result.start} to {result.end}")
+
+
+def implied_table(result) -> Table:
+    columns = {"planned_quantity": "planned quantity", "actual_quantity": "billed quantity",
+               "planned_price": "planned price", "actual_price": "paid price", "usage_variance": "usage variance",
+               "price_variance": "price variance", "planned_utilisation": "planned utilisation",
+               "implied_utilisation": "implied utilisation"}
+    frame = result.implied[["model", "kind", "unit", *columns]].rename(columns=columns)
+    return table(frame, money_columns=("usage variance", "price variance"), currency=result.currency, decimals=2,
+                 caption="What explains the variance (prices per unit of the quantity column)",
+                 empty="The estimate has no accelerator-hours or hosted tokens to compare.")
+
+
+def unmapped_table(result) -> Table:
+    return table(result.unmapped.rename(columns={"rows": "bill rows"}), money_columns=("cost",),
+                 currency=result.currency, caption="Largest unmapped charges: add a rule to the map to place them",
+                 empty="Every charge of the bill is mapped to a dimension.")
+
+
+def variance_formulas() -> str:
+    """The equations of the variance split (tco.variance), as Markdown."""
+    from . import variance
+    from .formulas import latex, summary
+
+    return "\n\n".join(f"- **{f.__name__}**: {summary(f)}\n\n  $${eq}$$"
+                         for f in (variance.unit_price, variance.usage_variance, variance.price_variance,
+                                   variance.implied_utilisation) for eq in latex(f))

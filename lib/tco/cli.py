@@ -1,5 +1,5 @@
 """Command line: ``python -m tco evaluate | validate | catalog | report | compare | sweep | schema |
-check-measurements``.
+check-measurements | export-focus | reconcile | generate-bill``.
 
 Exit codes: 0 success; 2 a scenario or catalog is invalid (the message names the field), or
 ``report --pdf`` found no Chromium (the HTML reports are written), or ``report --out`` names a file, an
@@ -125,8 +125,10 @@ def _report(args) -> int:
     chapters = [c.strip() for c in args.chapters.split(",")] if args.chapters else None
     timings = Timings()
     try:
+        bill = ",".join(str(Path(b.strip()).resolve()) for b in (args.bill or "").split(",") if b.strip())
         status = run_reports(args.scenarios, Path(args.out), jobs=args.jobs, chapters=chapters,
-                             progress=not args.no_progress, timings=timings, currency=args.currency, pdf=args.pdf)
+                             progress=not args.no_progress, timings=timings, currency=args.currency, pdf=args.pdf,
+                             bill=bill, bill_map=str(Path(args.map).resolve()) if args.map else "")
     except OutFolderError as exc:
         print(exc, file=sys.stderr)
         return EXIT_INVALID
@@ -204,6 +206,59 @@ def _schema(args) -> int:
     return 0
 
 
+def _export_focus(args) -> int:
+    from .engine import evaluate
+    from .focus import export_rows, write
+    from .scenario import load_scenario
+
+    if args.days < 1:
+        print(f"--days must be a whole number of at least 1, got {args.days}", file=sys.stderr)
+        return EXIT_INVALID
+    report = evaluate(load_scenario(args.file), compare=False)
+    try:
+        rows = export_rows(report, days=args.days, start=args.start)
+        path = write(rows, Path(args.out))
+    except ValueError as exc:
+        print(exc, file=sys.stderr)
+        return EXIT_INVALID
+    print(f"wrote {path}: {len(rows):,} FOCUS 1.2 rows, {args.days} day(s) from {rows.ChargePeriodStart.min():%Y-%m-%d}, "
+          f"{rows.BilledCost.sum():,.2f} {report.currency} ({report.per_day:,.2f} a day)")
+    return 0
+
+
+def _reconcile(args) -> int:
+    from .reconcile import reconcile, write_scenario
+
+    result = reconcile(args.file, args.bills, args.map, args.start, args.end, cost_column=args.cost_column)
+    if args.json:
+        print(json.dumps(result.to_dict(), indent=2, ensure_ascii=False, allow_nan=False))
+    else:
+        print(result.to_text())
+    if args.out:
+        written = result.write(Path(args.out))
+        print("written: " + ", ".join(str(p) for p in written), file=sys.stderr)
+    if args.write_scenario:
+        print(f"written: {write_scenario(result, args.file, Path(args.write_scenario))}", file=sys.stderr)
+    return 0
+
+
+def _generate_bill(args) -> int:
+    from .billgen import generate
+
+    if args.rows < 1 or args.days < 1:
+        print(f"--rows and --days must be whole numbers of at least 1, got {args.rows} and {args.days}", file=sys.stderr)
+        return EXIT_INVALID
+    try:
+        info = generate(args.file, Path(args.out), rows=args.rows, days=args.days, start=args.start, price=args.price,
+                        usage=args.usage, currency=args.currency, unmapped_share=args.unmapped_share, seed=args.seed)
+    except ValueError as exc:
+        print(exc, file=sys.stderr)
+        return EXIT_INVALID
+    print(f"wrote {info['file']}: {info['rows']:,} rows over {info['days']} day(s) in {info['currency']}, prices "
+          f"x{info['price']:g}, usage x{info['usage']:g}, unmapped {info['unmapped_share']:.0%} of the plan")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m tco", description="AI deployment cost workbook (tco).")
     parser.add_argument("--version", action="version", version=f"tco {__version__}")
@@ -245,12 +300,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--chapters", default=None,
                    help="comma-separated chapters to add or replace (default: all); the other chapters already "
                         "in a scenario's folder stay: 01-data-cost,02-storage-cost,03-compute-cost,"
-                        "04-staff-cost,05-fusion-cost,06-summary,07-business-case")
+                        "04-staff-cost,05-fusion-cost,06-summary,07-business-case (and 50-plan-vs-actual with --bill)")
     p.add_argument("--currency", default=None,
                    help="reporting currency of the index and summaries, a code of data/catalog/fx.csv "
                         "(default: the most common among the scenarios)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.add_argument("--timings", action="store_true", help="print where the time went")
+    p.add_argument("--bill", default=None,
+                   help="a FOCUS 1.2 bill (file or folder; several comma-separated): adds chapter 50-plan-vs-actual, "
+                        "the estimate against the bill")
+    p.add_argument("--map", default=None, help="mapping YAML of the bill's rows (tco reconcile --map)")
     p.add_argument("--pdf", action="store_true",
                    help="also print each summary and the index to PDF with Chromium (TCO_CHROMIUM, or chromium "
                         "on PATH): <out>/<name>/summary.pdf, <out>/index.pdf")
@@ -278,6 +337,43 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file", help="measurement CSV: the public set in data/validation/ or your own")
     p.add_argument("--json", action="store_true", help="print the rows as JSON")
     p.set_defaults(func=_check_measurements)
+
+    p = sub.add_parser("export-focus", help="write the estimate as FOCUS 1.2 rows, one per line item per day")
+    p.add_argument("file", help="scenario YAML file")
+    p.add_argument("--days", type=int, default=30, help="days to write (default 30)")
+    p.add_argument("--from", dest="start", type=_dt.date.fromisoformat,
+                   help="first day (YYYY-MM-DD; default: the first of the month of the scenario's as_of)")
+    p.add_argument("--out", required=True, help="FILE.csv, FILE.csv.gz or FILE.parquet")
+    p.set_defaults(func=_export_focus)
+
+    p = sub.add_parser("reconcile", help="plan against actual: a FOCUS bill against the scenario's estimate (DuckDB)")
+    p.add_argument("file", help="scenario YAML file")
+    p.add_argument("bills", nargs="+", help="FOCUS exports: .csv, .csv.gz, .parquet files or folders of them")
+    p.add_argument("--map", help="mapping YAML: rules placing bill rows on dimensions and models (tco.reconcile)")
+    p.add_argument("--from", dest="start", type=_dt.date.fromisoformat, help="first day (YYYY-MM-DD)")
+    p.add_argument("--to", dest="end", type=_dt.date.fromisoformat, help="last day, included (YYYY-MM-DD)")
+    p.add_argument("--cost-column", default="EffectiveCost", choices=["EffectiveCost", "BilledCost", "ListCost",
+                                                                      "ContractedCost"],
+                   help="the FOCUS cost compared with the estimate (default EffectiveCost)")
+    p.add_argument("--out", help="folder for summary.csv, daily.csv, implied.csv, unmapped.csv")
+    p.add_argument("--json", action="store_true", help="print the reconciliation as JSON")
+    p.add_argument("--write-scenario", metavar="FILE",
+                   help="write a copy of the scenario with the measured prices, labelled measured with the period")
+    p.set_defaults(func=_reconcile)
+
+    p = sub.add_parser("generate-bill", help="a synthetic FOCUS 1.2 bill from a scenario with known multipliers")
+    p.add_argument("file", help="scenario YAML file")
+    p.add_argument("--out", required=True, help="FILE.csv, FILE.csv.gz or FILE.parquet")
+    p.add_argument("--rows", type=int, default=10_000, help="about how many rows (default 10,000)")
+    p.add_argument("--days", type=int, default=30, help="days (default 30)")
+    p.add_argument("--from", dest="start", type=_dt.date.fromisoformat, help="first day (YYYY-MM-DD)")
+    p.add_argument("--price", type=float, default=1.1, help="unit prices x this (default 1.1)")
+    p.add_argument("--usage", type=float, default=0.8, help="quantities x this (default 0.8)")
+    p.add_argument("--currency", default="USD", help="billing currency, a code of data/catalog/fx.csv (default USD)")
+    p.add_argument("--unmapped-share", type=float, default=0.05,
+                   help="unmapped charges, as a share of the planned total (default 0.05)")
+    p.add_argument("--seed", type=int, default=2026, help="seed of the resource ids (default 2026)")
+    p.set_defaults(func=_generate_bill)
 
     p = sub.add_parser("schema", help="print the scenario JSON Schema (--write: data/scenarios/schema.json)")
     p.add_argument("--write", action="store_true")

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import business, capacity, energy, performance, pricing, serving, units
+from . import business, capacity, energy, performance, pricing, serving, units, variance
 from .dimensions import data, fusion, staff, storage
 
 #: Count-like units: dimensionless, but named so that the units read as documented.
@@ -226,7 +226,7 @@ EXEMPT = {
                            "(sorted, so the sample values of the check do not apply); the result is a share [1]",
 }
 
-MODULES = (performance, serving, capacity, pricing, business, energy, data, storage, staff, fusion)
+MODULES = (performance, serving, capacity, pricing, business, energy, data, storage, staff, fusion, variance)
 
 
 def formula_functions() -> list:

@@ -324,4 +324,7 @@ def evaluate(scenario: Scenario | str | Path | dict, catalog: Catalog | None = N
     if scenario.business is not None:
         report.business = business.figures(scenario.business, report.per_day, report.requests_per_day)
     report.energy = footprint.figures(scenario, sizings, catalog)
+    #: tokens (input + output) of one request of each hosted-API model, for the FOCUS export (tco.focus)
+    report.tokens_per_request = {sz.name: float(np.max(np.add(sz.input_tokens_per_request, sz.output_tokens)))
+                                 for sz in sizings if sz.deployment == "api"}
     return report

@@ -241,3 +241,40 @@ def net_value_curve(report: CostReport, uncertain=None):
     ax.legend(loc="upper left", fontsize="small")
     fig.tight_layout()
     return fig
+
+
+def variance_waterfall(result):
+    """Plan against actual (:class:`tco.reconcile.Reconciliation`): from the estimate to the actual
+    total of the period through each dimension's variance and the unmapped spend."""
+    _style()
+    by_dimension = result.summary.groupby("dimension", sort=False)["variance"].sum()
+    steps = [(ENGLISH.get(d, "Unmapped" if d == "unmapped" else d), float(v)) for d, v in by_dimension.items()]
+    fig, ax = plt.subplots(figsize=(8, 4))
+    ax.bar(0, result.estimated, color="0.55")
+    level = result.estimated
+    for i, (label, change) in enumerate(steps, start=1):
+        ax.bar(i, change, bottom=level, color="#c44e52" if change > 0 else "#55a868")
+        level += change
+    ax.bar(len(steps) + 1, result.actual, color="0.3")
+    labels = ["Estimated"] + [label for label, _ in steps] + ["Actual"]
+    ax.set_xticks(range(len(labels)), labels, rotation=20, ha="right")
+    ax.set_ylabel(f"{result.currency} over {result.days} days")
+    ax.set_title(f"Estimate to bill, {result.start} to {result.end}: red costs more than planned")
+    fig.tight_layout()
+    return fig
+
+
+def daily_plan_vs_actual(result):
+    """Estimated and actual cost of each day of the period, all dimensions (unmapped included)."""
+    _style()
+    days = result.daily.groupby("day", sort=True)[["estimated", "actual"]].sum()
+    fig, ax = plt.subplots(figsize=(8, 3.5))
+    x = pd.to_datetime(pd.Series(days.index))
+    ax.plot(x, days["estimated"].to_numpy(), label="estimated", color="0.45", linestyle="--")
+    ax.plot(x, days["actual"].to_numpy(), label="actual (bill)", color="#4c72b0", marker="o", markersize=3)
+    ax.set_ylim(bottom=0)
+    ax.set_ylabel(f"{result.currency} per day")
+    ax.legend(loc="lower right")
+    fig.autofmt_xdate()
+    fig.tight_layout()
+    return fig

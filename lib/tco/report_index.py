@@ -29,14 +29,17 @@ import pandas as pd
 
 from . import __version__
 from .catalog import Catalog
-from .chapters import CHAPTERS, OTHER_TITLES
+from .chapters import CHAPTERS, OPTIONAL_CHAPTERS, OTHER_TITLES
 from .dimensions import DIMENSIONS, LABELS
 from .errors import CatalogError, ScenarioError
 from .files import display_path, spreadsheet_safe
 
 #: The chapter notebooks in reading order (one list, :data:`tco.chapters.CHAPTERS`) and their titles.
 CHAPTER_FILES = list(CHAPTERS.values())
-CHAPTER_TITLES = {file: {**LABELS, **OTHER_TITLES}[part] for part, file in CHAPTERS.items()}
+#: Every chapter a scenario's folder can hold: those every report runs, then those run only when their
+#: input is given (``50-plan-vs-actual`` with ``tco report --bill``); the index links each one present.
+REPORT_CHAPTERS = CHAPTER_FILES + list(OPTIONAL_CHAPTERS.values())
+CHAPTER_TITLES = {file: {**LABELS, **OTHER_TITLES}[part] for part, file in {**CHAPTERS, **OPTIONAL_CHAPTERS}.items()}
 #: The kinds of warnings (``tco.context.Warning_.code``), in the order the index counts them.
 WARNING_KINDS = ("unpriced", "stale", "utilisation", "estimate", "assumption")
 #: How many warnings of each scenario the index quotes; the rest are on its warnings.html page.
@@ -66,7 +69,7 @@ def metadata(name: str, title: str, file: str, status: str, message: str, curren
     dates = [c["run_date"] for c in chapters.values()]
     return {"name": name, "title": title, "file": display_path(file) if file else "", "status": status,
             "message": message, "currency": currency, "run_date": max(dates) if dates else "",
-            "chapters": {c: chapters[c] for c in CHAPTER_FILES if c in chapters},
+            "chapters": {c: chapters[c] for c in REPORT_CHAPTERS if c in chapters},
             "summary": {k: None if isinstance(v, float) and not math.isfinite(v) else v for k, v in summary.items()},
             "warnings": warnings, "tco_version": __version__}
 
@@ -81,7 +84,7 @@ def read_folder(folder: Path) -> dict | None:
     """The metadata of one scenario folder (``report.json``, or what an older run left), None if
     the folder holds no report. ``chapters`` lists the chapters whose page is on disk."""
     meta_file, results_file = folder / METADATA, folder / "results.json"
-    on_disk = [c for c in CHAPTER_FILES if (folder / f"{c}.html").exists()]
+    on_disk = [c for c in REPORT_CHAPTERS if (folder / f"{c}.html").exists()]
     try:
         meta = json.loads(meta_file.read_text(encoding="utf-8")) if meta_file.exists() else None
     except (OSError, ValueError):
