@@ -117,12 +117,14 @@ def validation_ratios(checked: pd.DataFrame):
     kinds = list(dict.fromkeys(rows["kind"]))
     colours = dict(zip(kinds, sns.color_palette("colorblind", len(kinds))))
     fig, ax = plt.subplots(figsize=(8.5, 0.32 * len(rows) + 1.6))
+    # item access, not attributes: ``r.mode`` is the pandas method Series.mode, never "server"
     for i, r in rows.iterrows():
-        ax.plot([r.band_low, r.band_high], [i, i], color=colours[r.kind], alpha=0.25, linewidth=7,
+        colour = colours[r["kind"]]
+        ax.plot([r["band_low"], r["band_high"]], [i, i], color=colour, alpha=0.25, linewidth=7,
                 solid_capstyle="butt")
-        held_out = r.set != "calibration"
-        ax.plot(r.ratio, i, marker="D" if r.mode == "server" else "o", markersize=7, linestyle="none",
-                markerfacecolor="white" if held_out else colours[r.kind], markeredgecolor=colours[r.kind])
+        held_out = r["set"] != "calibration"
+        ax.plot(r["ratio"], i, marker="D" if r["mode"] == "server" else "o", markersize=7, linestyle="none",
+                markerfacecolor="white" if held_out else colour, markeredgecolor=colour)
     ax.axvline(1.0, color="0.3", linewidth=1)
     ax.axvspan(0.8, 1.25, color="0.85", alpha=0.35, zorder=0)  # the x0.8-x1.25 target
     ax.set_xscale("log")
