@@ -224,3 +224,24 @@ def test_usage_and_price_variance_add_up_to_the_whole(planned_quantity, planned_
     # no usage variance when the quantity is as planned; no price variance when the price is
     assert variance.usage_variance(planned_quantity, planned_quantity, planned_price) == 0.0
     assert variance.price_variance(planned_price, planned_price, actual_quantity) == 0.0
+
+
+def test_hosted_api_tokens_billed_against_estimated(tmp_path):
+    """A hosted-API model (llm-query-rewrite's model on its API alternative, qwen-plus): the export
+    bills tokens, the generator scales them, the reconciliation counts them in millions."""
+    import yaml
+
+    data = yaml.safe_load(scenario_path("llm-query-rewrite").read_text(encoding="utf-8"))
+    data["models"][0]["serving"] = {"deployment": "api", "api_model": "qwen-plus"}
+    data["models"][0].pop("training", None)
+    path = tmp_path / "api.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    report = evaluate(path, compare=False)
+    item = next(it for it in report.line_items if it.kind.name == "hosted API")
+    tokens = report.tokens_per_request["rewrite-llm-8b"]
+    generate(path, tmp_path / "bill.csv", rows=200, days=3)
+    api = reconcile(path, [tmp_path / "bill.csv"]).implied.set_index("kind").loc["hosted API"]
+    assert api.unit == "1M tokens"
+    assert api.planned_quantity == pytest.approx(float(item.quantity) * tokens * 3 / 1e6)  # requests x tokens x days
+    assert api.quantity_ratio == pytest.approx(0.8) and api.price_ratio == pytest.approx(1.1)
+    assert api.planned_price == pytest.approx(float(item.cost_per_day) / (float(item.quantity) * tokens / 1e6))

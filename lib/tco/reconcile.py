@@ -43,6 +43,7 @@ import pandas as pd
 from . import variance
 from .errors import ScenarioError, visible
 from .focus import REQUIRED, SPEC_URL
+from .units import TOKENS_PER_MTOKEN
 
 DIMENSIONS = ("data", "storage", "compute", "staff", "fusion")
 UNMAPPED = "unmapped"
@@ -319,6 +320,16 @@ def _accelerator_hours(quantity: pd.Series, unit: pd.Series, per_instance: float
                      index=quantity.index)
 
 
+def _million_tokens(quantity: pd.Series, unit: pd.Series) -> pd.Series:
+    """Consumed quantity in millions of tokens: ``Tokens`` / 10^6, ``1M Tokens`` (or ``Mtokens``) as
+    they are, ``1K Tokens`` / 1,000; anything else is not tokens (NaN)."""
+    text = unit.str.lower().str.replace(" ", "")
+    factor = np.where(text.str.contains("1m|mtok|million"), 1.0,
+                      np.where(text.str.contains("1k|ktok|thousand"), 1e-3,
+                               np.where(text.str.contains("token"), 1.0 / TOKENS_PER_MTOKEN, np.nan)))
+    return pd.Series(quantity.to_numpy() * factor, index=quantity.index)
+
+
 @dataclass
 class Reconciliation:
     """The outcome of :func:`reconcile`: every table in the scenario's currency."""
@@ -416,8 +427,9 @@ def _plan(report):
             quantities.append({"model": it.model, "kind": it.kind.name, "unit": "accelerator-hours",
                                "quantity": float(np.mean(it.quantity)), "cost": cost})
         elif it.kind.name == "hosted API" and it.model in tokens:
-            quantities.append({"model": it.model, "kind": it.kind.name, "unit": "tokens",
-                               "quantity": float(np.mean(it.quantity)) * tokens[it.model], "cost": cost})
+            quantities.append({"model": it.model, "kind": it.kind.name, "unit": "1M tokens",
+                               "quantity": float(np.mean(it.quantity)) * tokens[it.model] / TOKENS_PER_MTOKEN,
+                               "cost": cost})
     plan = pd.DataFrame(rows).groupby(["dimension", "model"], as_index=False)["estimated"].sum()
     return plan, pd.DataFrame(quantities, columns=["model", "kind", "unit", "quantity", "cost"])
 
@@ -488,7 +500,7 @@ def reconcile(scenario, bills, mapping=None, start=None, end=None, catalog=None,
             per_instance = float(models.loc[q.model, "accelerators_per_instance"]) if q.model in models.index else 1.0
             billed = _accelerator_hours(rows["quantity"].fillna(0.0), rows["unit"], per_instance)
         else:
-            billed = rows["quantity"].where(rows["unit"].str.lower().str.contains("token"), np.nan)
+            billed = _million_tokens(rows["quantity"].fillna(0.0), rows["unit"])
         if billed.isna().any():
             notes.append(f"{q.model} {q.kind}: {int(billed.isna().sum())} group(s) of rows have a ConsumedUnit that "
                          f"is not {q.unit} ({', '.join(sorted(set(rows['unit'][billed.isna()])))}); their quantity "
@@ -564,9 +576,10 @@ def write_scenario(result: Reconciliation, scenario_path: str | Path, out: str |
                                    f"accelerator-hours against {r.planned_quantity:,.1f} sized; with the planned "
                                    f"traffic that is a mean utilisation of {r.implied_utilisation:.1%} (planned "
                                    f"{r.planned_utilisation:.1%})")
-        for r in rows[rows.unit == "tokens"].itertuples():
-            assumptions.append(f"measured ({period}, bill {bill}): {name} billed {r.actual_quantity:,.0f} tokens against "
-                               f"{r.planned_quantity:,.0f} estimated")
+        for r in rows[rows.unit == "1M tokens"].itertuples():
+            assumptions.append(f"measured ({period}, bill {bill}): {name} billed {r.actual_quantity:,.2f} million tokens "
+                               f"against {r.planned_quantity:,.2f} estimated, at {r.actual_price:,.4f} "
+                               f"{result.currency} per million")
     data["assumptions"] = assumptions
     data["name"] = f"{data['name']}-measured"
     data["description"] = (str(data.get("description") or "").strip()
