@@ -164,6 +164,24 @@ def test_write_scenario_takes_the_measured_price(tmp_path):
     assert again.models.price_per_instance_hour[0] == pytest.approx(6.0)
 
 
+def test_write_scenario_takes_the_measured_utilisation(tmp_path):
+    """A bill with usage x0.8 (the generator's default) over 10 days: search-rerank-l4 sizes 148
+    L4-hours a day, so 1,480 are planned and 0.8 x 1,480 = 1,184 billed. The fleet ran at
+    1,480 / 1,184 = 1.25 times the planned utilisation, so the copy's target is 0.7 x 1.25 = 0.875,
+    and re-costed it sizes fewer hours than the plan, towards the bill (not exactly the bill: the
+    N+1 spare and whole replicas per hour stay)."""
+    bill = generate(RERANK, tmp_path / "bill.csv.gz", rows=3000, days=10, seed=3)["file"]
+    result = reconcile(RERANK, [bill], ROOT / "data" / "bills" / "search-rerank-l4-map.yaml")
+    serving = result.implied[result.implied.kind == "inference serving"].iloc[0]
+    assert (serving.planned_quantity, serving.actual_quantity) == pytest.approx((1480.0, 1184.0))
+    measured = load_scenario(write_scenario(result, RERANK, tmp_path / "measured.yaml"))
+    assert measured.models[0].serving.utilization_target == pytest.approx(0.875)
+    assert any("utilization_target goes from 70.0% to 87.5%" in a for a in measured.assumptions)
+    items = evaluate(measured, compare=False).items
+    hours = float(items[(items.dimension == "compute") & (items.item == "inference serving")].quantity.iloc[0])
+    assert 118.4 <= hours < 148.0
+
+
 def test_small_bill_files_are_deterministic(tmp_path):
     a = generate(RERANK, tmp_path / "a.csv.gz", rows=300, days=2, seed=7)["file"]
     b = generate(RERANK, tmp_path / "b.csv.gz", rows=300, days=2, seed=7)["file"]

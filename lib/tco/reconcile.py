@@ -42,6 +42,7 @@ import pandas as pd
 
 from . import variance
 from .errors import ScenarioError, visible
+from .files import write_atomic
 from .focus import REQUIRED, SPEC_URL
 from .units import TOKENS_PER_MTOKEN
 
@@ -544,10 +545,11 @@ def reconcile(scenario, bills, mapping=None, start=None, end=None, catalog=None,
 
 
 def write_scenario(result: Reconciliation, scenario_path: str | Path, out: str | Path) -> Path:
-    """A copy of the scenario YAML with the measured price of each cloud model's serving
-    (``serving.price_per_hour`` = the paid price per accelerator-hour × accelerators per instance,
-    ``price_source`` labelled measured with the bill's period) and the implied utilisation and
-    billed quantities as labelled lines under ``assumptions``."""
+    """A copy of the scenario YAML with the measured inputs of each cloud model's serving:
+    ``serving.price_per_hour`` = the paid price per accelerator-hour × accelerators per instance
+    (``price_source`` labelled measured with the bill's period), and ``utilization_target`` scaled
+    by sized ÷ billed accelerator-hours (at most 1), so the copy sizes the fleet the bill paid for;
+    each change and the billed token volumes are labelled lines under ``assumptions``."""
     import yaml
 
     from .engine import evaluate
@@ -572,10 +574,18 @@ def write_scenario(result: Reconciliation, scenario_path: str | Path, out: str |
                 model["serving"]["price_source"] = (f"measured: EffectiveCost / accelerator-hours of bill {bill}, "
                                                     f"{period}, x {per_instance:g} accelerator(s) per instance")
             if np.isfinite(r.implied_utilisation):
+                # the fleet ran at planned/billed hours times the planned utilisation: the target scales
+                # the same way, so the copy sizes the fleet the bill paid for (at most 100%)
+                before = float(model["serving"].get("utilization_target", 0.7))
+                target = min(1.0, before * float(r.planned_quantity) / float(r.actual_quantity))
+                model["serving"]["utilization_target"] = round(target, 4)
+                capped = (" (capped at 100%: the bill paid for fewer hours than any utilisation explains, so the "
+                          "throughput was underestimated; measure throughput_rps)" if target >= 1.0 else "")
                 assumptions.append(f"measured ({period}, bill {bill}): {name} was billed {r.actual_quantity:,.1f} "
                                    f"accelerator-hours against {r.planned_quantity:,.1f} sized; with the planned "
                                    f"traffic that is a mean utilisation of {r.implied_utilisation:.1%} (planned "
-                                   f"{r.planned_utilisation:.1%})")
+                                   f"{r.planned_utilisation:.1%}), so serving.utilization_target goes from "
+                                   f"{before:.1%} to {target:.1%}{capped}")
         for r in rows[rows.unit == "1M tokens"].itertuples():
             assumptions.append(f"measured ({period}, bill {bill}): {name} billed {r.actual_quantity:,.2f} million tokens "
                                f"against {r.planned_quantity:,.2f} estimated, at {r.actual_price:,.4f} "
@@ -587,5 +597,5 @@ def write_scenario(result: Reconciliation, scenario_path: str | Path, out: str |
     out = Path(out)
     header = (f"# {data['name']}: {scenario_path.name} with the prices measured on the bill {bill} ({period}),\n"
               f"# written by tco reconcile --write-scenario; 'measured:' marks each input taken from the bill.\n")
-    out.write_text(header + yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=110), encoding="utf-8")
+    write_atomic(out, header + yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=110))
     return out
