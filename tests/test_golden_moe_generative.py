@@ -159,3 +159,19 @@ def test_speculative_decoding():
     # ceil(100 / (33.735 x 0.7) = 4.235) = 5 replicas: half the fleet of plain decoding
     assert m.replicas == math.ceil(LAM / (SPEC_RATE * RHO)) == 5
     assert m.serving_cost_per_day == pytest.approx(5 * 24 * PRICE, rel=1e-12)
+
+
+def test_a_large_batch_with_a_small_kv_cache_decodes_compute_bound():
+    # 4,096 sequences of a latent-attention-sized cache (4 KiB per token): every expert is touched,
+    # (15/16)^4096 ~ 1e-115, and the step reads 60 GB + 4,096 x 550 x 4,096 B = 69.23 GB in 24.04 ms, while
+    # its FLOPs, 2 x 3 B active x 4,096 tokens = 2.4576e13, take 2.4576e13 / 4.945e14 = 49.70 ms: compute binds
+    batch, kv = 4096, 4096
+    memory = (TOTAL * 2 + batch * CONTEXT * kv) / (BW * MBU)
+    compute = 2 * ACTIVE * batch / (PEAK * MFU)
+    assert (round(memory * 1e3, 2), round(compute * 1e3, 2)) == (24.04, 49.7)
+    rate = 1 / (PREFILL + OUT / batch * compute)          # 1 / (6.067 + 0.0244 x 49.70 = 7.280 ms) = 137.36
+    m = evaluate(scenario(decode_batch=batch, kv_bytes_per_token=kv)).models.iloc[0]
+    # mutation caught: 3 FLOPs per parameter and token in decode would give a 74.55 ms step and 126.8 requests/s
+    assert m.replica_throughput_rps == pytest.approx(rate, rel=1e-9)
+    assert rate == pytest.approx(137.36, abs=0.01)
+    assert m.tpot_ms == pytest.approx((compute + batch / OUT * PREFILL) * 1e3, rel=1e-9)
