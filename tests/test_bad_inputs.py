@@ -10,6 +10,7 @@ into exit code 2 and a message on stderr, never a traceback.
 from __future__ import annotations
 
 import copy
+import math
 import subprocess
 from pathlib import Path
 
@@ -71,7 +72,27 @@ def test_base_scenarios_are_valid():
     for data in (base_scenario(), two_model_scenario("ensemble"), two_model_scenario("cascade")):
         scenario = tco.load_scenario(data)
         report = tco.evaluate(scenario, compare=False)
-        assert report.per_day > 0
+        assert_serving_priced_by_hand(report, "g6.xlarge")
+
+
+def assert_serving_priced_by_hand(report, instance: str) -> None:
+    """Each model's serving line is its instances x 24 h x the catalog's on-demand price of ``instance``
+    x CNY per USD (provisioned fleets, read from the CSV files), and the total is the sum of the lines."""
+    import csv
+
+    def row(table, **match):
+        with open(Path(__file__).resolve().parents[1] / "data" / "catalog" / f"{table}.csv", newline="",
+                  encoding="utf-8") as f:
+            return next(r for r in csv.DictReader(f) if all(r[k] == v for k, v in match.items()))
+
+    price = float(row("instances", instance=instance, plan="on_demand")["price_per_hour"])
+    fx = float(row("fx", currency="CNY")["per_usd"])
+    items = report.items
+    for m in report.models.itertuples():
+        line = items[(items["item"] == "inference serving") & (items.model == m.model)].cost_per_day
+        assert m.instances >= 1
+        assert line.tolist() == pytest.approx([m.instances * 24 * price * fx], rel=1e-9), m.model
+    assert report.per_day == pytest.approx(items[items.priced].cost_per_day.sum(), rel=1e-12)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -519,7 +540,12 @@ def test_bf16_on_t4_with_measured_throughput_is_accepted():
     data["models"][0]["serving"]["instance"] = "g4dn.xlarge"
     data["models"][0]["throughput_rps"] = 40.0
     data["models"][0]["throughput_source"] = "own benchmark"
-    assert tco.evaluate(tco.load_scenario(data), compare=False).per_day > 0
+    report = tco.evaluate(tco.load_scenario(data), compare=False)
+    m = report.models.iloc[0]
+    # the measured 40 requests/s per T4 sizes the fleet: ceil(peak / (40 x 0.7)) replicas of one g4dn.xlarge
+    assert m.throughput_rps_per_accelerator == 40.0
+    assert m.replicas == math.ceil(m.peak_rps / (40.0 * 0.7))
+    assert_serving_priced_by_hand(report, "g4dn.xlarge")
 
 
 def test_hourly_profile_with_23_entries():
@@ -663,7 +689,7 @@ def generative(**fields) -> dict:
 
 
 def test_generative_base_is_valid():
-    assert tco.evaluate(generative()).per_day > 0
+    assert_serving_priced_by_hand(tco.evaluate(generative()), "p5.48xlarge")
 
 
 def test_unknown_model_id_names_the_field_and_suggests():

@@ -18,7 +18,13 @@ def test_erlang_c_large_and_unstable():
     assert capacity.erlang_c(100, 100) == 1.0            # A >= c: every request waits
     assert capacity.erlang_c(10, 0.0) == 0.0             # no traffic: nobody waits
     value = capacity.erlang_c(2000, 1900.0)              # stable through the Poisson form
-    assert 0.0 < value < 1.0 and math.isfinite(value)
+    # the same probability by another route: the Erlang B recursion B(k) = A B(k-1) / (k + A B(k-1)),
+    # B(0) = 1, then C = c B / (c - A (1 - B)) (Cooper, Introduction to Queueing Theory, 2nd ed., 1981, 5.2)
+    b = 1.0
+    for k in range(1, 2001):
+        b = 1900.0 * b / (k + 1900.0 * b)
+    assert value == pytest.approx(2000 * b / (2000 - 1900.0 * (1 - b)), rel=1e-9)
+    assert math.isfinite(value)
 
 
 def test_replicas_for_slo_hand_calculation():

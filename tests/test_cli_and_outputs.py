@@ -28,7 +28,11 @@ def test_evaluate_json_fields():
     assert {"dimension", "item", "model", "cost_per_day", "quantity", "unit", "formula"} <= set(data["items"][0])
     model = data["models"][0]
     assert {"throughput_rps_per_accelerator", "accelerators", "instances"} <= set(model)
-    assert isinstance(data["warnings"], list)
+    # the idle-fleet warning with its figure by hand: 100,000 requests/day = 1.157/s on one replica of
+    # 500 requests/s is 1.157 / 500 = 0.23% of the paid accelerator-hours, written to one decimal
+    assert 100_000 / 86_400 / 500 == pytest.approx(0.0023148, rel=1e-4)
+    assert any(w.startswith("model-a: the accelerator-hours paid for are 0.2% used on average")
+               for w in data["warnings"]), data["warnings"]
 
 
 def test_evaluate_text_shows_currency_and_warnings():

@@ -353,7 +353,12 @@ def test_an_unpriced_instance_plan_warns():
     data["models"][0]["serving"]["pricing"] = "reserved_3y"  # the catalog has only on-demand for g6.xlarge
     report = tco.evaluate(data, CATALOG)
     assert list(report.unpriced.item) == ["inference serving"]
-    assert report.warning_codes.count("unpriced") == 1 and report.per_day > 0
+    assert report.warning_codes.count("unpriced") == 1
+    # the unpriced line is left out, nothing else moves: the total is the on-demand total less its serving line
+    priced = tco.evaluate(bundled(), CATALOG)
+    serving = priced.items.set_index("item").cost_per_day["inference serving"]
+    assert serving > 0
+    assert report.per_day == pytest.approx(priced.per_day - serving, rel=1e-12)
 
 
 def test_on_premises_without_hosting_or_media_prices_warns_for_each():

@@ -440,6 +440,8 @@ def test_doubling_every_price_doubles_the_total(data):
     # the scenario really is priced in the file: no catalog price (or exchange rate) was used
     assert report.sources.empty, report.sources[["table", "key"]]
     assert report.items.priced.all(), report.items[~report.items.priced]
+    # the total is the sum of its lines, and not zero (else doubling it would prove nothing)
+    assert report.per_day == pytest.approx(report.items.cost_per_day.sum(), rel=1e-12)
     assert report.per_day > 0
     doubled = run(scale_money(data, 2.0), compare=True)
     assert doubled.per_day == pytest.approx(2.0 * report.per_day, rel=1e-9)

@@ -41,11 +41,13 @@ def test_good_scenarios_are_reported_and_the_failure_is_visible(report_set):
     status, out = report_set
     assert status == 1  # one scenario failed
     good = out / "search-rerank-l4"
-    for chapter in CHAPTERS:
-        assert (good / f"{chapter}.html").stat().st_size > 10_000
+    report = evaluate(SCENARIOS / "search-rerank-l4.yaml")
+    # each page shows its figure, as the chapters write money: the data dimension, then the total
+    for chapter, figure in zip(CHAPTERS, (report.by_dimension()["data"], report.per_day)):
+        assert f"{figure:,.2f} {report.currency}" in (good / f"{chapter}.html").read_text(encoding="utf-8"), chapter
         assert (good / f"{chapter}.ipynb").exists()
     results = json.loads((good / "results.json").read_text(encoding="utf-8"))
-    expected = evaluate(SCENARIOS / "search-rerank-l4.yaml").totals["per_day"]
+    expected = report.totals["per_day"]
     assert results["totals"]["per_day"] == pytest.approx(expected, rel=1e-12)
     # the broken scenario: its failed notebook is kept with the error, its page shows it
     broken = out / "broken-file"

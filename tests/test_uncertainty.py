@@ -180,9 +180,30 @@ def test_the_sentence_names_the_inputs_that_matter():
 
 
 def test_samples_that_miss_the_slo_are_counted_apart():
-    s = load_scenario(with_range("search-cascade", "models[2].output_tokens", {"low": 16, "mode": 20, "high": 40}))
+    from tco.ranges import extract
+
+    points = extract(raw("search-cascade"))[0]  # every other input at its point value: one range only
+    s = load_scenario(substitute(points, {"models[2].output_tokens": {"low": 16, "mode": 20, "high": 40}}))
     mc = unc.monte_carlo(s, 4000)
-    assert 0.0 < mc.infeasible_share < 0.5
+
+    def misses(tokens):
+        data = copy.deepcopy(points)
+        data["models"][2]["output_tokens"] = tokens
+        try:
+            evaluate(load_scenario(data), compare=False)
+            return False
+        except ScenarioError:
+            return True
+
+    # the output length t* above which the 600 ms SLO is missed, by bisection on evaluate (30.918 tokens)
+    lo, hi = 20.0, 40.0
+    assert not misses(lo) and misses(hi)
+    for _ in range(20):
+        lo, hi = (lo, (lo + hi) / 2) if misses((lo + hi) / 2) else ((lo + hi) / 2, hi)
+    # the share of a triangular(16, 20, 40) above t* > 20: (40 - t*)^2 / ((40 - 16) (40 - 20)) = 0.1718
+    expected = (40 - hi) ** 2 / (24 * 20)
+    assert expected == pytest.approx(0.1718, abs=1e-3)
+    assert mc.infeasible_share == pytest.approx(expected, abs=0.01)   # 4,000 samples: sd 0.006 if random
     assert np.isnan(mc.costs.per_day).sum() == round(mc.infeasible_share * 4000)
     assert np.isfinite(mc.percentiles().loc["total per day", "P95"])
     assert "no fleet meets a 600 ms SLO" in mc.to_text()

@@ -11,7 +11,7 @@ from tco.scenario import switched_serving
 from tco.variants import (LEVERS, VARIANT_COLUMNS, apply_strategy, deployment_options, evaluate_variants,
                           first_model_alone, levers, strategies, with_billing, with_deployment, with_strategy)
 
-from conftest import scenario_path
+from conftest import ROOT, scenario_path
 
 LIB = Path(__file__).resolve().parents[1] / "lib" / "tco"
 
@@ -41,7 +41,20 @@ def test_with_deployment_to_api_is_the_api_cost():
     api = with_deployment(s, s.models[0].name, {"deployment": "api", "api_model": s.models[0].api_alternative})
     report = evaluate(api, compare=False)
     hosted = report.items[report.items["item"] == "hosted API"]
-    assert len(hosted) == 1 and hosted.cost_per_day.iloc[0] > 0
+    assert len(hosted) == 1
+    # 5e7 searches x 0.7 (cache misses) x 0.15 (long tail) = 5.25 M rewrites/day of 40 input and 30 output
+    # tokens at qwen-plus 0.8 / 2 CNY per M tokens (api_prices.csv): 5.25 x (40 x 0.8 + 30 x 2) = 483 CNY/day
+    import csv
+
+    with open(ROOT / "data" / "catalog" / "api_prices.csv", newline="", encoding="utf-8") as f:
+        row = next(r for r in csv.DictReader(f) if r["model"] == "qwen-plus")
+    assert row["currency"] == "CNY"
+    m = s.models[0]
+    assert (s.traffic.requests_per_day, s.traffic.cache_hit_rate, m.traffic_share) == (5e7, 0.3, 0.15)
+    assert (m.items_per_request, m.input_tokens_per_item, m.output_tokens) == (1, 40, 30)
+    q = 5e7 * (1 - 0.3) * 0.15
+    assert hosted.cost_per_day.iloc[0] == pytest.approx(
+        q / 1e6 * (40 * float(row["input_per_mtok"]) + 30 * float(row["output_per_mtok"])), rel=1e-9)
     with pytest.raises(ScenarioError, match="no model is named 'nope'"):
         with_deployment(s, "nope", {"deployment": "api", "api_model": "qwen-plus"})
     with pytest.raises(ScenarioError, match="api_model"):
