@@ -6,7 +6,8 @@ Catalog figures used (data/catalog): CNY 6.7758 per USD (fx.csv, FRED EXCHUS Jun
 rated (serving: draw at the fleet's utilisation), load factor 0.6 (training runs), PUE 1.56, China electricity 0.088 USD/kWh (onprem.csv); generative mfu 0.60 / mbu 0.60 on Hopper and
 training mfu 0.30 on Hopper (efficiency.csv, derived in notebooks/40-validation.ipynb from MLPerf v4.0 on
 H100 and the Llama 3 70B GPU-hours on H100); OSS 0.12 / 0.033 CNY/GB-month and off-peak egress 0.25 CNY/GB
-(storage.csv); text labelling 0.06 USD (labelling.csv); loaded China engineer 310,861 CNY/year.
+(storage.csv); text labelling 0.06 USD (labelling.csv); loaded China AI engineer 431,504 CNY/year and day rate 1,726 (staff_rates.csv
+cn-ai-engineer-median-loaded: 312,684 x 1.38; 431,504 / 250 days).
 """
 
 import math
@@ -76,12 +77,12 @@ def test_every_line_item():
         ("storage", "distribution transfer", 8.03 * 1 * SERVERS * 0.25 / MONTH),              # 0.198
         ("compute", "inference serving", SERVERS * 8 * 24 * SERVING_GPU_HOUR),                 # 576 x 12.9311 = 7,448.31
         ("compute", "training and refresh", lora_hours * GPU_HOUR * 1 / MONTH),                # 11.52 x 13.0830 / 30.4167 = 4.956
-        ("staff", "role: LLM re-ranking engineer", 1.0 * 310_861 / 365),                       # 851.67
+        ("staff", "role: LLM re-ranking engineer", 1.0 * 431_504 / 365),                       # 1,182.20
         ("staff", "role: search engineer integrating the re-ranker (timeouts, fallbacks, A/B tests)",
-         0.5 * 310_861 / 365),                                                                 # 425.84
-        ("staff", "model upkeep", 4 * 1243 * (1 - 0.3) / MONTH),                               # 114.42
-        ("staff", "operations", ops_fte * 310_861 / 365),                                      # 89.43
-        ("staff", "training", (1.0 + 0.5 + ops_fte) * 5 * 1243 / 365),                        # 27.33
+         0.5 * 431_504 / 365),                                                                 # 591.10
+        ("staff", "model upkeep", 4 * 1726 * (1 - 0.3) / MONTH),                               # 4,832.8 / 30.4167 = 158.89
+        ("staff", "operations", ops_fte * 431_504 / 365),                                      # 0.105 x 1,182.20 = 124.13
+        ("staff", "training", (1.0 + 0.5 + ops_fte) * 5 * 1726 / 365),                        # 1.605 x 8,630 / 365 = 37.95
     ]
     items = report.items
     assert len(items) == len(expected)
@@ -90,9 +91,10 @@ def test_every_line_item():
         assert row.cost_per_day == pytest.approx(value, rel=1e-6), item
     assert report.totals["per_day"] == pytest.approx(sum(v for _, _, v in expected), rel=1e-9)
     # 10 + 40 + 447.2028 + 28.4055 + 31.68 + 0.3802 + 1.6438 + 0.198 + 7,448.3118 + 4.9564
-    # + 851.674 + 425.837 + 114.4241 + 89.4258 + 27.329 = 9,521.47 CNY/day (10,014.69 at 7.2734 CNY/USD)
-    assert report.totals["per_day"] == pytest.approx(9_521.47, abs=0.01)
-    assert report.totals["per_1k_requests"] == pytest.approx(9_521.47 / 40_000, abs=1e-5)
+    # + 1,182.2027 + 591.1014 + 158.8866 + 124.1313 + 37.9484 = 10,107.05 CNY/day
+    # (10,014.69 at 7.2734 CNY/USD and the 310,861 CNY/year Guangzhou engineer)
+    assert report.totals["per_day"] == pytest.approx(10_107.05, abs=0.01)
+    assert report.totals["per_1k_requests"] == pytest.approx(10_107.05 / 40_000, abs=1e-5)
     # prices older than 18 months are flagged; the server price (May 2023) is one of them
     assert any("onprem_servers 'dgx-h100' is dated 2023-05-01" in w for w in report.warnings)
     assert not any("'pue" in w for w in report.warnings)  # settings are not prices
