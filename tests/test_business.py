@@ -33,7 +33,7 @@ def test_search_rerank_case_by_hand():
     assert b["payback_days"] == pytest.approx(150_000 / (178_200 - cost))
     assert b["missing"] == []
     assert json.loads(report.to_json())["business"]["net_value_per_day"] == pytest.approx(178_200 - cost)
-    assert "Break-even uplift +0.009%" in report.to_text()  # 2,919 / 32.4 M = 0.0090%
+    assert "Break-even uplift +0.010%" in report.to_text()  # 3,391.58 / 32.4 M = 0.01047%
 
 
 def test_attribution_and_given_sessions_by_hand():

@@ -2,7 +2,7 @@
 
 Hand calculations are written out; catalog figures used: H100-SXM TDP 700 W (accelerators.csv),
 PUE 1.56, server power overhead 1.5, idle power 0.2 of rated, load factor 0.6 for training runs,
-China electricity 0.088 USD/kWh (onprem.csv), CNY 7.2734 per USD (fx.csv), China grid 536.6
+China electricity 0.088 USD/kWh (onprem.csv), CNY 6.7758 per USD (fx.csv, FRED EXCHUS June 2026), China grid 536.6
 gCO2e/kWh (MEE 2022 national factor, grid_intensity.csv), US 390.1 g/kWh (EIA 2022).
 """
 
@@ -21,7 +21,7 @@ from tco import ScenarioError, dimensional, energy, evaluate, footprint, load_sc
 from tco.catalog import CATALOG_DIR, load_catalog
 from tco.uncertainty import ENERGY_ROWS, monte_carlo
 
-FX = 7.2734
+FX = 6.7758
 
 
 def base() -> dict:

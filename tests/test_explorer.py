@@ -107,7 +107,7 @@ def test_on_premises_and_an_unpriced_plan(ex):
     assert ex.report is not None
     assert ex.report.models.set_index("model").loc["llm-reranker-8b", "deployment"] == "on_prem"
     llm["serving"].value = ("cloud", "g6e.xlarge")
-    llm["pricing"].value = "spot"
+    llm["pricing"].value = "capacity_block"  # the catalog has no capacity block for g6e.xlarge
     assert "could not be priced" in ex.warnings.value  # unpriced, never a silent zero
 
 

@@ -104,9 +104,22 @@ def test_the_cli_refuses_a_huge_price_with_exit_2(tmp_path):
 
 
 def test_the_probe_scenario_total_is_unchanged():
-    """search-rerank-l4 costs 2,919.14 CNY/day (the probe's correct figure), with every item priced."""
+    """search-rerank-l4 costs 3,391.58 CNY/day (the probe's correct figure), with every item priced.
+
+    It was 2,919.14 at 7.2734 CNY per USD (fx.csv, Feb 2025) with the 310,861 CNY/year engineer.
+    1. FX at 6.7758 (June 2026): the items priced in USD fall by (7.2734 - 6.7758) = 0.4976 CNY per USD.
+       Those items, in USD per day: labelling 1,100 labels x 0.06 = 66; serving 148 instance-hours x
+       0.8048 (g6.xlarge) = 119.1104; training 0.505684 x 1.861 (g6e.xlarge) = 0.94108; disks 0.678333 GB
+       x 0.08 / (365 / 12) = 0.00178; sum 186.0533 USD/day; x 0.4976 = 92.58 CNY/day; 2,919.14 - 92.58
+       = 2,826.56.
+    2. Staff at 431,504 CNY/year loaded, day rate 1,726 (was 310,861 and 1,243), per day:
+       owner 1.0 x 431,504 / 365 = 1,182.2027; analyst 0.5 x that = 591.1014; upkeep 3 person-days/month
+       x 1,726 x (1 - 0.3) / (365 / 12) = 119.1649; operations 0.077 FTE x 1,182.2027 = 91.0296; training
+       7.885 person-days/year x 1,726 / 365 = 37.2863; sum 2,020.7850 (was 851.6740 + 425.8370 + 85.8181
+       + 65.5789 + 26.8522 = 1,455.7601); 2,826.5555 - 1,455.7601 + 2,020.7850 = 3,391.58.
+    """
     report = tco.evaluate(SCENARIOS / "search-rerank-l4.yaml", CATALOG)
-    assert round(report.per_day, 2) == 2919.14
+    assert round(report.per_day, 2) == 3391.58
     assert all(it.priced for it in report.line_items)
 
 
@@ -341,7 +354,7 @@ def test_an_unpriced_data_source_warns_and_leaves_the_total_alone():
     report = tco.evaluate(data, CATALOG)
     item = next(it for it in report.line_items if it.item == "acquisition: bought catalogue")
     assert not item.priced and math.isnan(item.cost_per_day)
-    assert round(report.per_day, 2) == 2919.14  # left out of the total, not counted as zero or inf
+    assert round(report.per_day, 2) == 3391.58  # left out of the total, not counted as zero or inf
     unpriced = [w for w, c in zip(report.warnings, report.warning_codes) if c == "unpriced"]
     assert len(unpriced) == 1 and "bought catalogue" in unpriced[0] and "left out of the totals" in unpriced[0]
     assert report.unpriced_reasons and "price_per_gb" in report.unpriced_reasons[0]
@@ -350,7 +363,7 @@ def test_an_unpriced_data_source_warns_and_leaves_the_total_alone():
 
 def test_an_unpriced_instance_plan_warns():
     data = bundled()
-    data["models"][0]["serving"]["pricing"] = "reserved_3y"  # the catalog has only on-demand for g6.xlarge
+    data["models"][0]["serving"]["pricing"] = "capacity_block"  # the catalog has no capacity block for g6.xlarge
     report = tco.evaluate(data, CATALOG)
     assert list(report.unpriced.item) == ["inference serving"]
     assert report.warning_codes.count("unpriced") == 1
@@ -429,7 +442,7 @@ def test_a_nan_left_unpriced_with_a_warning_is_accepted(monkeypatch):
     _poisoned(monkeypatch, math.nan, warn=True)
     report = tco.evaluate(SCENARIOS / "search-rerank-l4.yaml", CATALOG)
     assert "unpriced" in report.warning_codes
-    assert round(report.per_day, 2) == round(2919.14 - 80 * 0.5, 2)  # the item is left out, and said so
+    assert round(report.per_day, 2) == round(3391.58 - 80 * 0.5, 2)  # the item is left out, and said so
 
 
 def test_an_inf_is_an_error_even_with_an_unpriced_warning(monkeypatch):

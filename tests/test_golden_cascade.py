@@ -3,7 +3,7 @@ the routing line, and the total against the first model alone.
 
 Catalog figures used (data/catalog):
 - instances.csv, aws c7i.xlarge on_demand: 0.1785 USD per instance-hour, 4 vCPU (the router);
-- fx.csv, CNY: 7.2734 CNY per USD.
+- fx.csv, CNY: 6.7758 CNY per USD (FRED EXCHUS, June 2026).
 Everything else is stated in the scenario: 8,640,000 requests/day, no cache, flat profile (100
 requests/s); stages at 50, 20 and 5 requests/s per accelerator (``throughput_rps``), each on one
 accelerator per instance priced 10, 20 and 40 CNY per instance-hour; utilisation target 0.8;
@@ -19,7 +19,7 @@ import pytest
 
 from tco import evaluate
 
-FX = 7.2734
+FX = 6.7758
 C7I = 0.1785            # USD per instance-hour, 4 vCPU
 Q = 8_640_000
 LAM = Q / 86_400        # 100 requests/s entering the cascade
@@ -33,8 +33,8 @@ RATES = [LAM * s for s in SHARES]                    # 100, 30, 15 requests/s
 REPLICAS = [math.ceil(r / (m * RHO)) for r, m in zip(RATES, MU)]   # ceil(2.5, 1.875, 3.75) = 3, 2, 4
 SERVING = [n * 24 * p for n, p in zip(REPLICAS, PRICE)]           # 720, 960, 3,840 CNY/day
 ROUTING_VCPU_HOURS = Q * 0.5 / 1000 / 3600           # 1.2 vCPU-hours/day
-ROUTING = ROUTING_VCPU_HOURS * C7I * FX / 4          # 1.2 x 0.1785 x 7.2734 / 4 = 0.389491 CNY/day
-TOTAL = sum(SERVING) + ROUTING                       # 5,520.389 CNY/day
+ROUTING = ROUTING_VCPU_HOURS * C7I * FX / 4          # 1.2 x 0.1785 = 0.2142; x 6.7758 / 4 = 0.362844 CNY/day
+TOTAL = sum(SERVING) + ROUTING                       # 720 + 960 + 3,840 + 0.362844 = 5,520.363 CNY/day
 ALONE = SERVING[0]                                   # first model alone: 720 CNY/day
 
 
@@ -81,10 +81,10 @@ def test_serving_and_routing_lines(report):
     # a mutation charging the whole instance-hour instead of one vCPU would be x 4
     assert routing.quantity.iloc[0] == pytest.approx(ROUTING_VCPU_HOURS, rel=1e-9)
     assert routing.cost_per_day.iloc[0] == pytest.approx(ROUTING, rel=1e-9)
-    assert routing.cost_per_day.iloc[0] == pytest.approx(0.389491, abs=1e-6)
+    assert routing.cost_per_day.iloc[0] == pytest.approx(0.362844, abs=1e-6)
 
 
 def test_total_against_the_first_model_alone(report):
-    assert report.totals["per_day"] == pytest.approx(TOTAL, rel=1e-9)              # 5,520.389
+    assert report.totals["per_day"] == pytest.approx(TOTAL, rel=1e-9)              # 5,520.363
     assert report.first_model_alone_per_day == pytest.approx(ALONE, rel=1e-9)      # 720
-    assert report.marginal_fusion_cost_per_day == pytest.approx(TOTAL - ALONE, rel=1e-9)   # 4,800.389
+    assert report.marginal_fusion_cost_per_day == pytest.approx(TOTAL - ALONE, rel=1e-9)   # 5,520.363 - 720 = 4,800.363

@@ -3,7 +3,7 @@
 Catalog figures used (data/catalog):
 - instances.csv, aws c7i.xlarge on_demand: 0.1785 USD per instance-hour (0 accelerators, 4 vCPU)
 - instances.csv, aws m7i.xlarge on_demand: 0.2016 USD per instance-hour
-- fx.csv, CNY: 7.2734 CNY per USD
+- fx.csv, CNY: 6.7758 CNY per USD (FRED EXCHUS, June 2026)
 
 The scenario is ``tests/test_bad_inputs.py::base_scenario()`` with two CPU fleets added; the CPU lines
 do not depend on traffic, so only the two ``CPU:`` rows are checked here.
@@ -14,15 +14,15 @@ import pytest
 from test_bad_inputs import base_scenario
 from tco import evaluate
 
-FX = 7.2734                       # CNY per USD (fx.csv)
+FX = 6.7758                       # CNY per USD (fx.csv)
 C7I = 0.1785                      # USD per c7i.xlarge-hour (instances.csv)
 M7I = 0.2016                      # USD per m7i.xlarge-hour (instances.csv)
 
 # --- derivation ----------------------------------------------------------------------------------
 ORCH_COUNT = 3
 FEATURES_COUNT = 2
-ORCH_PER_DAY = ORCH_COUNT * C7I * FX * 24          # 3 x 0.1785 x 7.2734 x 24 = 93.477 CNY/day
-FEATURES_PER_DAY = FEATURES_COUNT * M7I * FX * 24  # 2 x 0.2016 x 7.2734 x 24 = 70.383 CNY/day
+ORCH_PER_DAY = ORCH_COUNT * C7I * FX * 24          # 3 x 0.1785 x 24 = 12.852; x 6.7758 = 87.083 CNY/day
+FEATURES_PER_DAY = FEATURES_COUNT * M7I * FX * 24  # 2 x 0.2016 x 24 = 9.6768; x 6.7758 = 65.568 CNY/day
 OVERRIDE = 1.25                                     # scenario price, CNY per instance-hour (no FX applied)
 OVERRIDE_PER_DAY = 4 * OVERRIDE * 24                # 4 x 1.25 x 24 = 120 CNY/day
 
@@ -48,11 +48,11 @@ def test_cpu_fleets_daily_cost():
     orch = row(report, "CPU: orchestration")
     feats = row(report, "CPU: feature serving")
     assert orch.dimension == "compute"
-    # mutation caught: without the x 24 the line would be 1/24 of this (3.895); without FX, 12.852
+    # mutation caught: without the x 24 the line would be 1/24 of this (3.628); without FX, 12.852
     assert orch.cost_per_day == pytest.approx(ORCH_PER_DAY, rel=1e-9)
-    assert orch.cost_per_day == pytest.approx(93.477, abs=1e-3)
+    assert orch.cost_per_day == pytest.approx(87.083, abs=1e-3)   # 12.852 x 6.7758 = 87.0826
     assert feats.cost_per_day == pytest.approx(FEATURES_PER_DAY, rel=1e-9)
-    assert feats.cost_per_day == pytest.approx(70.383, abs=1e-3)
+    assert feats.cost_per_day == pytest.approx(65.568, abs=1e-3)   # 9.6768 x 6.7758 = 65.5681
     # quantity: instance-hours per day, count x 24 (a fleet running all day, not autoscaled)
     assert (orch.quantity, orch.unit) == (ORCH_COUNT * 24, "instance-hours/day")   # 72
     assert feats.quantity == FEATURES_COUNT * 24                                    # 48
@@ -80,6 +80,6 @@ def test_cpu_fleet_adds_to_the_total():
     data = scenario()
     del data["compute"]
     without = evaluate(data)
-    # the fleets change nothing else: the total rises by exactly the two lines (163.860 CNY/day)
+    # the fleets change nothing else: the total rises by exactly the two lines (87.083 + 65.568 = 152.651 CNY/day)
     assert with_cpu.totals["per_day"] - without.totals["per_day"] == pytest.approx(
         ORCH_PER_DAY + FEATURES_PER_DAY, rel=1e-9)

@@ -1,12 +1,13 @@
 """Golden values for every line item of llm-rerank-onprem (catalog prices, on premises, CNY).
 
-Catalog figures used (data/catalog): CNY 7.2734 per USD (fx.csv); DGX H100 270,000 USD for
+Catalog figures used (data/catalog): CNY 6.7758 per USD (fx.csv, FRED EXCHUS June 2026); DGX H100 270,000 USD for
 8 GPUs (onprem_servers.csv); H100-SXM 1,979 fp8 TFLOP/s, 989 bf16, 3,350 GB/s, 700 W, 80 GB
 (accelerators.csv); useful life 5 years, support 0.2/year, server power 1.5 x TDP, idle power 0.2 of
 rated (serving: draw at the fleet's utilisation), load factor 0.6 (training runs), PUE 1.56, China electricity 0.088 USD/kWh (onprem.csv); generative mfu 0.60 / mbu 0.60 on Hopper and
 training mfu 0.30 on Hopper (efficiency.csv, derived in notebooks/40-validation.ipynb from MLPerf v4.0 on
 H100 and the Llama 3 70B GPU-hours on H100); OSS 0.12 / 0.033 CNY/GB-month and off-peak egress 0.25 CNY/GB
-(storage.csv); text labelling 0.06 USD (labelling.csv); loaded China engineer 310,861 CNY/year.
+(storage.csv); text labelling 0.06 USD (labelling.csv); loaded China AI engineer 431,504 CNY/year and day rate 1,726 (staff_rates.csv
+cn-ai-engineer-median-loaded: 312,684 x 1.38; 431,504 / 250 days).
 """
 
 import math
@@ -16,16 +17,16 @@ import pytest
 from conftest import scenario_path
 from tco import evaluate
 
-FX = 7.2734
+FX = 6.7758
 MONTH = 365 / 12
 
 # --- price of one H100-hour on premises ------------------------------------------------------
-CAPEX = 270_000 / 8 * FX                          # 245,477.25 CNY per GPU
-DEPRECIATION = CAPEX / (5 * 8760)                 # 5.6045 CNY/h
-ENERGY = 0.700 * 1.5 * 1.56 * (0.088 * FX) * 0.6  # 0.6291 CNY/h
-SUPPORT = 0.2 * CAPEX / 8760                      # 5.6045 CNY/h
+CAPEX = 270_000 / 8 * FX                          # 33,750 x 6.7758 = 228,683.25 CNY per GPU
+DEPRECIATION = CAPEX / (5 * 8760)                 # 228,683.25 / 43,800 = 5.2211 CNY/h
+ENERGY = 0.700 * 1.5 * 1.56 * (0.088 * FX) * 0.6  # 1.638 x 0.5962704 x 0.6 = 0.5860 CNY/h
+SUPPORT = 0.2 * CAPEX / 8760                      # 0.2 x 228,683.25 / 8,760 = 5.2211 CNY/h
 HOSTING = 1500 / (MONTH * 24)                     # 2.0548 CNY/h
-GPU_HOUR = DEPRECIATION + ENERGY + SUPPORT + HOSTING   # 13.8929 CNY/h
+GPU_HOUR = DEPRECIATION + ENERGY + SUPPORT + HOSTING   # 5.2211 + 0.5860 + 5.2211 + 2.0548 = 13.0830 CNY/h
 
 # --- throughput of one H100 (roofline) ----------------------------------------------------------
 N = 8.03e9 - 5.25e8                               # non-embedding parameters
@@ -45,8 +46,8 @@ SERVERS = math.ceil(REPLICAS / 8)                      # 3 DGX
 # --- serving: the electricity at the fleet's mean utilisation (tco.energy.accelerator_power_kw) ----
 UTILISATION = 4e7 * (1 - 0.3) / (SERVERS * 8 * 24 * 3600 * MU)     # 0.3056 of the GPU-hours paid for
 DRAW_KW = 0.700 * 1.5 * (0.2 + (1 - 0.2) * UTILISATION)             # 0.4667 kW per GPU with its server share
-SERVING_ENERGY = DRAW_KW * 1.56 * (0.088 * FX)                      # 0.4660 CNY/h
-SERVING_GPU_HOUR = DEPRECIATION + SERVING_ENERGY + SUPPORT + HOSTING  # 13.7298 CNY/h
+SERVING_ENERGY = DRAW_KW * 1.56 * (0.088 * FX)                      # 0.4667 x 1.56 x 0.5962704 = 0.4341 CNY/h
+SERVING_GPU_HOUR = DEPRECIATION + SERVING_ENERGY + SUPPORT + HOSTING  # 5.2211 + 0.4341 + 5.2211 + 2.0548 = 12.9311 CNY/h
 
 
 def test_fleet_sizing():
@@ -68,20 +69,20 @@ def test_every_line_item():
     expected = [
         ("data", "acquisition: search and click logs (first-party)", 80 * 0.1 / 0.8),         # 10
         ("data", "processing: listwise training-sample generation", 80 * 0.5),                # 40
-        ("data", "labelling", 1000 * 0.06 * FX * (1 + 0.1)),                                   # 480.04
+        ("data", "labelling", 1000 * 0.06 * FX * (1 + 0.1)),                                   # 60 x 6.7758 x 1.1 = 447.20
         ("data", "retention: raw logs, hot", 80 * 90 * 1 * 0.12 / MONTH),                      # 28.41
         ("data", "retention: raw logs, cold archive", 80 * 365 * 1 * 0.033 / MONTH),          # 31.68
         ("storage", "model registry", 8.03 * 6 * (1 + 1) * 1 * 0.12 / MONTH),                 # 0.380
         ("storage", "on-premises media", math.ceil(SERVERS * 8.03 / 3840) * 3000 / (5 * 365)),  # 1.644
         ("storage", "distribution transfer", 8.03 * 1 * SERVERS * 0.25 / MONTH),              # 0.198
-        ("compute", "inference serving", SERVERS * 8 * 24 * SERVING_GPU_HOUR),                 # 7,908.38
-        ("compute", "training and refresh", lora_hours * GPU_HOUR * 1 / MONTH),                # 5.263
-        ("staff", "role: LLM re-ranking engineer", 1.0 * 310_861 / 365),                       # 851.67
+        ("compute", "inference serving", SERVERS * 8 * 24 * SERVING_GPU_HOUR),                 # 576 x 12.9311 = 7,448.31
+        ("compute", "training and refresh", lora_hours * GPU_HOUR * 1 / MONTH),                # 11.52 x 13.0830 / 30.4167 = 4.956
+        ("staff", "role: LLM re-ranking engineer", 1.0 * 431_504 / 365),                       # 1,182.20
         ("staff", "role: search engineer integrating the re-ranker (timeouts, fallbacks, A/B tests)",
-         0.5 * 310_861 / 365),                                                                 # 425.84
-        ("staff", "model upkeep", 4 * 1243 * (1 - 0.3) / MONTH),                               # 114.42
-        ("staff", "operations", ops_fte * 310_861 / 365),                                      # 89.43
-        ("staff", "training", (1.0 + 0.5 + ops_fte) * 5 * 1243 / 365),                        # 27.33
+         0.5 * 431_504 / 365),                                                                 # 591.10
+        ("staff", "model upkeep", 4 * 1726 * (1 - 0.3) / MONTH),                               # 4,832.8 / 30.4167 = 158.89
+        ("staff", "operations", ops_fte * 431_504 / 365),                                      # 0.105 x 1,182.20 = 124.13
+        ("staff", "training", (1.0 + 0.5 + ops_fte) * 5 * 1726 / 365),                        # 1.605 x 8,630 / 365 = 37.95
     ]
     items = report.items
     assert len(items) == len(expected)
@@ -89,8 +90,11 @@ def test_every_line_item():
         assert (row.dimension, row.item) == (dimension, item)
         assert row.cost_per_day == pytest.approx(value, rel=1e-6), item
     assert report.totals["per_day"] == pytest.approx(sum(v for _, _, v in expected), rel=1e-9)
-    assert report.totals["per_day"] == pytest.approx(10_014.69, abs=0.01)
-    assert report.totals["per_1k_requests"] == pytest.approx(10_014.69 / 40_000, abs=1e-5)
+    # 10 + 40 + 447.2028 + 28.4055 + 31.68 + 0.3802 + 1.6438 + 0.198 + 7,448.3118 + 4.9564
+    # + 1,182.2027 + 591.1014 + 158.8866 + 124.1313 + 37.9484 = 10,107.05 CNY/day
+    # (10,014.69 at 7.2734 CNY/USD and the 310,861 CNY/year Guangzhou engineer)
+    assert report.totals["per_day"] == pytest.approx(10_107.05, abs=0.01)
+    assert report.totals["per_1k_requests"] == pytest.approx(10_107.05 / 40_000, abs=1e-5)
     # prices older than 18 months are flagged; the server price (May 2023) is one of them
     assert any("onprem_servers 'dgx-h100' is dated 2023-05-01" in w for w in report.warnings)
     assert not any("'pue" in w for w in report.warnings)  # settings are not prices

@@ -8,7 +8,7 @@ same property, "a scenario with ranges costs exactly what it does with point val
 against a value worked out by hand.
 
 Catalog figures used: those of tests/test_golden_cascade.py (instances.csv c7i.xlarge 0.1785 USD/h,
-4 vCPU; fx.csv 7.2734 CNY per USD).
+4 vCPU; fx.csv 6.7758 CNY per USD).
 """
 
 import math
@@ -40,7 +40,7 @@ def test_point_values():
 
 def test_a_scenario_with_ranges_costs_its_point_values():
     report = evaluate(ranged())
-    # 720 + 960 + 3,840 + 0.389491 = 5,520.389491 CNY/day (derivation in test_golden_cascade.py);
+    # 720 + 960 + 3,840 + 0.362844 = 5,520.362844 CNY/day (derivation in test_golden_cascade.py);
     # a mutation taking the low ends would give 0.2 x 100 = 20 requests/s at stage 2 and 30 CNY/h at stage 3
     assert report.per_day == pytest.approx(TOTAL, rel=1e-9)
     assert report.per_day == pytest.approx(sum(SERVING) + ROUTING, rel=1e-9)

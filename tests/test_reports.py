@@ -236,7 +236,7 @@ def test_a_mixed_currency_set_is_converted_at_the_fx_csv_rates():
     assert usd.loc["eur-a", "per_day"] == pytest.approx(100.0 / FX["EUR"], rel=1e-12)
     page = index_mod.index_html(entries, index_mod.summary_frame(entries, currency, catalog), "2026-12-05 06:00",
                                 currency, catalog)
-    assert f"1 EUR = {eur_in_cny:.6g} CNY" in page and "FRED series EXCHUS" in page and "2025-02-28" in page
+    assert f"1 EUR = {eur_in_cny:.6g} CNY" in page and "FRED series EXCHUS" in page and "2026-06-01" in page
     assert f"{100.0 * eur_in_cny:,.2f}" in page and "EUR 100.00" in page  # converted, and its own figure
     assert "<i>" not in page and "&lt;i&gt;eur-a&lt;/i&gt;" in page
     assert 'href="cny-c/warnings.html"' in page and "stale 2 · estimate 1" in page

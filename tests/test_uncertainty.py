@@ -297,7 +297,7 @@ def test_summary_chapter_helpers():
     assert list(ch.totals_table(plain.report).index) == ["total"]
     # search-rerank-l4's only range is its business uplift: the cost has no spread and says why
     only_business = ch.uncertainty(ch.open_chapter(SCENARIOS / "search-rerank-l4.yaml"), samples=500)
-    assert only_business.sentence.startswith("The daily cost is a single figure, 2,919 CNY: the inputs written as "
+    assert only_business.sentence.startswith("The daily cost is a single figure, 3,392 CNY: the inputs written as "
                                              "ranges are all business figures")
     assert only_business.tornado.empty and only_business.sobol.empty
     ranged = ch.open_chapter(SCENARIOS / "llm-rerank-cloud.yaml")

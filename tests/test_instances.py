@@ -1,0 +1,119 @@
+"""Cloud GPU instance rows of data/catalog/instances.csv (issue 17): every row is sourced and dated,
+the rows added for 2026 load and are priced, and one instance's daily cost is worked out by hand.
+
+Published figures restated here from their sources (not from the catalog):
+- Google Cloud accelerator-optimized pricing, us-central1, accessed 2026-09-17: a3-megagpu-8g
+  93.400712807 USD per VM-hour (8 x H100), a3-ultragpu-8g 84.806908493, a4-highgpu-8g Spot 39.6336.
+- Azure Retail Prices API, eastus, queried 2026-09-17: Standard_ND96isr_H100_v5 98.32 USD/h, Spot 18.169536.
+- AWS EC2 price list via instances.vantage.sh (updated 2026-09-17), us-east-1: p5.48xlarge Spot 20.788 and
+  3-year reserved 23.777; g6.xlarge Spot 0.629.
+- Nebius prices page (effective 2026-10-01): H100 4.50 USD per GPU-hour; 3-year estimate 4.50 x 0.65 = 2.925.
+- fx.csv: 6.7758 CNY per USD (FRED EXCHUS, June 2026).
+"""
+
+import datetime as dt
+import math
+
+import pandas as pd
+import pytest
+
+from test_bad_inputs import base_scenario
+from tco import evaluate
+from tco.catalog import CATALOG_DIR, load_catalog
+
+FX = 6.7758  # CNY per USD, FRED EXCHUS June 2026 (fx.csv)
+
+#: (instance, plan, published price per instance-hour in USD, as_of)
+NEW_ROWS = [
+    ("a3-megagpu-8g", "on_demand", 93.400712807, "2026-09-17"),
+    ("a3-ultragpu-8g", "on_demand", 84.806908493, "2026-09-17"),
+    ("a4-highgpu-8g", "spot", 39.6336, "2026-09-17"),
+    ("ND96isr_H100_v5", "on_demand", 98.32, "2026-09-17"),
+    ("ND96isr_H100_v5", "spot", 18.169536, "2026-09-17"),
+    ("NC24ads_A100_v4", "spot", 0.67877, "2026-09-17"),
+    ("p5.48xlarge", "spot", 20.788, "2026-09-17"),
+    ("p5.48xlarge", "reserved_3y", 23.777, "2026-09-17"),
+    ("p4d.24xlarge", "reserved_1y", 13.921, "2026-09-17"),
+    ("p4d.24xlarge", "reserved_3y", 9.374, "2026-09-17"),
+    ("g6.xlarge", "spot", 0.629, "2026-09-17"),
+    ("g6e.xlarge", "reserved_3y", 0.804, "2026-09-17"),
+    ("g5.xlarge", "reserved_1y", 0.634, "2026-09-17"),
+    ("gpu-h100-sxm-1gpu", "on_demand", 4.50, "2026-10-01"),
+    ("gpu-h100-sxm-1gpu", "reserved_3y", 2.925, "2026-10-01"),
+]
+
+
+def test_every_instance_row_has_a_source_and_a_date():
+    frame = pd.read_csv(CATALOG_DIR / "instances.csv", dtype=str, keep_default_na=False)
+    assert len(frame) >= 45
+    for row in frame.itertuples():
+        assert row.source.strip(), (row.instance, row.plan)
+        assert dt.date.fromisoformat(row.as_of) <= dt.date(2026, 12, 5), (row.instance, row.plan)
+    # one row per (instance, plan): a second row would be silently ignored by the price lookup
+    assert not frame.duplicated(["instance", "plan"]).any()
+
+
+@pytest.mark.parametrize("instance, plan, price, as_of", NEW_ROWS)
+def test_new_rows_load_and_are_priced(instance, plan, price, as_of):
+    p = load_catalog().instance_price(instance, plan)
+    assert p is not None, (instance, plan)
+    assert p.value == pytest.approx(price, rel=1e-12)
+    assert p.currency == "USD"
+    assert str(p.as_of) == as_of
+    assert not p.is_stale(dt.date(2026, 11, 22))
+    assert "http" in p.source
+
+
+def test_the_three_year_neocloud_rate_is_labelled_an_estimate():
+    cat = load_catalog()
+    p = cat.instance_price("gpu-h100-sxm-1gpu", "reserved_3y")
+    assert p.assumption.startswith("estimate")
+    # 4.50 x (1 - 0.35) = 2.925 USD per GPU-hour
+    assert p.value == pytest.approx(4.50 * (1 - 0.35), rel=1e-12)
+    assert p.value < cat.instance_price("gpu-h100-sxm-1gpu", "on_demand").value
+
+
+def test_commitments_and_spot_cost_less_than_on_demand():
+    cat = load_catalog()
+    priced = 0
+    for instance in set(cat.instances.instance):
+        on_demand = cat.instance_price(instance, "on_demand")
+        one, three = cat.instance_price(instance, "reserved_1y"), cat.instance_price(instance, "reserved_3y")
+        spot = cat.instance_price(instance, "spot")
+        if on_demand is None or math.isnan(on_demand.value):
+            continue
+        for cheaper in (one, three, spot):
+            if cheaper is not None:
+                assert cheaper.value < on_demand.value, instance
+                priced += 1
+        if one is not None and three is not None:
+            assert three.value < one.value, instance
+    assert priced >= 15  # the rule is checked on real rows, not vacuously
+
+
+def test_daily_cost_of_one_new_instance_by_hand():
+    """One a3-megagpu-8g (8 x H100) serving the base scenario's small encoder: the load needs one
+    replica on one accelerator, so one whole instance is paid for all day.
+
+    count x hourly x FX x 24 = 1 x 93.400712807 x 6.7758 x 24
+    93.400712807 x 24 = 2,241.617107 USD/day; x 6.7758 = 15,188.749 CNY/day.
+    """
+    data = base_scenario()
+    data["models"][0]["serving"]["instance"] = "a3-megagpu-8g"
+    report = evaluate(data)
+    m = report.models.iloc[0]
+    assert m.instances == 1
+    serving = report.items[report.items.item == "inference serving"].iloc[0]
+    assert serving.quantity == 8 * 24  # accelerator-hours per day: 8 GPUs all day
+    assert serving.cost_per_day == pytest.approx(1 * 93.400712807 * FX * 24, rel=1e-12)
+    assert serving.cost_per_day == pytest.approx(15_188.749, abs=1e-3)
+
+
+def test_a_scenario_can_choose_the_spot_row():
+    """g6.xlarge Spot: 1 x 0.629 x 24 = 15.096 USD/day; x 6.7758 = 102.2875 CNY/day."""
+    data = base_scenario()
+    data["models"][0]["serving"]["pricing"] = "spot"
+    report = evaluate(data)
+    assert report.models.iloc[0].instances == 1
+    serving = report.items[report.items.item == "inference serving"].iloc[0]
+    assert serving.cost_per_day == pytest.approx(102.2875, abs=1e-4)
