@@ -80,7 +80,7 @@ def test_catalog_overview_fits_the_terminal_and_never_calls_the_identity_rate_st
     out = run_at(100, "catalog", "--as-of", "2030-01-01")  # every fx rate is years old by then
     assert out.returncode == 0, out.stderr
     assert max(display_width(line) for line in out.stdout.splitlines()) <= 100
-    assert "  - fx: CNY (as of 2025-02-01" in out.stdout and "  - fx: EUR (as of 2025-02-28" in out.stdout
+    assert "  - fx: CNY (as of 2026-06-01" in out.stdout and "  - fx: EUR (as of 2026-06-01" in out.stdout
     assert "fx: USD" not in out.stdout
     fx_row = next(line for line in out.stdout.splitlines() if line.startswith("fx "))
     assert fx_row.split()[-1] == "2"  # stale_prices: CNY and EUR, not the 1 USD per USD
