@@ -42,11 +42,11 @@ def test_changes_alone_and_together_add_up():
     # search-rerank-l4 scores on g6.xlarge (1 L4 per instance, a replica of 1), autoscaled: redundancy 1 -> 2
     # adds one instance every hour of the day: 24 x the catalog's on-demand price x CNY per USD
     price = float(_csv_row("instances", instance="g6.xlarge", plan="on_demand")["price_per_hour"])   # 0.8048 USD/h
-    fx = float(_csv_row("fx", currency="CNY")["per_usd"])                                            # 7.2734
+    fx = float(_csv_row("fx", currency="CNY")["per_usd"])                                            # 6.7758
     assert a.models[0].serving.instance == "g6.xlarge" and a.models[0].serving.redundancy == 1
     spare_only = _with("search-rerank-l4", lambda d: d["models"][0]["serving"].__setitem__("redundancy", 2))
     serving = [evaluate(s).items.set_index("item").cost_per_day["inference serving"] for s in (a, spare_only)]
-    assert serving[1] - serving[0] == pytest.approx(24 * price * fx, rel=1e-9)                        # 140.49 CNY/day
+    assert serving[1] - serving[0] == pytest.approx(24 * price * fx, rel=1e-9)                        # 24 x 0.8048 x 6.7758 = 130.88 CNY/day
     # the change alone is that line plus what scales with the fleet (operations staff, serving disks)
     assert spare == pytest.approx(evaluate(spare_only).per_day - evaluate(a).per_day, rel=1e-12)
     assert spare > 24 * price * fx

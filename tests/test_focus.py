@@ -82,17 +82,17 @@ def test_hand_written_focus_rows(report):
     support charge that no rule maps; against the plan's 148 L4-hours a day."""
     result = reconcile(RERANK, [FIXTURES / "focus12-hand.csv"], FIXTURES / "focus12-hand-map.yaml")
     serving = result.implied.set_index("kind").loc["inference serving"]
-    planned_price = 0.8048 * 7.2734  # g6.xlarge on demand, USD/h (instances.csv) x CNY per USD (fx.csv) = 5.85363232
+    planned_price = 0.8048 * 6.7758  # g6.xlarge on demand, USD/h (instances.csv) x CNY per USD (fx.csv) = 5.45316384
     planned_hours = 148.0 * 2        # 296 accelerator-hours sized over the two days
     actual_hours = 120.0 + 130.0     # 250, one L4 per g6.xlarge
     actual_price = (720.0 + 780.0) / actual_hours  # 6.00 CNY
     assert serving.planned_price == pytest.approx(planned_price, rel=1e-9)
     assert serving.actual_quantity == actual_hours and serving.actual_price == pytest.approx(6.0)
-    # usage variance (250 - 296) x 5.85363232 = -269.26708672
-    assert serving.usage_variance == pytest.approx(-269.26708672, rel=1e-9)
-    # price variance (6.00 - 5.85363232) x 250 = 36.59192
-    assert serving.price_variance == pytest.approx(36.59192, rel=1e-9)
-    # together: 1,500 - 296 x 5.85363232 = 1,500 - 1,732.67516672 = -232.67516672
+    # usage variance (250 - 296) x 5.45316384 = -250.84553664
+    assert serving.usage_variance == pytest.approx(-250.84553664, rel=1e-9)
+    # price variance (6.00 - 5.45316384) x 250 = 136.70904
+    assert serving.price_variance == pytest.approx(136.70904, rel=1e-9)
+    # together: 1,500 - 296 x 5.45316384 = 1,500 - 1,614.13649664 = -114.13649664
     assert serving.usage_variance + serving.price_variance == pytest.approx(1500 - planned_hours * planned_price)
     assert serving.implied_utilisation == pytest.approx(report.models.utilisation_mean[0] * 296 / 250)
     summary = result.summary.set_index(["dimension", "model"])
@@ -104,7 +104,7 @@ def test_hand_written_focus_rows(report):
 def test_azure_focus_export_spelling():
     """Microsoft's FOCUS 1.2 export columns (finops-toolkit FocusCost_1.2-preview.json), billed in EUR."""
     result = reconcile(RERANK, [FIXTURES / "azure-focuscost-1.2.csv"], FIXTURES / "azure-focuscost-1.2-map.yaml")
-    eur_to_cny = 7.2734 / 0.9605  # fx.csv: CNY and EUR per USD
+    eur_to_cny = 6.7758 / 0.8684  # fx.csv: CNY and EUR per USD
     summary = result.summary.set_index(["dimension", "model"])
     assert summary.loc[("compute", "cross-encoder-base"), "actual"] == pytest.approx(180.0 * eur_to_cny)
     assert summary.loc[("data", ""), "actual"] == pytest.approx(12.0 * eur_to_cny)
@@ -221,7 +221,10 @@ def test_report_with_a_bill_adds_chapter_50_and_the_index_links_it(tmp_path):
                                bill=str(bill), bill_map=str(ROOT / "data" / "bills" / "search-rerank-l4-map.yaml"))
     assert status == 0
     page = (tmp_path / "out" / "search-rerank-l4" / "50-plan-vs-actual.html").read_text(encoding="utf-8")
-    assert "under the plan by 6,130.18 CNY (-7.0%)" in page and "65.0% used (planned 52.0%)" in page
+    # the bill is the plan x (0.8 usage x 1.1 price) on mapped lines + 5% unmapped: 0.93 of the plan,
+    # so 30 days x the plan's daily total x (0.93 - 1) under it
+    under = 30 * evaluate(load_scenario(RERANK), compare=False).per_day * 0.07
+    assert f"under the plan by {under:,.2f} CNY (-7.0%)" in page and "65.0% used (planned 52.0%)" in page
     assert 'href="search-rerank-l4/50-plan-vs-actual.html"' in (tmp_path / "out" / "index.html").read_text(encoding="utf-8")
 
 

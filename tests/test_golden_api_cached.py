@@ -7,7 +7,7 @@ price; the golden is about the arithmetic, so it reads the row and derives from 
   standard input 0.15, cached input 0.075, output 0.6; batch input 0.075, output 0.3, no batch cached
   price (cached batch tokens bill at the batch input price); priority input 0.25, cached 0.125,
   output 1.0. No cache-write price, no long-context threshold.
-- fx.csv, CNY per USD (7.2734 at the time of writing).
+- fx.csv, CNY per USD (6.7758 at the time of writing, FRED EXCHUS June 2026).
 
 The scenario: 1,000,000 requests/day, flat, 20% answered by the result cache, so Q = 800,000
 requests/day reach the model; 1,000 input and 200 output tokens per request; 60% of the input tokens
@@ -43,7 +43,7 @@ B_OUT = float(API["batch_output_per_mtok"])             # 0.3
 PR_IN = float(API["priority_input_per_mtok"])           # 0.25
 PR_CACHED = float(API["priority_cached_input_per_mtok"])  # 0.125
 PR_OUT = float(API["priority_output_per_mtok"])         # 1.0
-FX = float(catalog_row("fx", "currency", "CNY")["per_usd"])   # 7.2734 CNY per USD
+FX = float(catalog_row("fx", "currency", "CNY")["per_usd"])   # 6.7758 CNY per USD
 
 # --- derivation ----------------------------------------------------------------------------------
 REQUESTS = 1_000_000
@@ -143,7 +143,7 @@ def test_half_the_requests_through_the_batch_interface():
 
 def test_in_another_currency_the_bill_is_converted():
     line = api_line(evaluate(scenario("CNY")))
-    assert line.cost_per_day == pytest.approx(STANDARD * FX, rel=1e-9)  # 180 x 7.2734 = 1,309.21 CNY/day
+    assert line.cost_per_day == pytest.approx(STANDARD * FX, rel=1e-9)  # 180 x 6.7758 = 1,219.64 CNY/day
 
 
 def test_api_comparison_break_even_against_a_fleet():

@@ -93,7 +93,7 @@ def test_report_index_converts_the_hand_derived_total():
     entry = index_mod.metadata("golden-api", "Hosted API", "golden-api.yaml", "ok", "", "USD",
                                {"06-summary": {"status": "ok", "run_date": ""}}, summary, [])
     row = index_mod.summary_frame([entry], "CNY", load_catalog()).iloc[0]
-    # 180 USD/day x 7.2734 CNY per USD (fx.csv) = 1,309.21 CNY/day
+    # 180 USD/day x 6.7758 CNY per USD (fx.csv) = 1,219.64 CNY/day
     assert row["per_day"] == pytest.approx(api.STANDARD * api.FX, rel=1e-12)
     assert row["compute_per_day"] == pytest.approx(api.STANDARD * api.FX, rel=1e-12)
     assert row["per_day_in_scenario_currency"] == pytest.approx(api.STANDARD, rel=1e-12)

@@ -3,7 +3,7 @@ figure and compared with the inputs (and, for the cost charts, with values deriv
 pixel counts or file sizes.
 
 The cost charts use the CPU-fleet golden scenario (tests/test_golden_cpu_fleet.py): its two CPU lines
-are derived there by hand (3 x 0.1785 x 7.2734 x 24 and 2 x 0.2016 x 7.2734 x 24 CNY/day).
+are derived there by hand (3 x 0.1785 x 6.7758 x 24 and 2 x 0.2016 x 6.7758 x 24 CNY/day).
 """
 
 import matplotlib
@@ -41,9 +41,9 @@ def test_items_bar_draws_the_hand_derived_cpu_lines(report):
     ax = fig.axes[0]
     labels = [t.get_text() for t in ax.get_yticklabels()]
     widths = dict(zip(labels, [b[2] for b in bars(ax)]))
-    # the bars are the CPU lines of the golden, largest first: 93.477 then 70.383 CNY/day
+    # the bars are the CPU lines of the golden, largest first: 87.083 then 65.568 CNY/day (12.852 and 9.6768 USD x 6.7758)
     assert widths["CPU: orchestration"] == pytest.approx(ORCH_PER_DAY, rel=1e-9)
-    assert widths["CPU: orchestration"] == pytest.approx(93.477, abs=1e-3)
+    assert widths["CPU: orchestration"] == pytest.approx(87.083, abs=1e-3)
     assert widths["CPU: feature serving"] == pytest.approx(FEATURES_PER_DAY, rel=1e-9)
     shown = [b[2] for b in bars(ax)]
     assert shown == sorted(shown, reverse=True)

@@ -54,7 +54,7 @@ def test_cloud_rate_is_the_catalog_instance_price():
     assert (rate.accelerators_per_instance, rate.accelerator) == (1, "L4")
     sc, ctx = loaded(ENCODER, currency="CNY")
     rate = hardware_rate(sc.models[0].serving, ctx, "serving", "enc")
-    # 0.8048 x 7.2734 = 5.8536 CNY per instance-hour
+    # 0.8048 x 6.7758 = 5.4532 CNY per instance-hour
     assert rate.price_per_instance_hour == pytest.approx(float(row["price_per_hour"]) * fx, rel=1e-12)
 
 
