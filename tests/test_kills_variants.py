@@ -133,3 +133,50 @@ def test_edit_gives_a_valid_variant_or_says_why_not():
     bad = edit(sc, negative, group="compute")
     assert bad.scenario is None and bad.label == "a cache hit rate below 0" and bad.group == "compute"
     assert bad.note.startswith("not possible: ")
+
+
+def test_cheapest_instance_by_hand():
+    # on-demand rows of data/catalog/instances.csv (all USD), price per accelerator-hour:
+    #   L4: aws g6.xlarge 0.8048 / 1 = 0.8048; gcp g2-standard-4 0.70683228 / 1 = 0.7068 -> g2-standard-4
+    #   H100-SXM: aws p5.48xlarge 55.04 / 8 = 6.88; gcp a3-highgpu-8g 87.83 / 8 = 10.98;
+    #             azure ND96isr_H100_v5 98.32 / 8 = 12.29 -> p5.48xlarge
+    from tco.variants import cheapest_instance
+
+    assert cheapest_instance("L4") == "g2-standard-4"
+    assert cheapest_instance("H100-SXM") == "p5.48xlarge"
+    assert cheapest_instance("no-such-accelerator") is None
+
+
+def test_deployment_options_of_an_on_premises_model():
+    # recsys-ranking-h100 runs on premises on H100-SXM and names no API: the options are the cheapest
+    # H100 cloud instance on demand (p5.48xlarge, above) and its own on-premises fleet (current)
+    from tco.variants import deployment_options
+
+    options = deployment_options(load_scenario(scenario_path("recsys-ranking-h100")))
+    assert [(v.label, v.group, v.current, v.note) for v in options] == [
+        ("cloud (p5.48xlarge on demand)", "seq-ranker", False, ""),
+        ("on premises (H100-SXM)", "seq-ranker", True, "")]
+    cloud = options[0].scenario.models[0].serving
+    assert (cloud.deployment, cloud.instance) == ("cloud", "p5.48xlarge")
+
+
+def test_automation_lever_rounds_to_six_decimals():
+    # automation 0.1234567 + 0.2 = 0.3234567 -> rounded to 6 decimals 0.323457
+    from tco.scenario import parse_scenario
+
+    data = scenario_to_dict(load_scenario(scenario_path("recsys-ranking-h100")))
+    data["staff"]["automation_factor"] = 0.1234567
+    sc = parse_scenario(data)
+    changed = scenario_to_dict(sc)
+    assert BY_NAME["_lever_automation"](changed, sc) == "automation 0.123457 -> 0.323457 (upkeep and operations)"
+    assert changed["staff"]["automation_factor"] == 0.323457
+
+
+def test_evaluate_variants_cost_per_thousand_requests():
+    # per 1,000 requests = cost per day / (requests per day / 1,000)
+    from tco.variants import evaluate_variants
+
+    sc = load_scenario(scenario_path("recsys-ranking-h100"))
+    row = evaluate_variants([edit(sc, BY_NAME["_lever_versions"])]).iloc[0]
+    assert row.status == "ok"
+    assert row.per_1k_requests == pytest.approx(row.per_day / (sc.traffic.requests_per_day / 1000), rel=1e-12)
