@@ -18,3 +18,26 @@ def test_combiner_line_by_hand(scenario, item):
     assert line.quantity == pytest.approx(2.8e7 * 0.5 / 1000 / 3600, rel=1e-12)
     assert line.unit == "vCPU-hours/day"
     assert line.note == "c7i.xlarge on_demand (2026-09-24)"
+
+
+def test_combiner_instance_without_a_price_is_unpriced_and_says_so():
+    # a catalog with no on-demand price for the combiner's instance: the price is NaN (never 0),
+    # the basis 'unpriced', and the warning names the instance and the reason; the vCPUs still come
+    # from the catalog (c7i.xlarge: 4)
+    from types import SimpleNamespace
+
+    from tco.catalog import load_catalog
+    from tco.context import Context
+    from tco.dimensions import fusion
+
+    catalog = load_catalog()
+    catalog.instance_price = lambda *args, **kwargs: None
+    ctx = Context(SimpleNamespace(currency="USD"), catalog)
+    price, vcpus = fusion._instance_hour(ctx, "c7i.xlarge")
+    assert vcpus == 4.0
+    assert price.basis == "unpriced" and price.value != price.value  # NaN
+    assert price.reason == "no on_demand price in the catalog"
+    [warning] = ctx.warnings
+    assert (warning.code, warning.message) == (
+        "unpriced", "instance c7i.xlarge could not be priced: no on_demand price in the catalog. "
+                    "It is left out of the totals.")
