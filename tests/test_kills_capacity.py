@@ -1,0 +1,202 @@
+"""Mutation kills for tco.capacity (tools/mutation.py): every code path against an independent value.
+
+Erlang C is taken here from its textbook sum (Kleinrock 1975, Queueing Systems Vol. 1, eq. 3.42),
+
+    C(c, A) = [A^c/c! · c/(c - A)] / [sum_{k<c} A^k/k! + A^c/c! · c/(c - A)],
+
+written term by term in plain Python floats (log space above 60 servers), and for a fractional c
+from Jagerman's integral 1/B(c, A) = A ∫_0^∞ e^(-A t) (1 + t)^c dt by scipy's adaptive quadrature,
+then C = c B / (c - A (1 - B)). The library computes B by a recurrence (up to 64 whole servers; a
+table for few elements, a sorted loop for many) or by 64-node Gauss-Legendre quadrature of a
+transformed integral (above 64 servers and for a fractional c, with a backward recurrence below
+10 servers): each of those paths is checked here on values a mutant would move.
+"""
+
+import math
+
+import numpy as np
+import pytest
+from scipy import integrate
+
+from tco import capacity
+
+
+def erlang_c_textbook(c: int, a: float) -> float:
+    """C(c, A) from the sum above, in log space: log(A^k/k!) = k ln A - lgamma(k + 1)."""
+    logs = [k * math.log(a) - math.lgamma(k + 1) for k in range(c)]
+    log_top = c * math.log(a) - math.lgamma(c + 1) + math.log(c / (c - a))
+    m = max(logs + [log_top])
+    top = math.exp(log_top - m)
+    return top / (sum(math.exp(x - m) for x in logs) + top)
+
+
+def erlang_c_jagerman(c: float, a: float) -> float:
+    """C(c, A) for any real c > 0 from Jagerman's integral for 1/B."""
+    inverse_b = a * integrate.quad(lambda t: math.exp(-a * t) * (1.0 + t) ** c, 0, math.inf,
+                                   epsabs=0, epsrel=1e-13, limit=200)[0]
+    b = 1.0 / inverse_b
+    return c * b / (c - a * (1.0 - b))
+
+
+def test_textbook_reference_matches_the_hand_values():
+    # the reference itself, by hand: C(3, 2) = 4/9 (DESIGN 3.3); C(1, A) = A (M/M/1: the wait
+    # probability is the utilisation); C(2, 1): terms 1, 1, then 1/2 · 2/1 = 1 -> 1 / (2 + 1) = 1/3
+    assert erlang_c_textbook(3, 2.0) == pytest.approx(4 / 9, rel=1e-14)
+    assert erlang_c_textbook(1, 0.3) == pytest.approx(0.3, rel=1e-14)
+    assert erlang_c_textbook(2, 1.0) == pytest.approx(1 / 3, rel=1e-14)
+
+
+def test_erlang_c_few_whole_servers_table_path():
+    # 36 elements x at most 12 servers = 432 terms <= 2^14: the cumulative-product table
+    c = np.repeat(np.arange(1, 13), 3).astype(float)
+    a = c * np.tile([0.3, 0.7, 0.95], 12)
+    expected = [erlang_c_textbook(int(ci), ai) for ci, ai in zip(c, a)]
+    np.testing.assert_allclose(capacity.erlang_c(c, a), expected, rtol=1e-10)
+
+
+def test_erlang_c_many_whole_servers_sorted_loop_path():
+    # 5 x 64 = 320 elements x 64 servers = 20,480 terms > 2^14: the radix-sorted loop; the loads
+    # differ by element so that a wrong order of the results shows
+    c = np.tile(np.arange(1, 65), 5).astype(float)
+    a = c * np.repeat([0.2, 0.5, 0.8, 0.9, 0.99], 64)
+    expected = [erlang_c_textbook(int(ci), ai) for ci, ai in zip(c, a)]
+    np.testing.assert_allclose(capacity.erlang_c(c, a), expected, rtol=1e-9)
+
+
+@pytest.mark.parametrize("c, a", [(65, 58.5), (100, 90.0), (100, 50.0), (500, 475.0), (2000, 1900.0)])
+def test_erlang_c_above_the_recurrence_by_the_integral(c, a):
+    assert capacity.erlang_c(c, a) == pytest.approx(erlang_c_textbook(c, a), rel=1e-9)
+
+
+@pytest.mark.parametrize("c, a", [(0.5, 0.2), (2.5, 1.5), (7.3, 4.0), (9.9, 9.0), (12.7, 7.0), (40.5, 30.0)])
+def test_erlang_c_fractional_servers_against_jagerman(c, a):
+    # below 10 servers the library raises c by whole steps and comes back down by the recurrence
+    assert capacity.erlang_c(c, a) == pytest.approx(erlang_c_jagerman(c, a), rel=1e-8)
+
+
+def test_erlang_c_fractional_extension_meets_whole_values():
+    # the continuous extension agrees with the textbook sum at whole c (here through the integral,
+    # as 70 > 64): C(70, 60)
+    assert erlang_c_jagerman(70, 60.0) == pytest.approx(erlang_c_textbook(70, 60.0), rel=1e-9)
+
+
+def test_erlang_c_mixed_paths_and_edge_cases_in_one_array():
+    # one array that needs the recurrence (3 servers), the integral (100, 5.5), the unstable
+    # value 1 (A >= c), the no-traffic value 0 (A <= 0), and NaN passed through
+    c = np.array([3.0, 100.0, 5.5, 2.0, 4.0, 4.0, 3.0])
+    a = np.array([2.0, 90.0, 3.0, 3.0, 4.0, 0.0, np.nan])
+    got = capacity.erlang_c(c, a)
+    assert got[0] == pytest.approx(4 / 9, rel=1e-12)
+    assert got[1] == pytest.approx(erlang_c_textbook(100, 90.0), rel=1e-9)
+    assert got[2] == pytest.approx(erlang_c_jagerman(5.5, 3.0), rel=1e-8)
+    assert list(got[3:6]) == [1.0, 1.0, 0.0]
+    assert math.isnan(got[6])
+    # a 2 x 2 input keeps its shape; scalars give a float
+    assert capacity.erlang_c(np.full((2, 2), 3.0), 2.0).shape == (2, 2)
+    assert isinstance(capacity.erlang_c(3, 2.0), float)
+
+
+def test_wait_exceeds_probability_by_hand():
+    # r = 1 replica of 2 slots, s = 2 s, lambda = 0.5/s, t = 1 s: c = 2 servers, A = 0.5 x 2 = 1
+    # C(2, 1) = 1/3 (see above); tail rate c/s - lambda = 1 - 0.5 = 0.5 -> P = 1/3 x e^-0.5 = 0.20218
+    assert capacity.wait_exceeds_probability(1, 2, 2.0, 0.5, 1.0) == pytest.approx(math.exp(-0.5) / 3, rel=1e-12)
+    # t = 0: P(W > 0) is Erlang C itself
+    assert capacity.wait_exceeds_probability(1, 2, 2.0, 0.5, 0.0) == pytest.approx(1 / 3, rel=1e-12)
+    # overloaded (A = 2 x 1 = 2 >= c = 1): every request waits, P = 1
+    assert capacity.wait_exceeds_probability(1, 1, 1.0, 2.0, 5.0) == 1.0
+
+
+def test_max_arrival_rate_meets_the_mm1_tail_exactly():
+    # M/M/1 (one replica, one slot): C(1, A) = rho, so P(W > t) = rho e^{-(1/s - lambda) t}
+    # t = 0: rho <= 0.01 -> lambda_max = 0.01 / s = 0.01 for s = 1 s
+    assert capacity.max_arrival_rate(1, 1, 1.0, 0.0, 0.99) == pytest.approx(0.01, rel=1e-12)
+    # s = 0.5 s, t = 0: rho = 0.05 at p = 0.95 -> lambda = rho / s = 0.1
+    assert capacity.max_arrival_rate(1, 1, 0.5, 0.0, 0.95) == pytest.approx(0.1, rel=1e-12)
+    # s = 1, t = 1: rho e^{-(1 - rho)} = 0.01 at the answer (rho = 0.026510...)
+    rho = capacity.max_arrival_rate(1, 1, 1.0, 1.0, 0.99)
+    assert rho * math.exp(-(1.0 - rho)) == pytest.approx(0.01, rel=1e-12)
+
+
+def test_replicas_for_load_by_hand():
+    # ceil(lambda / (mu x rho)): 100 / (30 x 0.5) = 6.67 -> 7; 60 / (30 x 0.5) = 4 exactly -> 4, not 5
+    # (the 1e-9 keeps a quotient that is whole up to rounding from taking one more)
+    assert capacity.replicas_for_load(100.0, 30.0, 0.5) == 7.0
+    assert capacity.replicas_for_load(60.0, 30.0, 0.5) == 4.0
+    assert capacity.replicas_for_load(0.3 * 3, 0.3, 1.0) == 3.0     # 0.3 x 3 / 0.3 = 3.0000000000000004
+
+
+def _fewest_by_scan(lam, s, slots, slo, p, at_least=0):
+    """The fewest r >= at_least with C(r·slots, lam·s) e^{-(r·slots/s - lam)(slo - s)} <= 1 - p, by trying
+    r = 1, 2, 3, ... with the textbook Erlang C."""
+    r = max(1, int(at_least))
+    while True:
+        c, a = r * slots, lam * s
+        if a < c and erlang_c_textbook(c, a) * math.exp(-(c / s - lam) * (slo - s)) <= 1 - p:
+            return float(r)
+        r += 1
+
+
+@pytest.mark.parametrize("lam, s, slots, slo, p, at_least", [
+    (20.0, 0.05, 1, 0.1, 0.99, 0),      # 4 (test_capacity works it out by hand)
+    (20.0, 0.05, 2, 0.1, 0.99, 0),      # 2: C(4, 1) e^-3 = 0.0010 passes, C(2, 1) e^-1 = 0.123 fails
+    (1000.0, 0.05, 1, 0.1, 0.99, 0),    # A = 50: a few past the stability bound
+    (1000.0, 0.05, 1, 0.06, 0.999, 0),  # tight wait budget: far past it (the doubling and bisection)
+    (300.0, 0.2, 4, 0.25, 0.99, 0),
+    (20.0, 0.05, 1, 0.1, 0.99, 6),      # at_least 6 above the SLO's 4: 6
+    (20.0, 0.05, 1, 0.1, 0.99, 3),      # at_least 3 below it: still 4
+])
+def test_replicas_for_slo_against_a_linear_scan(lam, s, slots, slo, p, at_least):
+    assert capacity.replicas_for_slo(lam, s, slots, slo, p, at_least=at_least) == \
+        _fewest_by_scan(lam, s, slots, slo, p, at_least)
+
+
+def test_replicas_for_slo_arrays_and_known_bound():
+    lam = np.array([[20.0, 1000.0, 300.0], [5.0, 20.0, 800.0]])
+    expected = [[_fewest_by_scan(x, 0.05, 1, 0.1, 0.99) for x in row] for row in lam]
+    np.testing.assert_array_equal(capacity.replicas_for_slo(lam, 0.05, 1, 0.1, 0.99), expected)
+    # a count known to pass bounds the search: the answer is the same when it is the answer or above
+    assert capacity.replicas_for_slo(20.0, 0.05, 1, 0.1, 0.99, known=4.0) == 4.0
+    assert capacity.replicas_for_slo(20.0, 0.05, 1, 0.1, 0.99, known=40.0) == 4.0
+
+
+def test_instances_needed_by_hand():
+    # g <= a: ceil(r / floor(a/g)): 5 replicas of 2 on 8-accelerator instances, 4 a box -> 2;
+    # 9 replicas of 3 on 8 (2 a box, the 2 left over unused) -> 5
+    assert capacity.instances_needed(5, 2, 8) == 2.0
+    assert capacity.instances_needed(9, 3, 8) == 5.0
+    # g > a: r x ceil(g / a): 3 replicas of 16 on 8 -> 3 x 2 = 6; of 12 on 8 -> 3 x 2 = 6
+    assert capacity.instances_needed(3, 12, 8) == 6.0
+    # both cases in one array, with the shapes broadcast
+    np.testing.assert_array_equal(capacity.instances_needed([5, 3, 9], [2, 16, 3], 8), [2.0, 6.0, 5.0])
+    np.testing.assert_array_equal(capacity.instances_needed([4, 7], 16, 8), [8.0, 14.0])
+
+
+def test_arrival_rates_by_hand():
+    # Q = 8.64e6/day, h = 0.25 -> 6.48e6 misses/day; weights 2, 0, 2, 0, ... (mean 1):
+    # lambda_h = 6.48e6 x w_h / 86,400 = 75 x w_h -> 150, 0, 150, ...
+    w = np.tile([2.0, 0.0], 12)
+    np.testing.assert_allclose(capacity.arrival_rates(8.64e6, 0.25, w), 75.0 * w, rtol=1e-12)
+
+
+def test_hourly_weights_and_peak_by_hand():
+    # 24 weights 3, 1, 1, ..., 1 (sum 26): normalised to mean 1 -> 3 x 24/26 = 2.7692, 24/26 = 0.9231
+    w = [3.0] + [1.0] * 23
+    got = capacity.hourly_weights(w)
+    assert got[0] == pytest.approx(72 / 26, rel=1e-12) and got[1] == pytest.approx(24 / 26, rel=1e-12)
+    # stretched to a peak of 2: 1 + (w - 1)(2 - 1)/(72/26 - 1): the peak 2, the others 1 - (2/26)/(46/26) = 1 - 1/23
+    s = capacity.hourly_weights(w, 2.0)
+    assert s[0] == pytest.approx(2.0, rel=1e-12) and s[5] == pytest.approx(1 - 1 / 23, rel=1e-12)
+    assert s.mean() == pytest.approx(1.0, rel=1e-12)
+    # the largest stretch before an hour turns negative: 1 + (max - 1)/(1 - min) = 1 + (46/26)/(2/26) = 24
+    assert capacity.max_peak_to_average(w) == pytest.approx(24.0, rel=1e-12)
+    # a flat profile: peak/average 1 stays flat (array shape kept), any other peak is refused
+    np.testing.assert_array_equal(capacity.hourly_weights("flat", 1.0), np.ones(24))
+    assert capacity.max_peak_to_average("flat") == 1.0
+    with pytest.raises(ValueError) as refused:
+        capacity.hourly_weights("flat", 2.0)
+    assert str(refused.value) == ("a flat profile has no peak to stretch; give 24 weights or leave "
+                                  "peak_to_average out")
+    # weights given as arrays of samples: the hours go on the last axis
+    samples = capacity.hourly_weights([np.array([3.0, 1.0])] + [1.0] * 23)
+    assert samples.shape == (2, 24)
+    np.testing.assert_allclose(samples[1], np.ones(24), rtol=1e-12)

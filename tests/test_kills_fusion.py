@@ -1,0 +1,43 @@
+"""Mutation kills for tco.dimensions.fusion (tools/mutation.py): the combiner and routing lines by hand."""
+
+import pytest
+
+from tco import evaluate
+
+from conftest import scenario_path
+
+
+@pytest.mark.parametrize("scenario, item", [("search-ensemble", "combiner (learned_weights)"),
+                                            ("search-cascade", "routing")])
+def test_combiner_line_by_hand(scenario, item):
+    # 4.0e7 searches/day x (1 - 0.3 cache hits) = 2.8e7 reach the models; 0.5 CPU-ms each:
+    # 2.8e7 x 0.5 / 1,000 / 3,600 = 3.8889 vCPU-hours/day on c7i.xlarge, priced on demand from the
+    # catalog row (aws c7i.xlarge us-east-1 on_demand 0.1785 USD/h, as_of 2026-09-24)
+    [line] = [li for li in evaluate(scenario_path(scenario)).line_items
+              if li.kind.dimension == "fusion" and li.item == item]
+    assert line.quantity == pytest.approx(2.8e7 * 0.5 / 1000 / 3600, rel=1e-12)
+    assert line.unit == "vCPU-hours/day"
+    assert line.note == "c7i.xlarge on_demand (2026-09-24)"
+
+
+def test_combiner_instance_without_a_price_is_unpriced_and_says_so():
+    # a catalog with no on-demand price for the combiner's instance: the price is NaN (never 0),
+    # the basis 'unpriced', and the warning names the instance and the reason; the vCPUs still come
+    # from the catalog (c7i.xlarge: 4)
+    from types import SimpleNamespace
+
+    from tco.catalog import load_catalog
+    from tco.context import Context
+    from tco.dimensions import fusion
+
+    catalog = load_catalog()
+    catalog.instance_price = lambda *args, **kwargs: None
+    ctx = Context(SimpleNamespace(currency="USD"), catalog)
+    price, vcpus = fusion._instance_hour(ctx, "c7i.xlarge")
+    assert vcpus == 4.0
+    assert price.basis == "unpriced" and price.value != price.value  # NaN
+    assert price.reason == "no on_demand price in the catalog"
+    [warning] = ctx.warnings
+    assert (warning.code, warning.message) == (
+        "unpriced", "instance c7i.xlarge could not be priced: no on_demand price in the catalog. "
+                    "It is left out of the totals.")

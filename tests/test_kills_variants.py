@@ -1,0 +1,182 @@
+"""Mutation kills for tco.variants (tools/mutation.py): what each lever changes, field by field.
+
+Each lever edits a copy of a bundled scenario's data and says what it did. The expected changes are
+read off the scenario files and the lever's rule (the rule is in its line of the table below):
+halve retention days, stop relabelling, keep half the model versions (at least 1), compress 2x,
+bill provisioned cloud fleets autoscaled, quantise bf16/fp16/fp32 to fp8 where the accelerator has
+fp8, utilisation target up to 0.8, one spare replica fewer, cache hit rate + 0.1 (at most 0.9),
+automation + 0.2 (below 0.7), ensemble -> cascade escalating 20% at each stage, fusion complexity
+halved. A lever that does not apply returns None and changes nothing.
+"""
+
+import pytest
+
+from tco import load_scenario
+from tco.scenario import scenario_to_dict
+from tco.variants import LEVERS, edit
+
+from conftest import scenario_path
+
+BY_NAME = {lever.__name__: lever for group in LEVERS.values() for lever in group}
+
+
+def _flat(x, prefix=""):
+    if isinstance(x, dict):
+        return {k: v for key, value in x.items() for k, v in _flat(value, f"{prefix}.{key}").items()}
+    if isinstance(x, list):
+        return {k: v for i, value in enumerate(x) for k, v in _flat(value, f"{prefix}.{i}").items()}
+    return {prefix[1:]: x}
+
+
+def _apply(name, lever):
+    sc = load_scenario(scenario_path(name))
+    before, data = _flat(scenario_to_dict(sc)), scenario_to_dict(sc)
+    what = BY_NAME[lever](data, sc)
+    after = _flat(data)
+    return what, {k: (before.get(k), after.get(k)) for k in sorted(set(before) | set(after))
+                  if before.get(k) != after.get(k)}
+
+
+CASES = [
+    # recsys-ranking-h100: retention 30 and 180 days -> 15 and 90; relabel 0.1 -> 0; versions 7 -> 7 // 2 = 3;
+    # bf16 on H100 (fp8 tensor cores) -> fp8; utilisation 0.7 -> 0.8; redundancy 1 -> 0; cache 0 -> 0.1;
+    # automation 0.2 -> 0.4
+    ("recsys-ranking-h100", "_lever_retention", "keep retained data half as long",
+     {"data.retention.0.days": (30.0, 15.0), "data.retention.1.days": (180.0, 90.0)}),
+    ("recsys-ranking-h100", "_lever_relabel", "no relabelling", {"data.labelling.relabel_rate": (0.1, 0.0)}),
+    ("recsys-ranking-h100", "_lever_versions", "keep 3 model versions instead of 7",
+     {"storage.versions_kept": (7, 3)}),
+    ("recsys-ranking-h100", "_lever_compression", "compress stored artifacts 2x",
+     {"storage.compression_ratio": (None, 2.0)}),
+    ("recsys-ranking-h100", "_lever_precision", "quantise: seq-ranker in fp8", {"models.0.precision": ("bf16", "fp8")}),
+    ("recsys-ranking-h100", "_lever_utilisation", "utilisation target 0.8 for seq-ranker",
+     {"models.0.serving.utilization_target": (0.7, 0.8)}),
+    ("recsys-ranking-h100", "_lever_spares", "one spare replica fewer for seq-ranker",
+     {"models.0.serving.redundancy": (1, 0)}),
+    ("recsys-ranking-h100", "_lever_cache", "cache hit rate 0 -> 0.1", {"traffic.cache_hit_rate": (0.0, 0.1)}),
+    ("recsys-ranking-h100", "_lever_automation", "automation 0.2 -> 0.4 (upkeep and operations)",
+     {"staff.automation_factor": (0.2, 0.4)}),
+    # on-premises, one model, single strategy: no autoscaling, no API named, no fusion levers
+    ("recsys-ranking-h100", "_lever_autoscale", None, {}),
+    ("recsys-ranking-h100", "to_hosted_apis", None, {}),
+    ("recsys-ranking-h100", "_lever_cascade", None, {}),
+    ("recsys-ranking-h100", "_lever_complexity", None, {}),
+    ("recsys-ranking-h100", "_lever_single", None, {}),
+    # deepseek-v3-b200-vs-api: provisioned cloud fleet -> autoscaled; versions 2 -> 1; cache 0.02 -> 0.12;
+    # retention 90 and 365 -> 45 and 182.5; relabel 0.2 -> 0; automation 0.3 -> 0.5; already fp8: no quantising
+    ("deepseek-v3-b200-vs-api", "_lever_autoscale", "autoscaled billing for assistant-dsv3",
+     {"models.0.serving.billing": ("provisioned", "autoscaled")}),
+    ("deepseek-v3-b200-vs-api", "_lever_versions", "keep 1 model versions instead of 2",
+     {"storage.versions_kept": (2, 1)}),
+    ("deepseek-v3-b200-vs-api", "_lever_cache", "cache hit rate 0.02 -> 0.12", {"traffic.cache_hit_rate": (0.02, 0.12)}),
+    ("deepseek-v3-b200-vs-api", "_lever_retention", "keep retained data half as long",
+     {"data.retention.0.days": (90.0, 45.0), "data.retention.1.days": (365.0, 182.5)}),
+    ("deepseek-v3-b200-vs-api", "_lever_relabel", "no relabelling", {"data.labelling.relabel_rate": (0.2, 0.0)}),
+    ("deepseek-v3-b200-vs-api", "_lever_automation", "automation 0.3 -> 0.5 (upkeep and operations)",
+     {"staff.automation_factor": (0.3, 0.5)}),
+    ("deepseek-v3-b200-vs-api", "_lever_precision", None, {}),
+    # paper-example: two cloud models with billing left out (provisioned by default) -> autoscaled;
+    # ensemble of 2 -> cascade with one escalation of 0.2; complexity 0.5 -> 0.25; nothing retained,
+    # nothing relabelled, versions_kept 1: those levers do not apply
+    ("paper-example", "_lever_autoscale", "autoscaled billing for model-a, model-b",
+     {"models.0.serving.billing": (None, "autoscaled"), "models.1.serving.billing": (None, "autoscaled")}),
+    ("paper-example", "_lever_cascade", "cascade instead of ensemble, escalating 20% at each stage",
+     {"fusion.escalation.0": (None, 0.2), "fusion.strategy": ("ensemble", "cascade")}),
+    ("paper-example", "_lever_complexity", "fusion algorithm half as complex", {"fusion.complexity": (0.5, 0.25)}),
+    ("paper-example", "_lever_automation", "automation 0 -> 0.2 (upkeep and operations)",
+     {"staff.automation_factor": (None, 0.2)}),
+    ("paper-example", "_lever_retention", None, {}),
+    ("paper-example", "_lever_relabel", None, {}),
+    ("paper-example", "_lever_versions", None, {}),
+    ("paper-example", "_lever_spares", None, {}),
+    ("paper-example", "_lever_utilisation", None, {}),
+    # search-ensemble: three models, each utilisation 0.7 -> 0.8 and redundancy 1 -> 0; 3 models -> two
+    # escalations of 0.2
+    ("search-ensemble", "_lever_utilisation", "utilisation target 0.8 for ce-small, ce-large, llm-reranker-8b",
+     {f"models.{i}.serving.utilization_target": (0.7, 0.8) for i in range(3)}),
+    ("search-ensemble", "_lever_spares", "one spare replica fewer for ce-small, ce-large, llm-reranker-8b",
+     {f"models.{i}.serving.redundancy": (1, 0) for i in range(3)}),
+    ("search-ensemble", "_lever_cascade", "cascade instead of ensemble, escalating 20% at each stage",
+     {"fusion.escalation.0": (None, 0.2), "fusion.escalation.1": (None, 0.2), "fusion.strategy": ("ensemble", "cascade")}),
+    ("search-ensemble", "_lever_cache", "cache hit rate 0.3 -> 0.4", {"traffic.cache_hit_rate": (0.3, 0.4)}),
+    ("search-ensemble", "_lever_versions", "keep 4 model versions instead of 8", {"storage.versions_kept": (8, 4)}),
+]
+
+
+@pytest.mark.parametrize("scenario, lever, what, changes", CASES, ids=[f"{c[0]}-{c[1]}" for c in CASES])
+def test_lever_changes_exactly_what_it_says(scenario, lever, what, changes):
+    got_what, got_changes = _apply(scenario, lever)
+    assert got_what == what
+    assert got_changes == changes
+
+
+def test_to_hosted_api_moves_the_model_that_names_one():
+    # search-ensemble names qwen-plus as the API alternative of its third model only
+    what, changes = _apply("search-ensemble", "to_hosted_apis")
+    assert what == "hosted API: llm-reranker-8b -> qwen-plus"
+    assert changes["models.2.serving.deployment"] == ("cloud", "api")
+    assert changes["models.2.serving.api_model"] == (None, "qwen-plus")
+    assert not any(k.startswith(("models.0.", "models.1.")) for k in changes)
+
+
+def test_edit_gives_a_valid_variant_or_says_why_not():
+    sc = load_scenario(scenario_path("recsys-ranking-h100"))
+    v = edit(sc, BY_NAME["_lever_versions"], group="storage")
+    assert (v.label, v.group, v.note) == ("keep 3 model versions instead of 7", "storage", "")
+    assert v.scenario.storage.versions_kept == 3
+    assert edit(sc, BY_NAME["_lever_cascade"]) is None
+
+    def negative(d, scenario):
+        d["traffic"]["cache_hit_rate"] = -0.5
+        return "a cache hit rate below 0"
+
+    bad = edit(sc, negative, group="compute")
+    assert bad.scenario is None and bad.label == "a cache hit rate below 0" and bad.group == "compute"
+    assert bad.note.startswith("not possible: ")
+
+
+def test_cheapest_instance_by_hand():
+    # on-demand rows of data/catalog/instances.csv (all USD), price per accelerator-hour:
+    #   L4: aws g6.xlarge 0.8048 / 1 = 0.8048; gcp g2-standard-4 0.70683228 / 1 = 0.7068 -> g2-standard-4
+    #   H100-SXM: aws p5.48xlarge 55.04 / 8 = 6.88; gcp a3-highgpu-8g 87.83 / 8 = 10.98;
+    #             azure ND96isr_H100_v5 98.32 / 8 = 12.29 -> p5.48xlarge
+    from tco.variants import cheapest_instance
+
+    assert cheapest_instance("L4") == "g2-standard-4"
+    assert cheapest_instance("H100-SXM") == "p5.48xlarge"
+    assert cheapest_instance("no-such-accelerator") is None
+
+
+def test_deployment_options_of_an_on_premises_model():
+    # recsys-ranking-h100 runs on premises on H100-SXM and names no API: the options are the cheapest
+    # H100 cloud instance on demand (p5.48xlarge, above) and its own on-premises fleet (current)
+    from tco.variants import deployment_options
+
+    options = deployment_options(load_scenario(scenario_path("recsys-ranking-h100")))
+    assert [(v.label, v.group, v.current, v.note) for v in options] == [
+        ("cloud (p5.48xlarge on demand)", "seq-ranker", False, ""),
+        ("on premises (H100-SXM)", "seq-ranker", True, "")]
+    cloud = options[0].scenario.models[0].serving
+    assert (cloud.deployment, cloud.instance) == ("cloud", "p5.48xlarge")
+
+
+def test_automation_lever_rounds_to_six_decimals():
+    # automation 0.1234567 + 0.2 = 0.3234567 -> rounded to 6 decimals 0.323457
+    from tco.scenario import parse_scenario
+
+    data = scenario_to_dict(load_scenario(scenario_path("recsys-ranking-h100")))
+    data["staff"]["automation_factor"] = 0.1234567
+    sc = parse_scenario(data)
+    changed = scenario_to_dict(sc)
+    assert BY_NAME["_lever_automation"](changed, sc) == "automation 0.123457 -> 0.323457 (upkeep and operations)"
+    assert changed["staff"]["automation_factor"] == 0.323457
+
+
+def test_evaluate_variants_cost_per_thousand_requests():
+    # per 1,000 requests = cost per day / (requests per day / 1,000)
+    from tco.variants import evaluate_variants
+
+    sc = load_scenario(scenario_path("recsys-ranking-h100"))
+    row = evaluate_variants([edit(sc, BY_NAME["_lever_versions"])]).iloc[0]
+    assert row.status == "ok"
+    assert row.per_1k_requests == pytest.approx(row.per_day / (sc.traffic.requests_per_day / 1000), rel=1e-12)
