@@ -94,3 +94,14 @@ def test_chapter_frames_are_shown_through_the_table_helper(name):
             for line in cell.source.splitlines():
                 if f"ch.{function}(" in line and "=" not in line.split(f"ch.{function}(")[0]:
                     assert "ch.table(" in line, line  # never a bare DataFrame with its row numbers
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_every_figure_is_stored_as_an_image(name):
+    """Each cell that shows a figure stores it as a PNG (not only the '<Figure ...>' text that a
+    non-interactive matplotlib backend leaves), so the chapters and reports carry their charts."""
+    nb = nbformat.read(ROOT / "notebooks" / f"{name}.ipynb", as_version=4)
+    for cell in nb.cells:
+        if cell.cell_type == "code" and "ch.show(" in cell.source:
+            kinds = [k for o in cell.outputs for k in o.get("data", {})]
+            assert "image/png" in kinds, (name, cell.source[:80])

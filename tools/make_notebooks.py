@@ -14,6 +14,7 @@ what nbval re-checks.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -634,6 +635,9 @@ def build(name: str) -> nbformat.NotebookNode:
 
 
 def execute(nb: nbformat.NotebookNode) -> None:
+    # a non-interactive backend set outside (MPLBACKEND=Agg, as the test task sets) would store the
+    # figures as "<Figure ...>" text without their image: the kernel uses the inline backend
+    os.environ.pop("MPLBACKEND", None)
     NotebookClient(nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(NOTEBOOKS)}}).execute()
     for cell in nb.cells:
         cell.metadata.pop("execution", None)
