@@ -60,3 +60,25 @@ def test_search_cascade_cloud_lines():
     assert ("training and refresh", "training and refresh", "ce-large", "accelerator-hours/day",
             "11.4 L40S-hours per run, 4.35 runs/month, 13.54 CNY/accelerator-hour; g6e.xlarge on_demand, "
             "catalog 2026-09-24") in lines
+
+
+def test_recsys_data_and_staff_lines():
+    lines = _lines("recsys-ranking-h100", ("data", "staff"))
+    assert lines[0] == ("acquisition", "acquisition: impression, click and order logs with feature snapshots "
+                        "(first-party)", "", "GB/day", "0.1 CNY/GB, usable 0.9")
+    assert lines[1][3:] == ("GB/day", "0.5 CNY/GB")
+    # the labelling price from the catalog task (labelling.csv vendor-text-classification, 0.06 USD/label)
+    assert lines[2][3:] == ("labels/day", "catalog task vendor-text-classification (0.06 USD/label, 2023-01-01)")
+    staff = [l for l in lines if l[0] in ("role", "model upkeep", "operations", "training")]
+    assert staff == [
+        ("role", "role: ranking algorithm engineers", "", "FTE",
+         "catalog cn-algorithm-engineer-median-loaded (310,861 CNY/year, 2023-01-01)"),
+        ("role", "role: ML infrastructure engineer (embedding sharding, serving, training pipeline)", "", "FTE",
+         "catalog cn-algorithm-engineer-median-loaded (310,861 CNY/year, 2023-01-01)"),
+        ("model upkeep", "model upkeep", "seq-ranker", "person-days/month", "1,243 CNY/person-day, automation 0.2"),
+        # 9 servers / 20 per engineer x (1 - 0.2) = 0.36 FTE
+        ("operations", "operations", "", "FTE",
+         "9 nodes, 20 per engineer; catalog cn-algorithm-engineer-median-loaded (310,861 CNY/year, 2023-01-01)"),
+        # 3 + 1 + 0.36 = 4.36 FTE x 5 training days
+        ("training", "training", "", "person-days/year", "4.36 FTE × 5 days"),
+    ]
