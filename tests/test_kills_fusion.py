@@ -20,7 +20,7 @@ def test_combiner_line_by_hand(scenario, item):
     assert line.note == "c7i.xlarge on_demand (2026-09-24)"
 
 
-def test_combiner_instance_without_a_price_is_unpriced_and_says_so():
+def test_combiner_instance_without_a_price_is_unpriced_and_says_so(monkeypatch):
     # a catalog with no on-demand price for the combiner's instance: the price is NaN (never 0),
     # the basis 'unpriced', and the warning names the instance and the reason; the vCPUs still come
     # from the catalog (c7i.xlarge: 4)
@@ -31,7 +31,8 @@ def test_combiner_instance_without_a_price_is_unpriced_and_says_so():
     from tco.dimensions import fusion
 
     catalog = load_catalog()
-    catalog.instance_price = lambda *args, **kwargs: None
+    # load_catalog() is shared between tests: the patch is undone after this one
+    monkeypatch.setattr(catalog, "instance_price", lambda *args, **kwargs: None)
     ctx = Context(SimpleNamespace(currency="USD"), catalog)
     price, vcpus = fusion._instance_hour(ctx, "c7i.xlarge")
     assert vcpus == 4.0
