@@ -3,7 +3,7 @@ the unit and the note of each line, which the cost tests do not read.
 
 Each note is read back against the scenario file and the catalog row it names: e.g. recsys-ranking-h100
 keeps its model copies on 3,840 GB NVMe at 3,000 CNY for 5 years (storage.on_prem_media), stores the
-registry in oss-standard-lrs (catalog storage.csv: 0.12 CNY/GB-month, as_of 2023-01-01), and runs
+registry in oss-standard-lrs (catalog storage.csv: 0.12 CNY/GB-month, as_of 2026-07-31), and runs
 9 DGX H100 servers of 8 H100-SXM (catalog onprem_servers.csv dgx-h100, as_of 2023-05-01).
 """
 
@@ -23,15 +23,15 @@ def test_recsys_on_premises_lines():
     assert _lines("recsys-ranking-h100") == [
         # 256 GB of fp16 embedding tables + 0.2 GB of bf16 dense weights = 256.20 GB
         ("model registry", "model registry", "seq-ranker", "GB held",
-         "256.20 GB artifact; oss-standard-lrs (0.12 CNY/GB-month, 2023-01-01)"),
+         "256.20 GB artifact; oss-standard-lrs (0.12 CNY/GB-month, 2026-07-31)"),
         ("on-premises media", "on-premises media", "", "GB held", "3840 GB media at 3000 CNY, 5 years"),
         ("distribution transfer", "distribution transfer", "seq-ranker", "GB/day",
          "oss-egress-internet-offpeak (0.25 CNY/GB, 2023-01-01)"),
         ("inference serving", "inference serving", "seq-ranker", "accelerator-hours/day",
-         "on-premises H100-SXM servers; 9 × 8 H100-SXM; server dgx-h100 (2023-05-01); 109.81 CNY/instance-hour"),
+         "on-premises H100-SXM servers; 9 × 8 H100-SXM; server dgx-h100 (2023-05-01); 103.43 CNY/instance-hour"),
         # daily refresh: 365/12 = 30.4 runs a month
         ("training and refresh", "training and refresh", "seq-ranker", "accelerator-hours/day",
-         "64.7 H100-SXM-hours per run, 30.4 runs/month, 13.89 CNY/accelerator-hour; server dgx-h100 (2023-05-01)"),
+         "64.7 H100-SXM-hours per run, 30.4 runs/month, 13.08 CNY/accelerator-hour; server dgx-h100 (2023-05-01)"),
     ]
 
 
@@ -50,15 +50,15 @@ def test_search_cascade_cloud_lines():
         ("serving disks", "serving disks", m, "GB held", "ebs-gp3 (0.08 USD/GB-month, 2026-01-01)")
         for m in ("ce-small", "ce-large", "llm-reranker-8b")]
     # the cascade's router is a routing line (not a combiner) on c7i.xlarge; integration for 3 models at the
-    # scenario's 1,243 CNY/person-day
+    # scenario's 1,726 CNY/person-day
     assert lines[-2:] == [
         ("routing", "routing", "", "vCPU-hours/day", "c7i.xlarge on_demand (2026-09-24)"),
-        ("integration upkeep", "integration upkeep", "", "person-days/month", "3 models, 1,243 CNY/person-day")]
+        ("integration upkeep", "integration upkeep", "", "person-days/month", "3 models, 1,726 CNY/person-day")]
     # 11 g6.xlarge instances of 1 L4 at the catalog's on-demand price (aws us-east-1, 2026-09-24)
     assert ("inference serving", "inference serving", "ce-small", "accelerator-hours/day",
-            "g6.xlarge; 11 × 1 L4; g6.xlarge on_demand, catalog 2026-09-24; 5.85 CNY/instance-hour") in lines
+            "g6.xlarge; 11 × 1 L4; g6.xlarge on_demand, catalog 2026-09-24; 5.45 CNY/instance-hour") in lines
     assert ("training and refresh", "training and refresh", "ce-large", "accelerator-hours/day",
-            "11.4 L40S-hours per run, 4.35 runs/month, 13.54 CNY/accelerator-hour; g6e.xlarge on_demand, "
+            "11.4 L40S-hours per run, 4.35 runs/month, 12.61 CNY/accelerator-hour; g6e.xlarge on_demand, "
             "catalog 2026-09-24") in lines
 
 
@@ -68,17 +68,17 @@ def test_recsys_data_and_staff_lines():
                         "(first-party)", "", "GB/day", "0.1 CNY/GB, usable 0.9")
     assert lines[1][3:] == ("GB/day", "0.5 CNY/GB")
     # the labelling price from the catalog task (labelling.csv vendor-text-classification, 0.06 USD/label)
-    assert lines[2][3:] == ("labels/day", "catalog task vendor-text-classification (0.06 USD/label, 2023-01-01)")
+    assert lines[2][3:] == ("labels/day", "catalog task vendor-text-classification (0.06 USD/label, 2026-01-01)")
     staff = [l for l in lines if l[0] in ("role", "model upkeep", "operations", "training")]
     assert staff == [
         ("role", "role: ranking algorithm engineers", "", "FTE",
-         "catalog cn-algorithm-engineer-median-loaded (310,861 CNY/year, 2023-01-01)"),
+         "catalog cn-ai-engineer-median-loaded (431,504 CNY/year, 2025-09-29)"),
         ("role", "role: ML infrastructure engineer (embedding sharding, serving, training pipeline)", "", "FTE",
-         "catalog cn-algorithm-engineer-median-loaded (310,861 CNY/year, 2023-01-01)"),
-        ("model upkeep", "model upkeep", "seq-ranker", "person-days/month", "1,243 CNY/person-day, automation 0.2"),
+         "catalog cn-ai-engineer-median-loaded (431,504 CNY/year, 2025-09-29)"),
+        ("model upkeep", "model upkeep", "seq-ranker", "person-days/month", "1,726 CNY/person-day, automation 0.2"),
         # 9 servers / 20 per engineer x (1 - 0.2) = 0.36 FTE
         ("operations", "operations", "", "FTE",
-         "9 nodes, 20 per engineer; catalog cn-algorithm-engineer-median-loaded (310,861 CNY/year, 2023-01-01)"),
+         "9 nodes, 20 per engineer; catalog cn-ai-engineer-median-loaded (431,504 CNY/year, 2025-09-29)"),
         # 3 + 1 + 0.36 = 4.36 FTE x 5 training days
         ("training", "training", "", "person-days/year", "4.36 FTE × 5 days"),
     ]

@@ -24,7 +24,7 @@ def test_registry_line_of_the_recsys_ranker_by_hand():
     assert line.quantity == pytest.approx(3586.8, rel=1e-12)
     assert line.unit == "GB held"
     assert line.cost_per_day == pytest.approx(3586.8 * 0.12 / (365 / 12), rel=1e-12)
-    assert line.note == "256.20 GB artifact; oss-standard-lrs (0.12 CNY/GB-month, 2023-01-01)"
+    assert line.note == "256.20 GB artifact; oss-standard-lrs (0.12 CNY/GB-month, 2026-07-31)"
 
 
 def test_a_hosted_api_model_has_no_registry_line():

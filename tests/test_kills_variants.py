@@ -139,25 +139,26 @@ def test_cheapest_instance_by_hand():
     # on-demand rows of data/catalog/instances.csv (all USD), price per accelerator-hour:
     #   L4: aws g6.xlarge 0.8048 / 1 = 0.8048; gcp g2-standard-4 0.70683228 / 1 = 0.7068 -> g2-standard-4
     #   H100-SXM: aws p5.48xlarge 55.04 / 8 = 6.88; gcp a3-highgpu-8g 87.83 / 8 = 10.98;
-    #             azure ND96isr_H100_v5 98.32 / 8 = 12.29 -> p5.48xlarge
+    #             azure ND96isr_H100_v5 98.32 / 8 = 12.29; gcp a3-megagpu-8g 93.40 / 8 = 11.68;
+    #             nebius gpu-h100-sxm-1gpu 4.50 / 1 = 4.50 -> gpu-h100-sxm-1gpu
     from tco.variants import cheapest_instance
 
     assert cheapest_instance("L4") == "g2-standard-4"
-    assert cheapest_instance("H100-SXM") == "p5.48xlarge"
+    assert cheapest_instance("H100-SXM") == "gpu-h100-sxm-1gpu"
     assert cheapest_instance("no-such-accelerator") is None
 
 
 def test_deployment_options_of_an_on_premises_model():
     # recsys-ranking-h100 runs on premises on H100-SXM and names no API: the options are the cheapest
-    # H100 cloud instance on demand (p5.48xlarge, above) and its own on-premises fleet (current)
+    # H100 cloud instance on demand (nebius gpu-h100-sxm-1gpu, above) and its own on-premises fleet (current)
     from tco.variants import deployment_options
 
     options = deployment_options(load_scenario(scenario_path("recsys-ranking-h100")))
     assert [(v.label, v.group, v.current, v.note) for v in options] == [
-        ("cloud (p5.48xlarge on demand)", "seq-ranker", False, ""),
+        ("cloud (gpu-h100-sxm-1gpu on demand)", "seq-ranker", False, ""),
         ("on premises (H100-SXM)", "seq-ranker", True, "")]
     cloud = options[0].scenario.models[0].serving
-    assert (cloud.deployment, cloud.instance) == ("cloud", "p5.48xlarge")
+    assert (cloud.deployment, cloud.instance) == ("cloud", "gpu-h100-sxm-1gpu")
 
 
 def test_automation_lever_rounds_to_six_decimals():
