@@ -266,3 +266,15 @@ def test_hosted_api_tokens_billed_against_estimated(tmp_path):
     assert api.planned_quantity == pytest.approx(float(item.quantity) * tokens * 3 / 1e6)  # requests x tokens x days
     assert api.quantity_ratio == pytest.approx(0.8) and api.price_ratio == pytest.approx(1.1)
     assert api.planned_price == pytest.approx(float(item.cost_per_day) / (float(item.quantity) * tokens / 1e6))
+
+
+def test_written_tables_keep_bill_text_from_running_as_a_formula(tmp_path):
+    """A resource name from the bill that a spreadsheet would run (=HYPERLINK...) is written quoted,
+    and the unmapped amount next to it stays the number 50."""
+    text = (FIXTURES / "focus12-hand.csv").read_text().replace(",support plan,", ',"=HYPERLINK(""x"")",')
+    (tmp_path / "hostile.csv").write_text(text)
+    result = reconcile(RERANK, [tmp_path / "hostile.csv"], FIXTURES / "focus12-hand-map.yaml")
+    result.write(tmp_path / "out")
+    unmapped = pd.read_csv(tmp_path / "out" / "unmapped.csv")
+    assert list(unmapped.resource) == ["'=HYPERLINK(\"x\")"] and list(unmapped.cost) == [50.0]
+    assert not [p for p in (tmp_path / "out").iterdir() if p.name.startswith(".tco-")]

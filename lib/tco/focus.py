@@ -37,13 +37,16 @@ Each line item of a :class:`tco.report.CostReport` becomes one row per day of th
 from __future__ import annotations
 
 import datetime as _dt
+import io
 import json
+import os
 import re
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from .files import FILE_MODE, TEMP_PREFIX, write_atomic
 from .pricing import per_month_to_per_day, per_year_to_per_day
 from .units import DAYS_PER_MONTH, TOKENS_PER_MTOKEN
 
@@ -215,14 +218,24 @@ def write(frame: pd.DataFrame, path: str | Path) -> Path:
         raise ValueError(f"--out {path}: the file name must end in .csv, .csv.gz or .parquet")
     out = frame.copy()
     if name.endswith(".parquet"):
-        con = duckdb.connect()
-        con.register("rows", out)
-        con.execute(f"COPY rows TO '{_sql_path(path)}' (FORMAT parquet)")
-        con.close()
+        # DuckDB writes a temporary file beside the target, renamed over it only when complete
+        tmp = path.with_name(f"{TEMP_PREFIX}{path.name}-p{os.getpid()}")
+        try:
+            con = duckdb.connect()
+            con.register("rows", out)
+            con.execute(f"COPY rows TO '{_sql_path(tmp)}' (FORMAT parquet)")
+            con.close()
+            os.chmod(tmp, FILE_MODE)
+            os.replace(tmp, path)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
         return path
     for column in ("ChargePeriodStart", "ChargePeriodEnd", "BillingPeriodStart", "BillingPeriodEnd"):
         out[column] = pd.to_datetime(out[column], utc=True).dt.strftime("%Y-%m-%dT%H:%M:%SZ")
-    out.to_csv(path, index=False, compression={"method": "gzip", "mtime": 0} if name.endswith(".gz") else None)
+    buffer = io.BytesIO()
+    out.to_csv(buffer, index=False, compression={"method": "gzip", "mtime": 0} if name.endswith(".gz") else None)
+    write_atomic(path, buffer.getvalue())
     return path
 
 

@@ -42,7 +42,7 @@ import pandas as pd
 
 from . import variance
 from .errors import ScenarioError, visible
-from .files import write_atomic
+from .files import csv_text, write_atomic
 from .focus import REQUIRED, SPEC_URL
 from .units import TOKENS_PER_MTOKEN
 
@@ -409,7 +409,8 @@ class Reconciliation:
         out = []
         for name in ("summary", "daily", "implied", "unmapped"):
             path = folder / f"{name}.csv"
-            getattr(self, name).to_csv(path, index=False, float_format="%.10g")
+            # the bill's own text (resource and service names) made formula-safe, each file whole or not at all
+            write_atomic(path, csv_text(getattr(self, name)))
             out.append(path)
         return out
 
