@@ -95,11 +95,11 @@ def test_onprem_kwh_times_price_is_the_electricity_cost():
     m = report.models.iloc[0]
     assert serving["utilisation"] == pytest.approx(m.utilisation_mean)
     assert serving["power_kw_per_accelerator"] == pytest.approx(0.7 * 1.5 * (0.2 + 0.8 * m.utilisation_mean))
-    assert serving["kwh_per_day"] == pytest.approx(576 * serving["power_kw_per_accelerator"] * 1.56)  # 3 DGX x 8 x 24
+    assert serving["kwh_per_day"] == pytest.approx(576 * serving["power_kw_per_accelerator"] * 1.56)  # 3 servers x 8 x 24
     assert training["power_kw_per_accelerator"] == pytest.approx(0.7 * 1.5 * 0.6)
     # the price of a server-hour holds that same draw
     hour = m.price_per_instance_hour / 8
-    capex = 270_000 / 8 * FX
+    capex = 189_637 / 8 * FX  # catalog h100-hgx-hyperscaler-2025: 23,704.625 USD per GPU = 160,617.80 CNY
     rest = capex / (5 * 8760) + 0.2 * capex / 8760 + 1500 / (365 / 12 * 24)
     assert hour - rest == pytest.approx(serving["power_kw_per_accelerator"] * 1.56 * price, rel=1e-9)
 

@@ -1,7 +1,7 @@
 """Golden values for every line item of llm-rerank-onprem (catalog prices, on premises, CNY).
 
-Catalog figures used (data/catalog): CNY 6.7758 per USD (fx.csv, FRED EXCHUS June 2026); DGX H100 270,000 USD for
-8 GPUs (onprem_servers.csv); H100-SXM 1,979 fp8 TFLOP/s, 989 bf16, 3,350 GB/s, 700 W, 80 GB
+Catalog figures used (data/catalog): CNY 6.7758 per USD (fx.csv, FRED EXCHUS June 2026); an 8 x H100-SXM server at
+189,637 USD (onprem_servers.csv h100-hgx-hyperscaler-2025, SemiAnalysis Oct 2025); H100-SXM 1,979 fp8 TFLOP/s, 989 bf16, 3,350 GB/s, 700 W, 80 GB
 (accelerators.csv); useful life 5 years, support 0.2/year, server power 1.5 x TDP, idle power 0.2 of
 rated (serving: draw at the fleet's utilisation), load factor 0.6 (training runs), PUE 1.56, China electricity 0.088 USD/kWh (onprem.csv); generative mfu 0.60 / mbu 0.60 on Hopper and
 training mfu 0.30 on Hopper (efficiency.csv, derived in notebooks/40-validation.ipynb from MLPerf v4.0 on
@@ -21,12 +21,13 @@ FX = 6.7758
 MONTH = 365 / 12
 
 # --- price of one H100-hour on premises ------------------------------------------------------
-CAPEX = 270_000 / 8 * FX                          # 33,750 x 6.7758 = 228,683.25 CNY per GPU
-DEPRECIATION = CAPEX / (5 * 8760)                 # 228,683.25 / 43,800 = 5.2211 CNY/h
+CAPEX = 189_637 / 8 * FX                          # 23,704.625 x 6.7758 = 160,617.80 CNY per GPU
+DEPRECIATION = CAPEX / (5 * 8760)                 # 160,617.80 / 43,800 = 3.6671 CNY/h
 ENERGY = 0.700 * 1.5 * 1.56 * (0.088 * FX) * 0.6  # 1.638 x 0.5962704 x 0.6 = 0.5860 CNY/h
-SUPPORT = 0.2 * CAPEX / 8760                      # 0.2 x 228,683.25 / 8,760 = 5.2211 CNY/h
+SUPPORT = 0.2 * CAPEX / 8760                      # 0.2 x 160,617.80 / 8,760 = 3.6671 CNY/h
 HOSTING = 1500 / (MONTH * 24)                     # 2.0548 CNY/h
-GPU_HOUR = DEPRECIATION + ENERGY + SUPPORT + HOSTING   # 5.2211 + 0.5860 + 5.2211 + 2.0548 = 13.0830 CNY/h
+GPU_HOUR = DEPRECIATION + ENERGY + SUPPORT + HOSTING   # 3.6671 + 0.5860 + 3.6671 + 2.0548 = 9.9750 CNY/h
+# (with the 2023 dgx-h100 row, 270,000 USD, depreciation and support were 5.2211 each: 13.0830 CNY/h)
 
 # --- throughput of one H100 (roofline) ----------------------------------------------------------
 N = 8.03e9 - 5.25e8                               # non-embedding parameters
@@ -41,13 +42,13 @@ MU = 1 / (T_PREFILL + T_DECODE)                    # 44.18 requests/s per GPU
 PEAK = 4e7 * (1 - 0.3) / 86_400 * 1.80 / (21.0 / 24)   # ecommerce profile max 1.80, mean 21/24: 666.67/s
 R_LOAD = math.ceil(PEAK / (MU * 0.7))                  # 22 (21.55)
 REPLICAS = R_LOAD + 1                                  # N+1 = 23 (the SLO needs fewer)
-SERVERS = math.ceil(REPLICAS / 8)                      # 3 DGX
+SERVERS = math.ceil(REPLICAS / 8)                      # 3 servers of 8
 
 # --- serving: the electricity at the fleet's mean utilisation (tco.energy.accelerator_power_kw) ----
 UTILISATION = 4e7 * (1 - 0.3) / (SERVERS * 8 * 24 * 3600 * MU)     # 0.3056 of the GPU-hours paid for
 DRAW_KW = 0.700 * 1.5 * (0.2 + (1 - 0.2) * UTILISATION)             # 0.4667 kW per GPU with its server share
 SERVING_ENERGY = DRAW_KW * 1.56 * (0.088 * FX)                      # 0.4667 x 1.56 x 0.5962704 = 0.4341 CNY/h
-SERVING_GPU_HOUR = DEPRECIATION + SERVING_ENERGY + SUPPORT + HOSTING  # 5.2211 + 0.4341 + 5.2211 + 2.0548 = 12.9311 CNY/h
+SERVING_GPU_HOUR = DEPRECIATION + SERVING_ENERGY + SUPPORT + HOSTING  # 3.6671 + 0.4341 + 3.6671 + 2.0548 = 9.8231 CNY/h
 
 
 def test_fleet_sizing():
@@ -75,8 +76,8 @@ def test_every_line_item():
         ("storage", "model registry", 8.03 * 6 * (1 + 1) * 1 * 0.12 / MONTH),                 # 0.380
         ("storage", "on-premises media", math.ceil(SERVERS * 8.03 / 3840) * 3000 / (5 * 365)),  # 1.644
         ("storage", "distribution transfer", 8.03 * 1 * SERVERS * 0.25 / MONTH),              # 0.198
-        ("compute", "inference serving", SERVERS * 8 * 24 * SERVING_GPU_HOUR),                 # 576 x 12.9311 = 7,448.31
-        ("compute", "training and refresh", lora_hours * GPU_HOUR * 1 / MONTH),                # 11.52 x 13.0830 / 30.4167 = 4.956
+        ("compute", "inference serving", SERVERS * 8 * 24 * SERVING_GPU_HOUR),                 # 576 x 9.8231 = 5,658.10
+        ("compute", "training and refresh", lora_hours * GPU_HOUR * 1 / MONTH),                # 11.52 x 9.9750 / 30.4167 = 3.779
         ("staff", "role: LLM re-ranking engineer", 1.0 * 431_504 / 365),                       # 1,182.20
         ("staff", "role: search engineer integrating the re-ranker (timeouts, fallbacks, A/B tests)",
          0.5 * 431_504 / 365),                                                                 # 591.10
@@ -90,11 +91,12 @@ def test_every_line_item():
         assert (row.dimension, row.item) == (dimension, item)
         assert row.cost_per_day == pytest.approx(value, rel=1e-6), item
     assert report.totals["per_day"] == pytest.approx(sum(v for _, _, v in expected), rel=1e-9)
-    # 10 + 40 + 447.2028 + 28.4055 + 31.68 + 0.3802 + 1.6438 + 0.198 + 7,448.3118 + 4.9564
-    # + 1,182.2027 + 591.1014 + 158.8866 + 124.1313 + 37.9484 = 10,107.05 CNY/day
-    # (10,014.69 at 7.2734 CNY/USD and the 310,861 CNY/year Guangzhou engineer)
-    assert report.totals["per_day"] == pytest.approx(10_107.05, abs=0.01)
-    assert report.totals["per_1k_requests"] == pytest.approx(10_107.05 / 40_000, abs=1e-5)
-    # prices older than 18 months are flagged; the server price (May 2023) is one of them
-    assert any("onprem_servers 'dgx-h100' is dated 2023-05-01" in w for w in report.warnings)
+    # 10 + 40 + 447.2028 + 28.4055 + 31.68 + 0.3802 + 1.6438 + 0.198 + 5,658.0972 + 3.7790
+    # + 1,182.2027 + 591.1014 + 158.8866 + 124.1313 + 37.9484 = 8,315.66 CNY/day
+    # (10,107.05 with the 2023 dgx-h100 server at 270,000 USD: serving 7,448.3118, training 4.9564)
+    assert report.totals["per_day"] == pytest.approx(8_315.66, abs=0.01)
+    assert report.totals["per_1k_requests"] == pytest.approx(8_315.66 / 40_000, abs=1e-5)
+    # prices older than 18 months are flagged; the server price (Oct 2025) is not one of them
+    assert not any("onprem_servers" in w for w in report.warnings)
+    assert any("onprem 'electricity_price (cn)' is dated 2024-01-01" in w for w in report.warnings)
     assert not any("'pue" in w for w in report.warnings)  # settings are not prices

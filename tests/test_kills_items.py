@@ -4,7 +4,7 @@ the unit and the note of each line, which the cost tests do not read.
 Each note is read back against the scenario file and the catalog row it names: e.g. recsys-ranking-h100
 keeps its model copies on 3,840 GB NVMe at 3,000 CNY for 5 years (storage.on_prem_media), stores the
 registry in oss-standard-lrs (catalog storage.csv: 0.12 CNY/GB-month, as_of 2026-07-31), and runs
-9 DGX H100 servers of 8 H100-SXM (catalog onprem_servers.csv dgx-h100, as_of 2023-05-01).
+9 servers of 8 H100-SXM (catalog onprem_servers.csv h100-hgx-hyperscaler-2025, as_of 2025-10-09).
 """
 
 import pytest
@@ -27,11 +27,19 @@ def test_recsys_on_premises_lines():
         ("on-premises media", "on-premises media", "", "GB held", "3840 GB media at 3000 CNY, 5 years"),
         ("distribution transfer", "distribution transfer", "seq-ranker", "GB/day",
          "oss-egress-internet-offpeak (0.25 CNY/GB, 2023-01-01)"),
+        # 189,637 USD / 8 x 6.7758 = 160,617.80 CNY per GPU: depreciation 160,617.80 / (5 x 8,760) = 3.6671,
+        # support 0.2 x 160,617.80 / 8,760 = 3.6671, hosting 1,500 / (30.4167 x 24) = 2.0548 CNY/h, plus the
+        # electricity at the fleet's utilisation (0.43 CNY/h): 8 x 9.82 = 78.56 CNY per server-hour
+        # (103.43 with the 2023 dgx-h100 row at 270,000 USD)
         ("inference serving", "inference serving", "seq-ranker", "accelerator-hours/day",
-         "on-premises H100-SXM servers; 9 × 8 H100-SXM; server dgx-h100 (2023-05-01); 103.43 CNY/instance-hour"),
+         "on-premises H100-SXM servers; 9 × 8 H100-SXM; server h100-hgx-hyperscaler-2025 (2025-10-09); "
+         "78.56 CNY/instance-hour"),
         # daily refresh: 365/12 = 30.4 runs a month
+        # training at load factor 0.6: 3.6671 + 3.6671 + 2.0548 + 0.700 x 1.5 x 1.56 x 0.088 x 6.7758 x 0.6
+        # (0.5860) = 9.97 CNY/accelerator-hour (13.08 with the 2023 dgx-h100 row)
         ("training and refresh", "training and refresh", "seq-ranker", "accelerator-hours/day",
-         "64.7 H100-SXM-hours per run, 30.4 runs/month, 13.08 CNY/accelerator-hour; server dgx-h100 (2023-05-01)"),
+         "64.7 H100-SXM-hours per run, 30.4 runs/month, 9.97 CNY/accelerator-hour; "
+         "server h100-hgx-hyperscaler-2025 (2025-10-09)"),
     ]
 
 
