@@ -139,3 +139,21 @@ def test_an_identity_rate_other_than_one_is_refused(tmp_path):
     with pytest.raises(CatalogError, match=r"per_usd of USD must be 1 .*got 1.1"):
         Catalog(tmp_path)
     assert Catalog(CATALOG_DIR).fx_rate("USD", "USD") == 1.0
+
+
+def test_h100_server_of_2025_is_priced_dated_and_the_default():
+    # onprem_servers.csv h100-hgx-hyperscaler-2025: SemiAnalysis, InferenceMAX article of 2025-10-09,
+    # 'a typical H100 server priced at $189,637 for a hyperscaler' (8 x H100-SXM; an estimate)
+    cat = load_catalog()
+    row = cat.server_for("H100-SXM", "h100-hgx-hyperscaler-2025")
+    price = cat.server_price(row)
+    assert (price.value, price.currency, price.as_of) == (189_637, "USD", dt.date(2025, 10, 9))
+    assert int(row["accelerators_per_server"]) == 8
+    # the stale limit on 2026-11-22 is 2025-05-22: the 2025 row is fresh, the 2023 dgx-h100 row it replaces is not
+    assert not price.is_stale(dt.date(2026, 11, 22))
+    assert cat.server_price(cat.server_for("H100-SXM", "dgx-h100")).is_stale(dt.date(2026, 11, 22))
+    # a scenario naming no server gets the most recently dated priced one
+    assert cat.server_for("H100-SXM")["server"] == "h100-hgx-hyperscaler-2025"
+    # capital per GPU-hour over 5 years: 189,637 x 6.7758 = 1,284,942.38 CNY; / 8 = 160,617.80; / 43,800 h = 3.6671
+    assert cat.convert(price.value, "USD", "CNY") == pytest.approx(1_284_942.3846, abs=1e-4)
+    assert cat.convert(price.value, "USD", "CNY") / 8 / (5 * 8760) == pytest.approx(3.6671, abs=5e-5)
