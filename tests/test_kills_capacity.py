@@ -200,3 +200,14 @@ def test_hourly_weights_and_peak_by_hand():
     samples = capacity.hourly_weights([np.array([3.0, 1.0])] + [1.0] * 23)
     assert samples.shape == (2, 24)
     np.testing.assert_allclose(samples[1], np.ones(24), rtol=1e-12)
+
+
+def test_instances_needed_gives_a_float_for_numbers_and_an_array_for_arrays():
+    from tco.capacity import instances_needed
+
+    # 10 replicas of 2 accelerators on instances of 8: 4 replicas per instance, ceil(10 / 4) = 3 instances
+    got = instances_needed(10, 2, 8)
+    assert type(got) is float and got == 3.0
+    # replicas of 16 accelerators span 2 instances of 8 each: 3 x 2 = 6
+    arr = instances_needed(np.array([10.0, 3.0]), np.array([2.0, 16.0]), 8)
+    assert isinstance(arr, np.ndarray) and arr.tolist() == [3.0, 6.0]

@@ -181,3 +181,76 @@ def test_evaluate_variants_cost_per_thousand_requests():
     row = evaluate_variants([edit(sc, BY_NAME["_lever_versions"])]).iloc[0]
     assert row.status == "ok"
     assert row.per_1k_requests == pytest.approx(row.per_day / (sc.traffic.requests_per_day / 1000), rel=1e-12)
+
+
+# --- a user's own catalog is the one a variant is read against -----------------------------------
+# A copy of data/catalog with c7i.xlarge taken out (the default meta-model's instance) and a renamed
+# g6.xlarge ('test-l4.xlarge', the same row under another name) added: a scenario on test-l4.xlarge is
+# valid only against this copy.
+import csv  # noqa: E402
+import shutil  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+from tco.catalog import Catalog  # noqa: E402
+from tco.variants import strategies  # noqa: E402
+
+from test_bad_inputs import base_scenario, two_model_scenario  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def own_catalog(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("catalog")
+    shutil.copytree(Path(__file__).resolve().parents[1] / "data" / "catalog", folder, dirs_exist_ok=True)
+    with open(folder / "instances.csv", newline="", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    fields = list(rows[0])
+    kept = [r for r in rows if r["instance"] != "c7i.xlarge"]
+    kept += [{**r, "instance": "test-l4.xlarge"} for r in rows if r["instance"] == "g6.xlarge"]
+    with open(folder / "instances.csv", "w", newline="", encoding="utf-8") as f:
+        writer = csv.DictWriter(f, fields)
+        writer.writeheader()
+        writer.writerows(kept)
+    return Catalog(folder)
+
+
+def test_edit_reads_the_changed_scenario_against_the_given_catalog(own_catalog):
+    data = base_scenario()
+    data["models"][0]["serving"]["instance"] = "test-l4.xlarge"
+    sc = load_scenario(data, own_catalog)
+    variant = edit(sc, BY_NAME["_lever_utilisation"], catalog=own_catalog)
+    assert variant.label == "utilisation target 0.8 for rerank"
+    assert variant.note == "" and variant.scenario is not None
+    assert variant.scenario.models[0].serving.instance == "test-l4.xlarge"
+    assert variant.scenario.models[0].serving.utilization_target == 0.8
+
+
+def test_a_strategy_the_catalog_cannot_serve_says_why(own_catalog):
+    sc = load_scenario(two_model_scenario("ensemble"), own_catalog)
+    got = {v.label: (v.scenario is None, v.note, v.current) for v in strategies(sc, catalog=own_catalog)}
+    assert got["ensemble"] == (False, "", True)
+    assert got["single"] == got["cascade"] == (False, "", False)
+    # stacking adds the default meta-model on c7i.xlarge, which this catalog lacks
+    impossible, note, current = got["stacking"]
+    assert impossible and not current
+    assert note.startswith("unknown instance 'c7i.xlarge' (did you mean 'm7i.xlarge'?); known: ")
+
+
+def test_compression_lever_on_a_scenario_without_a_storage_section():
+    data = base_scenario()
+    del data["storage"]
+    sc = load_scenario(data)
+    d = scenario_to_dict(sc)
+    assert "storage" not in d
+    # compression_ratio defaults to 1: doubled to 2
+    assert BY_NAME["_lever_compression"](d, sc) == "compress stored artifacts 2x"
+    assert d["storage"] == {"compression_ratio": 2.0}
+
+
+def test_precision_lever_reads_the_accelerator_of_a_cloud_instance():
+    # base scenario: a bf16 encoder on g6.xlarge, whose accelerator (instances.csv) is an L4, which has
+    # fp8 tensor cores (accelerators.csv fp8_tflops): quantised to fp8
+    sc = load_scenario(base_scenario())
+    assert sc.models[0].serving.accelerator is None
+    d = scenario_to_dict(sc)
+    assert BY_NAME["_lever_precision"](d, sc) == "quantise: rerank in fp8"
+    assert d["models"][0]["precision"] == "fp8"

@@ -72,6 +72,11 @@ TESTS = [
     "test_serving.py",
     "test_data_dimension.py",
     "test_properties.py",
+    "test_items.py",
+    "test_sizing_parts.py",
+    "test_energy.py",
+    "test_business.py",
+    "test_compare.py",
 ]
 
 KILLED = {"killed", "timeout"}
@@ -118,6 +123,7 @@ def stage() -> None:
              "    -p", "    no:randomly", "    -q",
              # lists the functions of each formula module: mutmut's trampolines add x_*__mutmut_* ones
              "    --deselect", "    tests/test_properties.py::test_every_formula_function_is_covered",
+             "    --deselect", "    tests/test_items.py::test_each_kind_names_formula_functions_with_their_equation",
              "",
              "[tool:pytest]",
              "doctest_optionflags = NORMALIZE_WHITESPACE NUMBER",
@@ -140,10 +146,10 @@ def all_mutants() -> dict[str, list[str]]:
     return names
 
 
-def sample(names: dict[str, list[str]], size: int | None) -> dict[str, list[str]]:
+def sample(names: dict[str, list[str]], size: int | None, seed: int = SEED) -> dict[str, list[str]]:
     if not size:
         return names
-    return {m: sorted(random.Random(f"{SEED}:{m}").sample(v, size)) if len(v) > size else v
+    return {m: sorted(random.Random(f"{seed}:{m}").sample(v, size)) if len(v) > size else v
             for m, v in names.items()}
 
 
@@ -171,7 +177,7 @@ def results() -> dict[str, dict[str, str]]:
     return out
 
 
-def table(status: dict[str, dict[str, str]], totals: dict[str, int], sampled: int | None) -> str:
+def table(status: dict[str, dict[str, str]], totals: dict[str, int], sampled: int | None, seed: int = SEED) -> str:
     eq = equivalents()
     rows = ["| module | mutants | run | killed | survived | score (raw) | equivalent | score excl. equivalent |",
             "|---|---:|---:|---:|---:|---:|---:|---:|"]
@@ -185,7 +191,7 @@ def table(status: dict[str, dict[str, str]], totals: dict[str, int], sampled: in
         excl = f"{100 * killed / (run - equivalent):.1f}%" if run - equivalent else "-"
         rows.append(f"| {module_name(module)} | {totals.get(module, run)} | {run} | {killed} | "
                     f"{len(survivors)} | {raw} | {equivalent} | {excl} |")
-    note = f"sample of at most {sampled} mutants per module (seed {SEED})" if sampled else "every mutant"
+    note = f"sample of at most {sampled} mutants per module (seed {seed})" if sampled else "every mutant"
     return "\n".join(rows) + f"\n\n{note}; 'run' = mutants whose tests ran; killed includes timeouts.\n"
 
 
@@ -210,6 +216,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--report-only", action="store_true", help="report the last run in build/mutation/")
     parser.add_argument("--survivors", action="store_true", help="print the diff of every surviving mutant")
     parser.add_argument("--sample", type=int, default=None, help="at most N mutants per module (seeded)")
+    parser.add_argument("--seed", type=int, default=SEED, help=f"seed of the sample (default {SEED})")
+    parser.add_argument("--mutant", action="append", default=None,
+                        help="run only this mutant (a name from --survivors, e.g. tco.sizing.x_size_model__mutmut_189); "
+                             "repeatable; re-checks survivors after new tests")
     parser.add_argument("--module", action="append", default=None,
                         help="only this module (e.g. capacity or dimensions/compute); repeatable")
     parser.add_argument("--save", type=Path, default=None, help="write the table (markdown) to FILE")
@@ -243,8 +253,16 @@ def main(argv: list[str] | None = None) -> int:
 
     if not args.report_only:
         stage()
-        chosen = sample(names, args.sample)
+        chosen = sample(names, args.sample, args.seed)
         todo = [n for m in MODULES for n in chosen[m]]
+        if args.mutant:
+            known = {n for v in names.values() for n in v}
+            unknown = [n for n in args.mutant if n not in known]
+            if unknown:
+                print(f"--mutant {', '.join(unknown)}: no such mutant of the modules mutated now (names change "
+                      "when a function changes; list them with --report-only --survivors after a run)")
+                return 2
+            todo = list(args.mutant)
         env = dict(os.environ, PYTHONHASHSEED="0", MPLBACKEND="Agg")
         cmd = [str(Path(sys.executable).parent / "mutmut"), "run", "--max-children", str(args.max_children), *todo]
         with open(STAGE / "mutmut.log", "w", encoding="utf-8") as log:
@@ -261,14 +279,14 @@ def main(argv: list[str] | None = None) -> int:
         return 2
 
     status = results()
-    text = table(status, totals, args.sample)
+    text = table(status, totals, args.sample, args.seed)
     stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     print(f"mutation score, {stamp}\n\n{text}")
     if args.survivors:
         print(survivors_text(status))
     if args.save:
         args.save.write_text(f"# Mutation score\n\nRun {stamp} with `tools/mutation.py"
-                             + (f" --sample {args.sample}" if args.sample else "") + "`.\n\n" + text,
+                             + (f" --sample {args.sample} --seed {args.seed}" if args.sample else "") + "`.\n\n" + text,
                              encoding="utf-8")
     return 0
 

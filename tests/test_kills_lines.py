@@ -1,0 +1,119 @@
+"""Mutation kills for the line items of tco.dimensions.data, fusion, staff and compute (tools/mutation.py):
+every field of every kind of line (cost, quantity, unit, note), on one stated scenario, by hand.
+
+The bundled scenarios leave some kinds of line out (a licence fee, a source with no data, labelling at a
+stated price, a stated retention price, a stacking meta-model, a task at its own day rate, a CPU fleet at
+a stated price or without a catalog price), so a mutant of those lines' text survived every test. Here
+every figure is stated by the scenario, except:
+- instances.csv, aws c7i.xlarge on_demand: 0.1785 USD per instance-hour, 4 vCPU (as_of 2026-09-24);
+- fx.csv, CNY: 6.7758 CNY per USD.
+A month is 365 / 12 = 30.416667 days (tco.units).
+"""
+
+import pytest
+
+from test_bad_inputs import two_model_scenario
+from tco import evaluate
+
+DAYS_PER_MONTH = 365 / 12          # 30.416667
+FX, C7I = 6.7758, 0.1785
+
+
+def scenario():
+    data = two_model_scenario("stacking")
+    data["data"] = {
+        "sources": [
+            {"name": "clicks", "gb_per_day": 100, "price_per_gb": 0.5, "usable_fraction": 0.8},
+            {"name": "licensed feed", "gb_per_day": 10, "licence_fee_per_month": 730},
+            {"name": "idle source", "gb_per_day": 0},
+        ],
+        "processing": [{"name": "etl", "gb_per_day": 200, "price_per_gb": 0.25}],
+        "labelling": {"labels_per_day": 1000, "price_per_label": 0.4, "relabel_rate": 0.25},
+        "retention": [{"name": "raw", "gb_per_day": 100, "days": 30, "replication": 2, "price_per_gb_month": 0.12}],
+    }
+    data["fusion"]["meta_model"] = {"instance": "c7i.xlarge", "hours_per_run": 10, "runs_per_month": 4}
+    data["staff"] = {"day_rate": 2000, "tasks": [{"task": "audit", "person_days_per_month": 2, "day_rate": 1500},
+                                                 {"task": "review", "person_days_per_month": 1}]}
+    data["compute"] = {"cpu": [{"name": "router", "instance": "c7i.xlarge", "count": 3, "price_per_hour": 1.25},
+                               {"name": "spare", "instance": "c7i.xlarge", "count": 2, "pricing": "spot"}]}
+    return data
+
+
+@pytest.fixture(scope="module")
+def report():
+    return evaluate(scenario())
+
+
+def _line(report, item):
+    [li] = [li for li in report.line_items if li.item == item]
+    return li
+
+
+def test_data_lines_field_by_field(report):
+    lines = [(li.kind.name, li.item, li.unit, li.note) for li in report.line_items if li.kind.dimension == "data"]
+    assert lines == [
+        ("acquisition", "acquisition: clicks", "GB/day", "0.5 CNY/GB, usable 0.8"),
+        ("acquisition", "acquisition: licensed feed", "GB/day", "no price per GB: the licence fee covers it, usable 1"),
+        ("licence", "licence: licensed feed", "CNY/month", ""),
+        ("acquisition", "acquisition: idle source", "GB/day", "no data acquired, usable 1"),
+        ("processing", "processing: etl", "GB/day", "0.25 CNY/GB"),
+        ("labelling", "labelling", "labels/day", "0.4 CNY/label"),
+        ("retention", "retention: raw", "GB held", "0.12 CNY/GB-month"),
+    ]
+    assert all(li.model == "" for li in report.line_items if li.kind.dimension == "data")
+
+
+def test_data_costs_and_quantities_by_hand(report):
+    clicks = _line(report, "acquisition: clicks")
+    assert (clicks.cost_per_day, clicks.quantity) == pytest.approx((62.5, 100))     # 100 x 0.5 / 0.8 = 62.5
+    feed = _line(report, "acquisition: licensed feed")
+    assert (feed.cost_per_day, feed.quantity) == (0.0, 10)                           # the licence covers the GB
+    licence = _line(report, "licence: licensed feed")
+    assert licence.cost_per_day == pytest.approx(24.0, rel=1e-12)                    # 730 / (365/12) = 24
+    assert licence.quantity == 730                                                   # CNY a month
+    assert _line(report, "acquisition: idle source").cost_per_day == 0.0
+    etl = _line(report, "processing: etl")
+    assert (etl.cost_per_day, etl.quantity) == pytest.approx((50.0, 200))            # 200 x 0.25
+    lab = _line(report, "labelling")
+    # 1,000 labels + 25% redone = 1,250 labels a day x 0.4 = 500 CNY/day
+    assert (lab.cost_per_day, lab.quantity) == pytest.approx((500.0, 1250.0))
+    raw = _line(report, "retention: raw")
+    # 100 GB/day x 30 days x 2 copies = 6,000 GB held x 0.12 = 720 CNY/month / 30.416667 = 23.6712 CNY/day
+    assert raw.quantity == pytest.approx(6000.0)
+    assert raw.cost_per_day == pytest.approx(720 / DAYS_PER_MONTH, rel=1e-12)
+
+
+def test_meta_model_line(report):
+    meta = _line(report, "meta-model training")
+    # 10 instance-hours x 4 runs = 40 a month / 30.416667 = 1.31507 instance-hours a day, at
+    # 0.1785 USD x 6.7758 = 1.209480 CNY each = 1.590549 CNY/day
+    assert (meta.kind.name, meta.model, meta.unit, meta.note) == (
+        "meta-model training", "", "instance-hours/day", "c7i.xlarge on_demand (2026-09-24)")
+    assert meta.quantity == pytest.approx(40 / DAYS_PER_MONTH, rel=1e-12)
+    assert meta.cost_per_day == pytest.approx(40 / DAYS_PER_MONTH * C7I * FX, rel=1e-9)
+
+
+def test_task_lines_at_their_own_and_the_team_day_rate(report):
+    audit, review = _line(report, "task: audit"), _line(report, "task: review")
+    # 2 person-days a month at the task's 1,500 = 3,000 / 30.416667 = 98.630 CNY/day
+    assert (audit.unit, audit.note, audit.quantity) == ("person-days/month", "1,500 CNY/person-day", 2)
+    assert audit.cost_per_day == pytest.approx(3000 / DAYS_PER_MONTH, rel=1e-12)
+    # 1 person-day at the team's 2,000 = 65.753 CNY/day
+    assert (review.unit, review.note) == ("person-days/month", "2,000 CNY/person-day")
+    assert review.cost_per_day == pytest.approx(2000 / DAYS_PER_MONTH, rel=1e-12)
+
+
+def test_cpu_fleet_at_a_stated_price(report):
+    router = _line(report, "CPU: router")
+    # 3 instances x 1.25 CNY (stated, no FX) x 24 = 90 CNY/day, 72 instance-hours
+    assert (router.unit, router.note) == ("instance-hours/day", "scenario price")
+    assert (router.cost_per_day, router.quantity) == (90.0, 72)
+
+
+def test_cpu_fleet_without_a_catalog_price_is_unpriced_and_says_why(report):
+    spare = _line(report, "CPU: spare")
+    assert spare.note == "unpriced"
+    assert spare.cost_per_day != spare.cost_per_day                       # NaN: never a silent zero
+    [w] = [w for w in report.warnings if "CPU fleet spare" in w]
+    assert w == ("CPU fleet spare could not be priced: the catalog has no 'spot' price for c7i.xlarge; "
+                         "give compute.cpu price_per_hour. It is left out of the totals.")
