@@ -101,8 +101,7 @@ def test_every_line_item():
     assert report.totals["per_1k_requests"] == pytest.approx(8_339.00 / 40_000, abs=1e-5)
     # prices older than 18 months are flagged; the server price (Oct 2025) is not one of them
     assert not any("onprem_servers" in w for w in report.warnings)
-    # nor the China electricity price (State Grid Hubei, 2026-01-08); the two OSS rows still are
-    assert not any("electricity_price" in w for w in report.warnings)
-    assert sorted(w.split("'")[1] for w in report.warnings if "more than 18 months" in w) == [
-        "oss-archive", "oss-egress-internet-offpeak"]
+    # nor the China electricity price (State Grid Hubei, 2026-01-08) or the off-peak egress (2026-10-08); OSS Archive still is
+    assert not any("electricity_price" in w or "offpeak" in w for w in report.warnings)
+    assert sorted(w.split("'")[1] for w in report.warnings if "more than 18 months" in w) == ["oss-archive"]
     assert not any("'pue" in w for w in report.warnings)  # settings are not prices

@@ -26,7 +26,7 @@ def test_recsys_on_premises_lines():
          "256.20 GB artifact; oss-standard-lrs (0.12 CNY/GB-month, 2026-07-31)"),
         ("on-premises media", "on-premises media", "", "GB held", "3840 GB media at 3000 CNY, 5 years"),
         ("distribution transfer", "distribution transfer", "seq-ranker", "GB/day",
-         "oss-egress-internet-offpeak (0.25 CNY/GB, 2023-01-01)"),
+         "oss-egress-internet-offpeak (0.25 CNY/GB, 2026-10-08)"),
         # 189,637 USD / 8 x 6.7758 = 160,617.80 CNY per GPU: depreciation 160,617.80 / (5 x 8,760) = 3.6671,
         # support 0.2 x 160,617.80 / 8,760 = 3.6671, hosting 1,500 / (30.4167 x 24) = 2.0548 CNY/h, plus the
         # electricity at the fleet's utilisation 0.3020: 0.700 x 1.5 x (0.2 + 0.8 x 0.3020) x 1.56 x 0.651886
