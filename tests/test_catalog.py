@@ -189,3 +189,16 @@ def test_an_off_peak_roll_out_costs_half_the_peak_one():
     off, peak = cat.storage_price("oss-egress-internet-offpeak").value, cat.storage_price("oss-egress-internet-peak").value
     assert 8.03 * 3 * off == pytest.approx(6.0225, abs=1e-12)
     assert 8.03 * 3 * peak == pytest.approx(12.045, abs=1e-12)
+
+
+def test_oss_archive_is_dated_by_its_secondary_notes_and_labelled_so():
+    # two dated 2026 notes quote Alibaba Cloud OSS Archive (Chinese mainland) at 0.033 CNY/GB-month (2026-05-23 and
+    # 2026-06-17); as_of is the earlier; the row says that neither quotes the price page's Archive row itself
+    price = load_catalog().storage_price("oss-archive")
+    assert (price.value, price.currency, price.as_of) == (0.033, "CNY", dt.date(2026, 5, 23))
+    assert price.assumption.startswith("secondary")
+    assert not price.is_stale(dt.date(2026, 11, 22))
+    # raw logs kept a year: 80 GB/day x 365 days x 0.033 / (365/12 days a month) = 31.68 CNY/day
+    assert 80 * 365 * price.value / (365 / 12) == pytest.approx(31.68, abs=1e-9)
+    # 0.033 / 0.12 = 0.275 of the Standard LRS price
+    assert price.value / load_catalog().storage_price("oss-standard-lrs").value == pytest.approx(0.275, abs=1e-12)
