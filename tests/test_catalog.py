@@ -157,3 +157,48 @@ def test_h100_server_of_2025_is_priced_dated_and_the_default():
     # capital per GPU-hour over 5 years: 189,637 x 6.7758 = 1,284,942.38 CNY; / 8 = 160,617.80; / 43,800 h = 3.6671
     assert cat.convert(price.value, "USD", "CNY") == pytest.approx(1_284_942.3846, abs=1e-4)
     assert cat.convert(price.value, "USD", "CNY") / 8 / (5 * 8760) == pytest.approx(3.6671, abs=5e-5)
+
+
+def test_china_electricity_of_2026_is_priced_dated_and_fresh():
+    # onprem.csv electricity_price,cn: State Grid Hubei agency-purchase tariff, January 2026, two-part 1-10(20) kV,
+    # non-time-of-use energy price = agency purchase 0.384470 + line loss 0.013643 + transmission and distribution
+    # 0.1263 + government funds 0.0452 + system operation 0.082273 = 0.651886 CNY/kWh
+    price = load_catalog().onprem_value("electricity_price", "cn")
+    assert (price.value, price.currency, price.as_of) == (0.651886, "CNY", dt.date(2026, 1, 8))
+    assert price.value == pytest.approx(0.384470 + 0.013643 + 0.1263 + 0.0452 + 0.082273, abs=1e-12)
+    assert not price.is_stale(dt.date(2026, 11, 22))
+    assert "xgszsj.xiaogan.gov.cn" in price.source and "win8-cmd/cenep" in price.source
+    # an 8 x H100-SXM server (700 W each, x 1.5 for the host) at PUE 1.56 drawing 60% of rated power all day:
+    # 8 x 0.7 x 1.5 x 1.56 x 0.6 x 24 = 188.6976 kWh/day x 0.651886 = 123.0093 CNY/day
+    assert 8 * 0.7 * 1.5 * 1.56 * 0.6 * 24 * price.value == pytest.approx(123.0093, abs=1e-4)
+
+
+@pytest.mark.parametrize("tier, value", [("oss-egress-internet-offpeak", 0.25), ("oss-egress-internet-peak", 0.5)])
+def test_oss_internet_egress_is_dated_from_alibaba_clouds_price_page(tier, value):
+    # Alibaba Cloud OSS price page (https://www.aliyun.com/price/detail/oss), Chinese mainland, read 2026-10-08:
+    # '00:00–08:00 为 0.25 元/GB；08:00–24:00 为 0.50 元/GB'
+    price = load_catalog().storage_price(tier)
+    assert (price.value, price.currency, price.as_of) == (value, "CNY", dt.date(2026, 10, 8))
+    assert "aliyun.com/price/detail/oss" in price.source
+    assert not price.is_stale(dt.date(2026, 11, 22))
+
+
+def test_an_off_peak_roll_out_costs_half_the_peak_one():
+    # 8.03 GB of weights pulled by 3 servers a day: 8.03 x 3 x 0.25 = 6.0225 CNY off-peak, x 0.5 = 12.045 at peak
+    cat = load_catalog()
+    off, peak = cat.storage_price("oss-egress-internet-offpeak").value, cat.storage_price("oss-egress-internet-peak").value
+    assert 8.03 * 3 * off == pytest.approx(6.0225, abs=1e-12)
+    assert 8.03 * 3 * peak == pytest.approx(12.045, abs=1e-12)
+
+
+def test_oss_archive_is_dated_by_its_secondary_notes_and_labelled_so():
+    # two dated 2026 notes quote Alibaba Cloud OSS Archive (Chinese mainland) at 0.033 CNY/GB-month (2026-05-23 and
+    # 2026-06-17); as_of is the earlier; the row says that neither quotes the price page's Archive row itself
+    price = load_catalog().storage_price("oss-archive")
+    assert (price.value, price.currency, price.as_of) == (0.033, "CNY", dt.date(2026, 5, 23))
+    assert price.assumption.startswith("secondary")
+    assert not price.is_stale(dt.date(2026, 11, 22))
+    # raw logs kept a year: 80 GB/day x 365 days x 0.033 / (365/12 days a month) = 31.68 CNY/day
+    assert 80 * 365 * price.value / (365 / 12) == pytest.approx(31.68, abs=1e-9)
+    # 0.033 / 0.12 = 0.275 of the Standard LRS price
+    assert price.value / load_catalog().storage_price("oss-standard-lrs").value == pytest.approx(0.275, abs=1e-12)

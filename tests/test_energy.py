@@ -2,7 +2,7 @@
 
 Hand calculations are written out; catalog figures used: H100-SXM TDP 700 W (accelerators.csv),
 PUE 1.56, server power overhead 1.5, idle power 0.2 of rated, load factor 0.6 for training runs,
-China electricity 0.088 USD/kWh (onprem.csv), CNY 6.7758 per USD (fx.csv, FRED EXCHUS June 2026), China grid 536.6
+China electricity 0.651886 CNY/kWh (onprem.csv, State Grid Hubei, January 2026), CNY 6.7758 per USD (fx.csv, FRED EXCHUS June 2026), China grid 536.6
 gCO2e/kWh (MEE 2022 national factor, grid_intensity.csv), US 390.1 g/kWh (EIA 2022).
 """
 
@@ -88,7 +88,7 @@ def test_onprem_kwh_times_price_is_the_electricity_cost():
     electricity = report.by_dimension()["compute"] - without.by_dimension()["compute"]
     e = report.energy
     assert not e["estimate"]
-    price = 0.088 * FX  # China industrial electricity, CNY/kWh
+    price = 0.651886  # China electricity, CNY/kWh (onprem.csv: State Grid Hubei, two-part 1-10 kV, January 2026)
     assert e["kwh_per_day"] * price == pytest.approx(electricity, rel=1e-9)
     # fleet by fleet: serving at the fleet's utilisation, training at the load factor it is priced at
     serving, training = e["fleets"]

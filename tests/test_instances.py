@@ -7,6 +7,8 @@ Published figures restated here from their sources (not from the catalog):
 - Azure Retail Prices API, eastus, queried 2026-09-17: Standard_ND96isr_H100_v5 98.32 USD/h, Spot 18.169536.
 - AWS EC2 price list via instances.vantage.sh (updated 2026-09-17), us-east-1: p5.48xlarge Spot 20.788 and
   3-year reserved 23.777; g6.xlarge Spot 0.629.
+- Azure Retail Prices API, eastus2, as recorded on 2026-09-27: Standard_ND96isr_H200_v5 84.8 USD/h pay-as-you-go;
+  reservations 407,526 USD (1 year) and 1,109,592 USD (3 years) per VM for the whole term.
 - Nebius prices page (effective 2026-10-01): H100 4.50 USD per GPU-hour; 3-year estimate 4.50 x 0.65 = 2.925.
 - fx.csv: 6.7758 CNY per USD (FRED EXCHUS, June 2026).
 """
@@ -38,6 +40,9 @@ NEW_ROWS = [
     ("g6.xlarge", "spot", 0.629, "2026-09-17"),
     ("g6e.xlarge", "reserved_3y", 0.804, "2026-09-17"),
     ("g5.xlarge", "reserved_1y", 0.634, "2026-09-17"),
+    ("ND96isr_H200_v5", "on_demand", 84.8, "2026-09-27"),
+    ("ND96isr_H200_v5", "reserved_1y", 46.521233, "2026-09-27"),
+    ("ND96isr_H200_v5", "reserved_3y", 42.221918, "2026-09-27"),
     ("gpu-h100-sxm-1gpu", "on_demand", 4.50, "2026-10-01"),
     ("gpu-h100-sxm-1gpu", "reserved_3y", 2.925, "2026-10-01"),
 ]
@@ -71,6 +76,41 @@ def test_the_three_year_neocloud_rate_is_labelled_an_estimate():
     # 4.50 x (1 - 0.35) = 2.925 USD per GPU-hour
     assert p.value == pytest.approx(4.50 * (1 - 0.35), rel=1e-12)
     assert p.value < cat.instance_price("gpu-h100-sxm-1gpu", "on_demand").value
+
+
+def test_azure_h200_reservations_are_the_whole_term_spread_over_its_hours():
+    """The Azure Retail Prices API gives a reservation as one price for the whole term per VM:
+    1 year:  407,526 USD / (365 x 24 = 8,760 h)      = 46.521233 USD per instance-hour (5.8152 per GPU-hour)
+    3 years: 1,109,592 USD / (3 x 8,760 = 26,280 h)  = 42.221918 USD per instance-hour (5.2777 per GPU-hour)
+    against 84.8 pay-as-you-go (10.60 per GPU-hour): 0.5486 and 0.4979 of it.
+    """
+    cat = load_catalog()
+    one = cat.instance_price("ND96isr_H200_v5", "reserved_1y").value
+    three = cat.instance_price("ND96isr_H200_v5", "reserved_3y").value
+    on_demand = cat.instance_price("ND96isr_H200_v5", "on_demand").value
+    assert one == pytest.approx(407_526 / 8_760, abs=1e-6)
+    assert three == pytest.approx(1_109_592 / 26_280, abs=1e-6)
+    assert on_demand / 8 == pytest.approx(10.60, abs=1e-12)
+    assert one / on_demand == pytest.approx(0.5486, abs=1e-4)
+    assert three / on_demand == pytest.approx(0.4979, abs=1e-4)
+    row = cat.instances[(cat.instances.instance == "ND96isr_H200_v5")].iloc[0]
+    assert (row.accelerator, int(row.accelerators_per_instance), int(row.vcpus), int(row.memory_gb)) == (
+        "H200-SXM", 8, 96, 1850)
+
+
+def test_daily_cost_of_the_azure_h200_by_hand():
+    """One ND96isr_H200_v5 (8 x H200) serving the base scenario's small encoder on a 3-year reservation:
+    one whole instance all day, 1 x 42.221918 x 24 = 1,013.326032 USD/day; x 6.7758 = 6,866.0945 CNY/day.
+    """
+    data = base_scenario()
+    data["models"][0]["serving"]["instance"] = "ND96isr_H200_v5"
+    data["models"][0]["serving"]["pricing"] = "reserved_3y"
+    report = evaluate(data)
+    assert report.models.iloc[0].instances == 1
+    serving = report.items[report.items.item == "inference serving"].iloc[0]
+    assert serving.quantity == 8 * 24
+    assert serving.cost_per_day == pytest.approx(42.221918 * 24 * FX, rel=1e-12)
+    assert serving.cost_per_day == pytest.approx(6_866.0945, abs=1e-3)
 
 
 def test_commitments_and_spot_cost_less_than_on_demand():

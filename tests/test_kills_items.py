@@ -26,19 +26,20 @@ def test_recsys_on_premises_lines():
          "256.20 GB artifact; oss-standard-lrs (0.12 CNY/GB-month, 2026-07-31)"),
         ("on-premises media", "on-premises media", "", "GB held", "3840 GB media at 3000 CNY, 5 years"),
         ("distribution transfer", "distribution transfer", "seq-ranker", "GB/day",
-         "oss-egress-internet-offpeak (0.25 CNY/GB, 2023-01-01)"),
+         "oss-egress-internet-offpeak (0.25 CNY/GB, 2026-10-08)"),
         # 189,637 USD / 8 x 6.7758 = 160,617.80 CNY per GPU: depreciation 160,617.80 / (5 x 8,760) = 3.6671,
         # support 0.2 x 160,617.80 / 8,760 = 3.6671, hosting 1,500 / (30.4167 x 24) = 2.0548 CNY/h, plus the
-        # electricity at the fleet's utilisation (0.43 CNY/h): 8 x 9.82 = 78.56 CNY per server-hour
-        # (103.43 with the 2023 dgx-h100 row at 270,000 USD)
+        # electricity at the fleet's utilisation 0.3020: 0.700 x 1.5 x (0.2 + 0.8 x 0.3020) x 1.56 x 0.651886
+        # = 0.4715 CNY/h, so 8 x (3.6671 + 0.4715 + 3.6671 + 2.0548) = 8 x 9.8605 = 78.88 CNY per server-hour
+        # (78.56 with the 2024 China electricity row at 0.088 USD/kWh; 103.43 with the 2023 dgx-h100 row as well)
         ("inference serving", "inference serving", "seq-ranker", "accelerator-hours/day",
          "on-premises H100-SXM servers; 9 × 8 H100-SXM; server h100-hgx-hyperscaler-2025 (2025-10-09); "
-         "78.56 CNY/instance-hour"),
+         "78.88 CNY/instance-hour"),
         # daily refresh: 365/12 = 30.4 runs a month
-        # training at load factor 0.6: 3.6671 + 3.6671 + 2.0548 + 0.700 x 1.5 x 1.56 x 0.088 x 6.7758 x 0.6
-        # (0.5860) = 9.97 CNY/accelerator-hour (13.08 with the 2023 dgx-h100 row)
+        # training at load factor 0.6: 3.6671 + 3.6671 + 2.0548 + 0.700 x 1.5 x 1.56 x 0.651886 x 0.6
+        # (0.6407) = 10.03 CNY/accelerator-hour (9.97 with the 2024 electricity row; 13.08 with the 2023 dgx-h100 row)
         ("training and refresh", "training and refresh", "seq-ranker", "accelerator-hours/day",
-         "64.7 H100-SXM-hours per run, 30.4 runs/month, 9.97 CNY/accelerator-hour; "
+         "64.7 H100-SXM-hours per run, 30.4 runs/month, 10.03 CNY/accelerator-hour; "
          "server h100-hgx-hyperscaler-2025 (2025-10-09)"),
     ]
 
