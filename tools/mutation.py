@@ -113,6 +113,15 @@ def stage() -> None:
     shutil.copytree(ROOT / "data", STAGE / "data")
     # every test file is copied (some import helpers from others); only TESTS are run
     shutil.copytree(ROOT / "tests", STAGE / "tests", ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    # mutmut runs, for each mutant, only the tests that called the mutated function when it collected
+    # its stats; a call made while a module- or session-scoped fixture is set up counts for the first
+    # test using the fixture only, so the other tests reading that fixture would never run against the
+    # mutant. In the copy every fixture is function-scoped: the same tests, each set up on its own.
+    for path in (STAGE / "tests").glob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        scoped = re.sub(r"""scope\s*=\s*["'](?:module|session|package|class)["']""", 'scope="function"', text)
+        if scoped != text:
+            path.write_text(scoped, encoding="utf-8")
     selection = [f"tests/{p.name}" for p in test_files()] + [f"src/{m}" for m in MODULES]
     lines = ["[mutmut]",
              "source_paths = src",
