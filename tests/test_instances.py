@@ -5,8 +5,12 @@ Published figures restated here from their sources (not from the catalog):
 - Google Cloud accelerator-optimized pricing, us-central1, accessed 2026-09-17: a3-megagpu-8g
   93.400712807 USD per VM-hour (8 x H100), a3-ultragpu-8g 84.806908493, a4-highgpu-8g Spot 39.6336.
 - Azure Retail Prices API, eastus, queried 2026-09-17: Standard_ND96isr_H100_v5 98.32 USD/h, Spot 18.169536.
-- AWS EC2 price list via instances.vantage.sh (updated 2026-09-17), us-east-1: p5.48xlarge Spot 20.788 and
-  3-year reserved 23.777; g6.xlarge Spot 0.629.
+- AWS EC2 price list via instances.vantage.sh (updated 2026-09-17), us-east-1: p5.48xlarge Spot 20.788;
+  g6.xlarge Spot 0.629.
+- nativ-x/fsku fsku/sync/term_catalog.py (commit 9751637ff08aa03e1f9fdd9c0c2ee29f54f94cd7,
+  TERM_CATALOG_AS_OF 2026-09-27): AWS us-east-1 p5.48xlarge EC2 Instance Savings Plan 3yr No Upfront 23.77728
+  per instance-hour; Azure ND96isr H100 v5 eastus 98.32; Google a3-ultragpu-8g 84.806908493, a4-highgpu-8g
+  DWS Calendar mode 90.22 per VM-hour.
 - Azure Retail Prices API, eastus2, as recorded on 2026-09-27: Standard_ND96isr_H200_v5 84.8 USD/h pay-as-you-go;
   reservations 407,526 USD (1 year) and 1,109,592 USD (3 years) per VM for the whole term.
 - Nebius prices page (effective 2026-10-01): H100 4.50 USD per GPU-hour; 3-year estimate 4.50 x 0.65 = 2.925.
@@ -28,13 +32,13 @@ FX = 6.7758  # CNY per USD, FRED EXCHUS June 2026 (fx.csv)
 #: (instance, plan, published price per instance-hour in USD, as_of)
 NEW_ROWS = [
     ("a3-megagpu-8g", "on_demand", 93.400712807, "2026-09-17"),
-    ("a3-ultragpu-8g", "on_demand", 84.806908493, "2026-09-17"),
+    ("a3-ultragpu-8g", "on_demand", 84.806908493, "2026-09-27"),
     ("a4-highgpu-8g", "spot", 39.6336, "2026-09-17"),
-    ("ND96isr_H100_v5", "on_demand", 98.32, "2026-09-17"),
+    ("ND96isr_H100_v5", "on_demand", 98.32, "2026-09-27"),
     ("ND96isr_H100_v5", "spot", 18.169536, "2026-09-17"),
     ("NC24ads_A100_v4", "spot", 0.67877, "2026-09-17"),
     ("p5.48xlarge", "spot", 20.788, "2026-09-17"),
-    ("p5.48xlarge", "reserved_3y", 23.777, "2026-09-17"),
+    ("p5.48xlarge", "reserved_3y", 23.77728, "2026-09-27"),
     ("p4d.24xlarge", "reserved_1y", 13.921, "2026-09-17"),
     ("p4d.24xlarge", "reserved_3y", 9.374, "2026-09-17"),
     ("g6.xlarge", "spot", 0.629, "2026-09-17"),
