@@ -33,7 +33,7 @@ def test_aws_price_after_the_june_2025_cut():
     price = load_catalog().instance_price("p5.48xlarge", "on_demand")
     assert price.value == pytest.approx(55.04)
     assert price.currency == "USD"
-    assert load_catalog().instance_price("p5.48xlarge", "reserved_1y") is None  # unpriced, not zero (no 1-year price read)
+    assert load_catalog().instance_price("g4dn.xlarge", "reserved_1y") is None  # unpriced, not zero (no 1-year price read)
 
 
 def test_staleness_is_18_months():

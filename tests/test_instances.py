@@ -161,3 +161,103 @@ def test_a_scenario_can_choose_the_spot_row():
     assert report.models.iloc[0].instances == 1
     serving = report.items[report.items.item == "inference serving"].iloc[0]
     assert serving.cost_per_day == pytest.approx(102.2875, abs=1e-4)
+
+
+# Rows read in nativ-x/fsku fsku/sync/term_catalog.py (commit 9751637ff08aa03e1f9fdd9c0c2ee29f54f94cd7,
+# TERM_CATALOG_AS_OF = "2026-09-27"), restated here from that file: (instance, plan, USD per instance-hour)
+FSKU = "nativ-x/fsku fsku/sync/term_catalog.py (commit 9751637ff08aa03e1f9fdd9c0c2ee29f54f94cd7"
+FSKU_ROWS = [
+    # AWS us-east-1: (od, capacity block, 1-year, 3-year) per instance-hour
+    ("p5.48xlarge", "capacity_block", 41.528), ("p5.48xlarge", "reserved_1y", 34.6752),
+    ("p5.48xlarge", "reserved_3y", 23.77728),
+    ("p5en.48xlarge", "capacity_block", 54.920), ("p5en.48xlarge", "reserved_1y", 39.87648),
+    ("p5en.48xlarge", "reserved_3y", 27.34387),
+    ("p4de.24xlarge", "capacity_block", 17.712), ("p4de.24xlarge", "reserved_1y", 17.40137),
+    ("p4de.24xlarge", "reserved_3y", 11.71777),
+    ("p6-b200.48xlarge", "capacity_block", 98.84), ("p6-b200.48xlarge", "reserved_1y", 89.72208),
+    ("p6-b200.48xlarge", "reserved_3y", 49.21897),
+    # Azure: pay-as-you-go per VM-hour; reservations are whole-term totals (checked by hand below)
+    ("ND96isr_H100_v5", "on_demand", 98.32), ("ND96isr_H200_v5", "on_demand", 84.8),
+    # Google Cloud us-central1: on-demand, DWS Calendar mode, resource CUD 1 and 3 years, per VM-hour
+    ("a3-highgpu-8g", "capacity_block", 41.60), ("a3-highgpu-8g", "reserved_1y", 61.383674231),
+    ("a3-highgpu-8g", "reserved_3y", 38.864383195),
+    ("a3-ultragpu-8g", "on_demand", 84.806908493), ("a3-ultragpu-8g", "capacity_block", 59.36),
+    ("a3-ultragpu-8g", "reserved_1y", 58.471933151), ("a3-ultragpu-8g", "reserved_3y", 37.208420822),
+    ("a4-highgpu-8g", "on_demand", 90.22), ("a4-highgpu-8g", "reserved_1y", 88.9272),
+    ("a4-highgpu-8g", "reserved_3y", 56.7072),
+    # neoclouds, 3-year commitments per GPU-hour x GPUs per instance
+    ("civo-h100-sxm-1gpu", "reserved_3y", 2.49 * 1), ("civo-h200-sxm-1gpu", "reserved_3y", 2.99 * 1),
+    ("civo-b200-8gpu", "reserved_3y", 3.79 * 8), ("gcore-h100-sxm-8gpu-bm", "reserved_3y", 1.93 * 8),
+    ("gcore-h200-sxm-8gpu-bm", "reserved_3y", 2.20 * 8), ("paperspace-h100-1gpu", "reserved_3y", 2.24 * 1),
+]
+
+
+@pytest.mark.parametrize("instance, plan, price", FSKU_ROWS)
+def test_rows_read_in_the_fsku_term_catalog_are_cited_priced_and_fresh(instance, plan, price):
+    p = load_catalog().instance_price(instance, plan)
+    assert p is not None, (instance, plan)
+    assert p.value == pytest.approx(price, rel=1e-12)
+    assert p.currency == "USD"
+    assert str(p.as_of) == "2026-09-27"  # the file's own date, never later
+    assert not p.is_stale(dt.date(2026, 11, 22))
+    assert FSKU in p.source and "https://" in p.source
+    assert "repository not identified" not in p.source.split(FSKU)[0]  # the primary source is named first
+
+
+def test_no_row_is_dated_after_the_fsku_file_it_cites():
+    frame = pd.read_csv(CATALOG_DIR / "instances.csv", dtype=str, keep_default_na=False)
+    cited = frame[frame.source.str.contains("nativ-x/fsku", regex=False)]
+    assert len(cited) == 34  # 7 re-cited rows + 26 added + the p5.48xlarge capacity block (replaced stale figure)
+    assert set(cited.as_of) == {"2026-09-27"}
+    assert all("9751637ff08aa03e1f9fdd9c0c2ee29f54f94cd7" in s for s in cited.source)
+
+
+def test_azure_h100_reservations_by_hand():
+    """Azure Retail Prices API, ND96isr H100 v5, eastus (fsku file): whole-term totals per VM
+    1 year:  551,221 USD / 8,760 h   = 62.924772 USD per instance-hour (7.8656 per GPU-hour)
+    3 years: 1,134,310 USD / 26,280 h = 43.162481 USD per instance-hour (5.3953 per GPU-hour)
+    against 98.32 pay-as-you-go: 0.640 and 0.439 of it.
+    """
+    cat = load_catalog()
+    one = cat.instance_price("ND96isr_H100_v5", "reserved_1y").value
+    three = cat.instance_price("ND96isr_H100_v5", "reserved_3y").value
+    assert one == pytest.approx(62.924772, abs=1e-6)
+    assert three == pytest.approx(43.162481, abs=1e-6)
+    assert one == pytest.approx(551_221 / 8_760, abs=1e-6)
+    assert three == pytest.approx(1_134_310 / 26_280, abs=1e-6)
+    assert one / 98.32 == pytest.approx(0.640, abs=1e-3)
+    assert three / 98.32 == pytest.approx(0.439, abs=1e-3)
+
+
+def test_published_three_year_neocloud_rates_by_hand():
+    """Gcore 8x H100 SXM bare metal, Reserve 36 months: 1.93 USD per GPU-hour x 8 = 15.44 per instance-hour.
+    Published H100 3-year rates per GPU-hour: Gcore 1.93, Civo 2.49, Paperspace 2.24, all below the Nebius
+    estimate 4.50 x (1 - 0.35) = 2.925, which stays in the catalog labelled an estimate.
+    """
+    cat = load_catalog()
+    gcore = cat.instance_price("gcore-h100-sxm-8gpu-bm", "reserved_3y")
+    assert gcore.value == pytest.approx(15.44, abs=1e-12)
+    assert gcore.assumption.startswith("derived: 1.93 x 8 GPUs = 15.44")
+    per_gpu = {name: cat.instance_price(name, "reserved_3y").value / gpus for name, gpus in (
+        ("gcore-h100-sxm-8gpu-bm", 8), ("civo-h100-sxm-1gpu", 1), ("paperspace-h100-1gpu", 1))}
+    assert per_gpu == pytest.approx({"gcore-h100-sxm-8gpu-bm": 1.93, "civo-h100-sxm-1gpu": 2.49,
+                                     "paperspace-h100-1gpu": 2.24}, abs=1e-12)
+    estimate = cat.instance_price("gpu-h100-sxm-1gpu", "reserved_3y")
+    assert estimate.assumption.startswith("estimate")
+    assert max(per_gpu.values()) < estimate.value == pytest.approx(2.925, abs=1e-12)
+    # no on-demand row is added for them, so the cheapest on-demand H100 (variants) is unchanged
+    assert all(cat.instance_price(name, "on_demand") is None for name in per_gpu)
+
+
+def test_daily_cost_of_a_gcp_a3_three_year_cud_by_hand():
+    """One a3-highgpu-8g on a 3-year resource CUD serving the base scenario's small encoder:
+    1 x 38.864383195 x 24 = 932.74519668 USD/day; x 6.7758 = 6,320.0948 CNY/day.
+    """
+    data = base_scenario()
+    data["models"][0]["serving"]["instance"] = "a3-highgpu-8g"
+    data["models"][0]["serving"]["pricing"] = "reserved_3y"
+    report = evaluate(data)
+    assert report.models.iloc[0].instances == 1
+    serving = report.items[report.items.item == "inference serving"].iloc[0]
+    assert serving.cost_per_day == pytest.approx(38.864383195 * 24 * FX, rel=1e-12)
+    assert serving.cost_per_day == pytest.approx(6_320.0948, abs=1e-3)
