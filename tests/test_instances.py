@@ -178,6 +178,7 @@ FSKU_ROWS = [
     ("p6-b200.48xlarge", "reserved_3y", 49.21897),
     # Azure: pay-as-you-go per VM-hour; reservations are whole-term totals (checked by hand below)
     ("ND96isr_H100_v5", "on_demand", 98.32), ("ND96isr_H200_v5", "on_demand", 84.8),
+    ("ND96amsr_A100_v4", "on_demand", 32.77),
     # Google Cloud us-central1: on-demand, DWS Calendar mode, resource CUD 1 and 3 years, per VM-hour
     ("a3-highgpu-8g", "capacity_block", 41.60), ("a3-highgpu-8g", "reserved_1y", 61.383674231),
     ("a3-highgpu-8g", "reserved_3y", 38.864383195),
@@ -207,7 +208,7 @@ def test_rows_read_in_the_fsku_term_catalog_are_cited_priced_and_fresh(instance,
 def test_no_row_is_dated_after_the_fsku_file_it_cites():
     frame = pd.read_csv(CATALOG_DIR / "instances.csv", dtype=str, keep_default_na=False)
     cited = frame[frame.source.str.contains("nativ-x/fsku", regex=False)]
-    assert len(cited) == 34  # 7 re-cited rows + 26 added + the p5.48xlarge capacity block (replaced stale figure)
+    assert len(cited) == 37  # 7 re-cited rows + 29 added + the p5.48xlarge capacity block (replaced stale figure)
     assert set(cited.as_of) == {"2026-09-27"}
     assert all("9751637ff08aa03e1f9fdd9c0c2ee29f54f94cd7" in s for s in cited.source)
 
@@ -227,6 +228,30 @@ def test_azure_h100_reservations_by_hand():
     assert three == pytest.approx(1_134_310 / 26_280, abs=1e-6)
     assert one / 98.32 == pytest.approx(0.640, abs=1e-3)
     assert three / 98.32 == pytest.approx(0.439, abs=1e-3)
+
+
+def test_azure_a100_reservations_by_hand():
+    """Azure Retail Prices API, ND96amsr A100 v4, eastus (fsku file): whole-term totals per VM
+    1 year:  183,722 USD / 8,760 h   = 20.972831 USD per instance-hour (2.6216 per GPU-hour)
+    3 years: 378,926 USD / 26,280 h  = 14.418798 USD per instance-hour (1.8023 per GPU-hour)
+    against 32.77 pay-as-you-go: 0.640 and 0.440 of it. Rounded to 6 decimals in the catalog.
+    """
+    cat = load_catalog()
+    one = cat.instance_price("ND96amsr_A100_v4", "reserved_1y")
+    three = cat.instance_price("ND96amsr_A100_v4", "reserved_3y")
+    assert one.value == pytest.approx(20.972831, abs=1e-12)
+    assert three.value == pytest.approx(14.418798, abs=1e-12)
+    assert one.value == pytest.approx(183_722 / 8_760, abs=5e-7)
+    assert three.value == pytest.approx(378_926 / 26_280, abs=5e-7)
+    assert one.value / 32.77 == pytest.approx(0.640, abs=1e-3)
+    assert three.value / 32.77 == pytest.approx(0.440, abs=1e-3)
+    for p in (one, three):
+        assert str(p.as_of) == "2026-09-27" and FSKU in p.source and p.assumption.startswith("derived")
+    # a new on-demand A100-80GB row that is not the cheapest: p4de.24xlarge 27.44705 / 8 = 3.4309 per GPU-hour
+    # against 32.77 / 8 = 4.0963 and NC24ads_A100_v4 3.673
+    from tco.variants import cheapest_instance
+
+    assert cheapest_instance("A100-80GB") == "p4de.24xlarge"
 
 
 def test_published_three_year_neocloud_rates_by_hand():
