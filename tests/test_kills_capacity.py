@@ -211,3 +211,13 @@ def test_instances_needed_gives_a_float_for_numbers_and_an_array_for_arrays():
     # replicas of 16 accelerators span 2 instances of 8 each: 3 x 2 = 6
     arr = instances_needed(np.array([10.0, 3.0]), np.array([2.0, 16.0]), 8)
     assert isinstance(arr, np.ndarray) and arr.tolist() == [3.0, 6.0]
+
+
+def test_erlang_c_when_the_recurrence_overflows():
+    from tco.capacity import erlang_c
+
+    # 30 and 64 servers offered 1e-10 Erlang: the probability of waiting is 0 to double precision
+    # (C <= A^c / c! , e.g. (1e-10)^30 / 30! ~ 4e-333, below the smallest double). In the summed
+    # recurrence the 30-server row's terms overflow to infinity and then meet the zero terms past
+    # k = 30 (infinity x 0 = NaN): that row must still give B = 1 / infinity = 0
+    assert erlang_c(np.array([30.0, 64.0]), np.array([1e-10, 1e-10])).tolist() == [0.0, 0.0]

@@ -95,3 +95,14 @@ def test_break_even_grid_is_twenty_points_per_decade():
     assert compute.BREAK_EVEN_GRID[0] == pytest.approx(1e-4, rel=1e-12)
     assert compute.BREAK_EVEN_GRID[20] == pytest.approx(1e-3, rel=1e-12)
     assert compute.BREAK_EVEN_GRID[-1] == pytest.approx(1e3, rel=1e-12)
+
+
+def test_equal_costs_favour_self_hosting():
+    # at the scenario's own traffic the API costs exactly what the fleet costs: not cheaper, so the row
+    # says self-hosted (the API must be strictly cheaper to be recommended)
+    calls.clear()
+    COSTS["equal"] = (lambda g: 10.0 + 0 * g, lambda g: 10.0 * g)
+    sizings = [_sizing("equal", serving=10.0, api=10.0)]
+    rows = compute.api_comparison(NS(models=["equal"], traffic=NS(requests_per_day=1e6)), sizings,
+                                  np.array([1.0]), _size)
+    assert rows[0]["cheaper"] == "self-hosted"

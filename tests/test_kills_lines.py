@@ -117,3 +117,65 @@ def test_cpu_fleet_without_a_catalog_price_is_unpriced_and_says_why(report):
     [w] = [w for w in report.warnings if "CPU fleet spare" in w]
     assert w == ("CPU fleet spare could not be priced: the catalog has no 'spot' price for c7i.xlarge; "
                          "give compute.cpu price_per_hour. It is left out of the totals.")
+
+
+# --- a hosted-API model first, a self-hosted one second -----------------------------------------
+def api_first_scenario():
+    data = two_model_scenario("ensemble")
+    data["models"][0] = {"name": "api-llm", "kind": "generative", "parameters": 8e9, "precision": "bf16",
+                         "items_per_request": 1, "input_tokens_per_item": 500, "output_tokens": 50,
+                         "serving": {"deployment": "api", "api_model": "gpt-4o-mini"}}
+    data["storage"] = {"registry_price_per_gb_month": 0.1, "serving_disk_tier": "ebs-gp3", "compression_ratio": 2,
+                       "transfer_price_per_gb": 0.05, "deployments_per_month": 4}
+    data["staff"] = {"day_rate": 1000, "operations": {"nodes_per_engineer": 10, "annual_cost": 365000}}
+    return data
+
+
+def test_lines_of_the_self_hosted_model_behind_a_hosted_api():
+    report = evaluate(api_first_scenario())
+    small = report.models.set_index("model").loc["rerank-small"]
+    # one g6.xlarge (1 L4) all day: 1 instance, on average 24 / 24 = 1
+    inst, avg = small.instances, small.accelerator_hours_per_day / 24 / small.accelerators_per_instance
+    assert (inst, avg) == (1, 1)
+    # rerank-small: 1.1e8 bf16 parameters = 0.22 GB artifact; the hosted API stores its own model
+    registry = [li for li in report.line_items if li.item == "model registry"]
+    assert [li.model for li in registry] == ["rerank-small"]
+    # 0.22 GB x 3 versions x 2 (original + 1 backup) x 1 region / compression 2 = 0.66 GB
+    assert registry[0].quantity == pytest.approx(0.22 * 3 * 2 / 2, rel=1e-12)
+    # serving disks: the time-averaged instances each hold the artifact, compressed 2x
+    [disk] = [li for li in report.line_items if li.item == "serving disks"]
+    assert (disk.model, disk.quantity) == ("rerank-small", pytest.approx(avg * 0.22 / 2, rel=1e-12))
+    # distribution: 0.22 GB x 4 deployments a month to every instance, per day
+    [transfer] = [li for li in report.line_items if li.item == "distribution transfer"]
+    assert transfer.quantity == pytest.approx(0.22 * 4 * inst / DAYS_PER_MONTH, rel=1e-12)
+    assert transfer.cost_per_day == pytest.approx(0.22 * 4 * inst / DAYS_PER_MONTH * 0.05, rel=1e-12)
+    # operations: the self-hosted instances are the nodes to run (the hosted API has none)
+    ops = _line(report, "operations")
+    assert ops.note == f"{inst:g} nodes, 10 per engineer; 365,000 CNY/year"
+    assert ops.quantity == pytest.approx(inst / 10, rel=1e-12)
+
+
+def test_fusion_algorithm_upkeep_of_a_single_model():
+    data = two_model_scenario("ensemble")
+    data["models"] = data["models"][:1]
+    data["fusion"] = {"strategy": "single", "algorithm_cost_per_day": 300, "complexity": 0.5}
+    report = evaluate(data)
+    fusion = [li for li in report.line_items if li.kind.dimension == "fusion"]
+    # the only fusion line: 300 CNY/day x complexity 0.5 = 150 CNY/day
+    assert [(li.item, li.model, li.unit, li.note, li.quantity, li.cost_per_day) for li in fusion] == [
+        ("fusion algorithm upkeep", "", "complexity (0-1)", "300 CNY/day × 0.5", 0.5, 150.0)]
+
+
+def test_task_lines_belong_to_no_model(report):
+    assert [li.model for li in report.line_items if li.kind.name == "task"] == ["", ""]
+
+
+def test_cascade_shares_take_the_first_stage_traffic_share():
+    from tco import load_scenario
+    from tco.dimensions.fusion import traffic_shares
+
+    data = two_model_scenario("cascade")
+    data["fusion"]["escalation"] = [0.3]
+    data["models"][0]["traffic_share"], data["models"][1]["traffic_share"] = 0.5, 0.8
+    # stage 1 sees its own 50%; stage 2 sees 50% x 30% escalated x its own 80% = 12%
+    assert traffic_shares(load_scenario(data)) == pytest.approx([0.5, 0.12], rel=1e-12)

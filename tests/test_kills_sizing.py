@@ -154,3 +154,198 @@ def test_an_unpriced_cloud_plan_is_recorded_against_its_model():
     assert ctx.warnings[-1].message == (
         "enc: serving on gpu_1x_b200_sxm6 could not be priced: the catalog has no 'spot' price for "
         "gpu_1x_b200_sxm6 (priced plans: on_demand); give serving.price_per_hour. It is left out of the totals.")
+
+
+# --- API tiers, hardware rates, KV estimate, rated power -------------------------------------------
+def test_cache_write_price_scales_with_the_tier_input_price():
+    from tco.sizing import _tier_prices
+
+    # claude-sonnet-4-6 (api_prices.csv, USD/Mtoken): input 3, cached 0.3, cache write 3.75, output 15;
+    # batch input 1.5, cached 0.15, output 7.5. The batch cache write = 3.75 x 1.5 / 3 = 1.875
+    ctx = _ctx()
+    assert _tier_prices(ctx, "claude-sonnet-4-6", "standard") == pytest.approx((3.0, 0.3, 3.75, 15.0))
+    assert _tier_prices(ctx, "claude-sonnet-4-6", "batch") == pytest.approx((1.5, 0.15, 1.875, 7.5))
+
+
+def test_a_stated_cloud_price_says_where_it_comes_from():
+    from tco.sizing import hardware_rate
+
+    sc, ctx, _ = _moe()
+    rate = hardware_rate(sc.models[0].serving, ctx, "serving", "moe-chat")
+    assert rate.basis == "price_per_hour given in the scenario (stated for the test)"
+    assert rate.price_per_instance_hour == moe.PRICE
+
+
+def _one(model, **extra):
+    catalog = load_catalog()
+    data = {"name": "one", "currency": "USD", "as_of": "2026-11-22",
+            "traffic": {"requests_per_day": 8_640_000, "cache_hit_rate": 0.0, "hourly_profile": "flat"},
+            "models": [model], "storage": {"registry_tier": None, "registry_price_per_gb_month": 0}, **extra}
+    sc = load_scenario(data, catalog)
+    return sc, Context(sc, catalog), catalog
+
+
+def test_energy_of_an_accelerator_without_a_tdp_is_unpriced_and_says_why():
+    from tco.sizing import hardware_rate
+
+    # accelerators.csv gives the A10G no TDP: its energy cannot be priced
+    model = {"name": "enc", "kind": "encoder", "parameters": 3.35e8, "precision": "fp16", "items_per_request": 1,
+             "input_tokens_per_item": 64, "throughput_rps": 100, "throughput_source": "stated for the test",
+             "serving": {"deployment": "on_prem", "accelerator": "A10G", "server_price": 40000,
+                         "accelerators_per_server": 4}}
+    sc, ctx, _ = _one(model, on_prem={"region": "us", "hosting_per_accelerator_month": 0})
+    hardware_rate(sc.models[0].serving, ctx, "serving", "enc")
+    [w] = [w for w in ctx.warnings if "energy of A10G" in w.message]
+    assert w.model == "enc"
+    assert w.message == ("enc: energy of A10G could not be priced: A10G has no TDP in the catalog, so its energy "
+                         "cannot be priced. It is left out of the totals.")
+
+
+def test_kv_estimate_from_the_non_embedding_parameters():
+    from tco.sizing import kv_bytes_per_token
+
+    # 6.5 B parameters, 0.5 B of them the token embedding: N = 6e9 non-embedding
+    # d = (128 x 6e9 / 12)^(1/3) = (6.4e10)^(1/3) = 4,000; kv = 2 d^2 / 128 x 2 bytes (bf16) = 500,000 B/token
+    model = {"name": "llm", "kind": "generative", "parameters": 6.5e9, "embedding_parameters": 5e8,
+             "precision": "bf16", "items_per_request": 1, "input_tokens_per_item": 100, "output_tokens": 10,
+             "serving": {"deployment": "cloud", "accelerator": "H100-SXM", "price_per_hour": 3.0}}
+    sc, _, _ = _one(model)
+    assert kv_bytes_per_token(sc.models[0]) == pytest.approx(500_000, rel=1e-9)
+
+
+def test_rated_power_of_a_server_that_states_its_own():
+    from tco.sizing import rated_power
+
+    # onprem_servers.csv dgx-b200: 8 x B200, 14.3 kW (host included): 14.3 / 8 = 1.7875 kW per accelerator
+    model = {"name": "llm", "kind": "generative", "parameters": 8e9, "precision": "bf16", "items_per_request": 1,
+             "input_tokens_per_item": 100, "output_tokens": 10,
+             "serving": {"deployment": "on_prem", "accelerator": "B200", "server": "dgx-b200"}}
+    sc, ctx, _ = _one(model)
+    kw, overhead, basis = rated_power(sc.models[0].serving, ctx, "B200")
+    assert (kw, overhead) == (pytest.approx(1.7875, rel=1e-12), 1.0)
+    assert basis == "server dgx-b200 rated 14.3 kW / 8 accelerators"
+
+
+# --- the roofline of a recommender: embedding gathers against dense FLOPs -----------------------------
+# H100-SXM (accelerators.csv): 989 bf16 TFLOP/s, 3,350 GB/s. 300 items a request, one token each, a
+# 1e8-parameter dense tower: F = 2 x 1e8 x 300 = 6e10 FLOP; embedding rows of 256 fp16 values.
+PEAK, BW = 989e12, 3350e9
+F_RECSYS = 2 * 1e8 * 300
+
+
+def _recsys(lookups, mfu, mbu):
+    return {"name": "rank", "kind": "recsys", "parameters": 1e8, "precision": "bf16", "items_per_request": 300,
+            "input_tokens_per_item": 1, "embedding_rows": 1e9, "embedding_dim": 256, "embedding_precision": "fp16",
+            "embedding_lookups_per_item": lookups, "mfu": mfu, "mbu": mbu,
+            "serving": {"deployment": "cloud", "accelerator": "H100-SXM", "price_per_hour": 3.0}}
+
+
+def test_recsys_roofline_reads_embedding_bytes_at_their_precision():
+    from tco.sizing import roofline_throughput
+
+    # 5,000 lookups: B = 300 x 5,000 x 256 x 2 B = 7.68e8 bytes; at mbu 1: 7.68e8 / 3.35e12 = 229.25 us,
+    # against 6e10 / (989e12 x 0.5) = 121.33 us of compute: memory-bound, 1 / 229.25 us = 4,361.98 requests/s
+    sc, _, catalog = _one(_recsys(5000, 0.5, 1.0))
+    h100 = catalog.row("accelerators", "H100-SXM")
+    bytes_ = 300 * 5000 * 256 * 2
+    assert roofline_throughput(sc.models[0], h100, 0.5, 1.0) == pytest.approx(BW / bytes_, rel=1e-9)
+    assert BW / bytes_ == pytest.approx(4361.98, abs=0.01)
+    # and its regime: memory, even with mbu 1 (a free memory term would double the rate)
+    assert roofline_regime(sc.models[0], h100, 0.5, 1.0) == "memory"
+
+
+def test_size_model_reads_the_regime_at_the_model_efficiencies():
+    # 2,646 lookups: B = 300 x 2,646 x 256 x 2 = 406,425,600 bytes. At mfu 0.3, mbu 0.9:
+    # compute 6e10 / (989e12 x 0.3) = 202.22 us, memory 406,425,600 / (3.35e12 x 0.9) = 134.80 us:
+    # compute-bound (memory free changes nothing), so no warning that a memory-bound recommender
+    # estimate is unvalidated
+    sc, ctx, _ = _one(_recsys(2646, 0.3, 0.9))
+    sz = size_model(sc.models[0], 0, 1.0, np.full(24, 100.0), ctx)
+    assert sz.throughput_rps_per_accelerator == pytest.approx(PEAK * 0.3 / F_RECSYS, rel=1e-9)   # 4,945 /s
+    assert not [w for w in ctx.warnings if w.code == "estimate"]
+    # the same model at mbu 0.3: memory 404.4 us > compute 202.2 us, memory-bound: warned
+    sc, ctx, _ = _one(_recsys(2646, 0.3, 0.3))
+    size_model(sc.models[0], 0, 1.0, np.full(24, 100.0), ctx)
+    assert [w.model for w in ctx.warnings if w.code == "estimate"] == ["rank"]
+
+
+def test_a_generative_model_without_output_is_a_prefill_roofline():
+    from tco.sizing import roofline_throughput
+
+    # the MoE golden with no output tokens: only prefill, 2 x 3e9 active x 500 tokens / (989e12 x 0.5)
+    # = 6.0667 ms: 164.83 requests/s
+    sc, _, catalog = _moe(output_tokens=0)
+    h200 = catalog.row("accelerators", "H200-SXM")
+    assert roofline_throughput(sc.models[0], h200, moe.MFU, moe.MBU) == pytest.approx(1 / moe.PREFILL, rel=1e-9)
+    assert 1 / moe.PREFILL == pytest.approx(164.83, abs=0.01)
+
+
+def test_an_uncalibrated_family_is_named_in_the_basis():
+    # efficiency.csv has no encoder row for CDNA3 (MI300X): the cross-family factor, and the basis says so
+    model = {"name": "enc", "kind": "encoder", "parameters": 3.35e8, "precision": "bf16", "items_per_request": 20,
+             "input_tokens_per_item": 64,
+             "serving": {"deployment": "cloud", "accelerator": "MI300X", "price_per_hour": 4.0}}
+    sc, ctx, _ = _one(model)
+    sz = size_model(sc.models[0], 0, 1.0, np.full(24, 100.0), ctx)
+    assert sz.throughput_basis.endswith("; no encoder measurement on CDNA3 hardware calibrates it: the "
+                                        "cross-family factor is used and the band is wider")
+    assert ctx.uncalibrated[0][:4] == ("CDNA3", "MI300X", "encoder throughput", "enc")
+
+
+def test_autoscaled_fleet_in_two_regions_counts_the_instances_of_both():
+    # the MoE golden, autoscaled over 2 regions: 50 requests/s in each, flat; one replica serves
+    # 15.452 x 0.7 = 10.817 requests/s, so ceil(50 / 10.817 = 4.62) = 5 replicas (one H200 instance each)
+    # per region, every hour: 10 instances, 10 x 24 = 240 instance-hours a day
+    data = moe.scenario()
+    data["models"][0]["serving"].update(billing="autoscaled", regions=2)
+    catalog = load_catalog()
+    sc = load_scenario(data, catalog)
+    sz = size_model(sc.models[0], 0, 1.0, np.full(24, 100.0), Context(sc, catalog))
+    assert (sz.replicas, sz.instances) == (10, 10)
+    assert sz.instance_hours_per_day == pytest.approx(240.0)
+
+
+def test_samples_that_miss_the_slo_are_named_with_their_own_times():
+    from tco.uncertainty import with_values
+
+    from test_bad_inputs import base_scenario
+
+    # two samples of a measured throughput, 1 and 100 requests/s on one L4: one request at a time takes
+    # 1 / 1 = 1,000 ms and 1 / 100 = 10 ms. Against a 500 ms SLO the first sample cannot be served
+    data = base_scenario()
+    data["models"][0].update(throughput_rps=50, throughput_source="stated for the test", latency_slo_ms=500)
+    catalog = load_catalog()
+    sampled = with_values(load_scenario(data, catalog), {"models[0].throughput_rps": np.array([1.0, 100.0])})
+    ctx = Context(sampled, catalog)
+    size_model(sampled.models[0], 0, 1.0, np.full((2, 24), 5.0), ctx)
+    [w] = [w for w in ctx.warnings if w.code == "infeasible"]
+    assert w.model == "rerank"
+    assert w.message.startswith("50.0% of the samples: model 'rerank' takes 1,000.0 ms per request "
+                                "(1 / replica throughput) on L4, so no fleet meets a 500 ms SLO; raise it")
+
+
+def test_a_draft_model_is_read_from_the_scenario_catalog(tmp_path):
+    import csv
+    import shutil
+    from pathlib import Path
+
+    from tco.catalog import Catalog
+
+    # a copy of data/catalog whose models.csv also has 'test-draft', the llama-2-7b row renamed:
+    # 7e9 parameters, 131,072,000 of them the token embedding -> a draft of 6,868,928,000 parameters
+    shutil.copytree(Path(__file__).resolve().parents[1] / "data" / "catalog", tmp_path, dirs_exist_ok=True)
+    with open(tmp_path / "models.csv", newline="", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    rows.append({**next(r for r in rows if r["model"] == "llama-2-7b"), "model": "test-draft"})
+    with open(tmp_path / "models.csv", "w", newline="", encoding="utf-8") as f:
+        writer = csv.DictWriter(f, list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    own = Catalog(tmp_path)
+    sc = load_scenario(moe.scenario(speculative={"draft_model": "test-draft", "acceptance_rate": 0.6,
+                                                 "draft_tokens": 4}), own)
+    sz = size_model(sc.models[0], 0, 1.0, np.full(24, 100.0), Context(sc, own))
+    draft = 7e9 - 131_072_000
+    assert draft_parameters(sc.models[0], own) == draft
+    # memory: 60 GB of weights + the KV cache of 32 sequences (1.1534 GB) + the draft in bf16 (13.74 GB)
+    assert sz.memory_needed_gb == pytest.approx((moe.WEIGHTS_GB * 1e9 + moe.KV_READ + 2 * draft) / 1e9, rel=1e-12)

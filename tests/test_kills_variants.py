@@ -254,3 +254,32 @@ def test_precision_lever_reads_the_accelerator_of_a_cloud_instance():
     d = scenario_to_dict(sc)
     assert BY_NAME["_lever_precision"](d, sc) == "quantise: rerank in fp8"
     assert d["models"][0]["precision"] == "fp8"
+
+
+def test_relabel_lever_applies_to_any_nonzero_rate():
+    data = base_scenario()
+    data["data"] = {"labelling": {"labels_per_day": 1000, "price_per_label": 0.4, "relabel_rate": 1.0}}
+    sc = load_scenario(data)
+    d = scenario_to_dict(sc)
+    assert BY_NAME["_lever_relabel"](d, sc) == "no relabelling"
+    assert d["data"]["labelling"]["relabel_rate"] == 0.0
+
+
+def test_deployment_options_mark_the_hosted_api_in_use():
+    from tco.variants import deployment_options
+
+    from test_kills_lines import api_first_scenario
+
+    got = [(v.group, v.label, v.current) for v in deployment_options(load_scenario(api_first_scenario()))]
+    assert got == [("api-llm", "hosted API (gpt-4o-mini)", True),
+                   ("rerank-small", "cloud (g6.xlarge on_demand)", True),
+                   ("rerank-small", "on premises (L4)", False)]
+
+
+def test_an_unknown_lever_dimension_lists_the_dimensions():
+    from tco.errors import ScenarioError
+    from tco.variants import levers
+
+    with pytest.raises(ScenarioError) as info:
+        levers(load_scenario(base_scenario()), "bogus")
+    assert info.value.problems == [("dimension", "'bogus' is not one of data, storage, compute, staff, fusion")]
