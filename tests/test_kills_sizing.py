@@ -121,16 +121,11 @@ def test_a_ttft_objective_no_fleet_meets_names_the_first_token():
 
 def test_a_model_too_big_for_its_replica_lists_what_it_holds():
     # a 20 B-parameter encoder in bf16: 40 GB of weights; one L4 holds 24 x 0.9 = 21.6 GB usable
-    catalog = load_catalog()
-    data = {"name": "big", "currency": "USD", "as_of": "2026-11-22",
-            "traffic": {"requests_per_day": 1e6, "hourly_profile": "flat"},
-            "models": [{"name": "enc", "kind": "encoder", "parameters": 2e10, "precision": "bf16",
-                        "items_per_request": 1, "input_tokens_per_item": 64,
-                        "serving": {"deployment": "cloud", "instance": "g6.xlarge",
-                                    "max_accelerators_per_replica": 1}}]}
-    sc = load_scenario(data, catalog)
+    sc, ctx, _ = _one({"name": "enc", "kind": "encoder", "parameters": 2e10, "precision": "bf16",
+                       "items_per_request": 1, "input_tokens_per_item": 64,
+                       "serving": {"deployment": "cloud", "instance": "g6.xlarge", "max_accelerators_per_replica": 1}})
     with pytest.raises(ScenarioError) as info:
-        size_model(sc.models[0], 0, 1.0, np.full(24, 10.0), Context(sc, catalog))
+        size_model(sc.models[0], 0, 1.0, np.full(24, 10.0), ctx)
     assert info.value.problems[0] == ("models[0]", (
         "model 'enc' needs 40.0 GB (weights 40.0, embedding tables 0.0, KV cache 0.0) but a replica of at most "
         "1 x L4 holds 21.6 GB usable; raise serving.max_accelerators_per_replica (now 1), lower the precision, "
@@ -140,14 +135,9 @@ def test_a_model_too_big_for_its_replica_lists_what_it_holds():
 def test_an_unpriced_cloud_plan_is_recorded_against_its_model():
     from tco.sizing import hardware_rate
 
-    catalog = load_catalog()
-    data = {"name": "unpriced", "currency": "USD", "as_of": "2026-11-22",
-            "traffic": {"requests_per_day": 1e6, "hourly_profile": "flat"},
-            "models": [{"name": "enc", "kind": "encoder", "parameters": 3.35e8, "precision": "bf16",
-                        "items_per_request": 1, "input_tokens_per_item": 64,
-                        "serving": {"deployment": "cloud", "instance": "gpu_1x_b200_sxm6", "pricing": "spot"}}]}
-    sc = load_scenario(data, catalog)
-    ctx = Context(sc, catalog)
+    sc, ctx, _ = _one({"name": "enc", "kind": "encoder", "parameters": 3.35e8, "precision": "bf16",
+                       "items_per_request": 1, "input_tokens_per_item": 64,
+                       "serving": {"deployment": "cloud", "instance": "gpu_1x_b200_sxm6", "pricing": "spot"}})
     rate = hardware_rate(sc.models[0].serving, ctx, "serving", "enc")
     assert rate.price_per_instance_hour != rate.price_per_instance_hour      # NaN, not zero
     assert ctx.warnings[-1].model == "enc"
