@@ -158,7 +158,9 @@ def test_lines_of_the_self_hosted_model_behind_a_hosted_api():
 def test_fusion_algorithm_upkeep_of_a_single_model():
     data = two_model_scenario("ensemble")
     data["models"] = data["models"][:1]
-    data["fusion"] = {"strategy": "single", "algorithm_cost_per_day": 300, "complexity": 0.5}
+    # a single model has nothing to combine: a combiner CPU time given is not costed
+    data["fusion"] = {"strategy": "single", "algorithm_cost_per_day": 300, "complexity": 0.5,
+                      "combiner_cpu_ms_per_request": 2}
     report = evaluate(data)
     fusion = [li for li in report.line_items if li.kind.dimension == "fusion"]
     # the only fusion line: 300 CNY/day x complexity 0.5 = 150 CNY/day

@@ -339,3 +339,20 @@ def test_a_draft_model_is_read_from_the_scenario_catalog(tmp_path):
     assert draft_parameters(sc.models[0], own) == draft
     # memory: 60 GB of weights + the KV cache of 32 sequences (1.1534 GB) + the draft in bf16 (13.74 GB)
     assert sz.memory_needed_gb == pytest.approx((moe.WEIGHTS_GB * 1e9 + moe.KV_READ + 2 * draft) / 1e9, rel=1e-12)
+
+
+def test_output_tokens_do_not_change_an_encoder_roofline():
+    from tco.sizing import roofline_throughput
+
+    from test_bad_inputs import base_scenario
+
+    # the base encoder: 3.35e8 parameters x 20 items x 64 tokens x 2 = 8.576e11 FLOP per request on an L4
+    # (121 bf16 TFLOP/s) at the cross-family mfu 0.5 (efficiency.csv encoder/any): 14.175 ms, 70.5457
+    # requests/s; an output length given to an encoder is not a decode (only generative models decode)
+    data = base_scenario()
+    data["models"][0]["output_tokens"] = 10
+    catalog = load_catalog()
+    sc = load_scenario(data, catalog)
+    l4 = catalog.row("accelerators", "L4")
+    assert roofline_throughput(sc.models[0], l4, 0.5, 0.6) == pytest.approx(121e12 * 0.5 / 8.576e11, rel=1e-12)
+    assert 121e12 * 0.5 / 8.576e11 == pytest.approx(70.5457, abs=1e-4)

@@ -49,7 +49,7 @@ def items(ctx: Context, sizings) -> list[LineItem]:
             out.append(LineItem(
                 KINDS["inference serving"], "inference serving", sz.name, cost, num(sz.accelerator_hours_per_day),
                 "accelerator-hours/day",
-                f"{where}; {fmt(num(sz.instances), 'g')} × {sz.accelerators_per_instance} {sz.accelerator}; "
+                f"{where}; {fmt(num(sz.instances), ',.0f')} × {sz.accelerators_per_instance} {sz.accelerator}; "
                 f"{rate.basis}; {fmt(num(rate.price_per_instance_hour), ',.2f')} {cur}/instance-hour"))
         if sz.training_rate is not None:
             tr = model.training
