@@ -139,7 +139,9 @@ def test_lines_of_the_self_hosted_model_behind_a_hosted_api():
     assert (inst, avg) == (1, 1)
     # rerank-small: 1.1e8 bf16 parameters = 0.22 GB artifact; the hosted API stores its own model
     registry = [li for li in report.line_items if li.item == "model registry"]
-    assert [li.model for li in registry] == ["rerank-small"]
+    assert [(li.model, li.note) for li in registry] == [("rerank-small", "0.22 GB artifact; 0.1 CNY/GB-month (scenario)")]
+    # the hosted API's line names the API model
+    assert _line(report, "hosted API").note == "gpt-4o-mini"
     # 0.22 GB x 3 versions x 2 (original + 1 backup) x 1 region / compression 2 = 0.66 GB
     assert registry[0].quantity == pytest.approx(0.22 * 3 * 2 / 2, rel=1e-12)
     # serving disks: the time-averaged instances each hold the artifact, compressed 2x
@@ -181,3 +183,14 @@ def test_cascade_shares_take_the_first_stage_traffic_share():
     data["models"][0]["traffic_share"], data["models"][1]["traffic_share"] = 0.5, 0.8
     # stage 1 sees its own 50%; stage 2 sees 50% x 30% escalated x its own 80% = 12%
     assert traffic_shares(load_scenario(data)) == pytest.approx([0.5, 0.12], rel=1e-12)
+
+
+def test_an_unpriced_fleet_line_shows_no_price():
+    data = two_model_scenario("ensemble")
+    data["models"] = data["models"][:1]
+    data["fusion"] = {"strategy": "single"}
+    # Lambda's 1x B200 has an on-demand row only: the spot plan is unpriced
+    data["models"][0]["serving"] = {"deployment": "cloud", "instance": "gpu_1x_b200_sxm6", "pricing": "spot"}
+    line = _line(evaluate(data), "inference serving")
+    assert line.note == "gpu_1x_b200_sxm6; 1 × 1 B200; unpriced"
+    assert line.cost_per_day != line.cost_per_day                        # NaN, left out of the totals

@@ -356,3 +356,81 @@ def test_output_tokens_do_not_change_an_encoder_roofline():
     l4 = catalog.row("accelerators", "L4")
     assert roofline_throughput(sc.models[0], l4, 0.5, 0.6) == pytest.approx(121e12 * 0.5 / 8.576e11, rel=1e-12)
     assert 121e12 * 0.5 / 8.576e11 == pytest.approx(70.5457, abs=1e-4)
+
+
+# --- training, on-premises servers, KV from the hidden size -----------------------------------------
+def test_training_flops_include_attention_over_the_stated_sequence():
+    # the case of test_training_compute_with_attention_by_hand, through size_model: 1e9 parameters, 2 layers,
+    # 4 heads of 8, 1,000 tokens a run at sequence length 2,048, full training:
+    # 6 x 1e9 x 1,000 + 4 x 2 x 32 x 1,024 x 3 x 1,000 = 6e12 + 786,432,000 FLOP
+    model = {"name": "llm", "kind": "generative", "parameters": 1e9, "precision": "bf16", "items_per_request": 1,
+             "input_tokens_per_item": 100, "output_tokens": 10, "layers": 2, "attention_heads": 4, "kv_heads": 4,
+             "head_dim": 8,
+             "serving": {"deployment": "cloud", "accelerator": "H100-SXM", "price_per_hour": 3.0},
+             "training": {"deployment": "cloud", "accelerator": "H100-SXM", "price_per_hour": 3.0, "method": "full",
+                          "tokens_per_run": 1000, "sequence_length": 2048}}
+    sc, ctx, _ = _one(model)
+    sz = size_model(sc.models[0], 0, 1.0, np.full(24, 1.0), ctx)
+    assert sz.training_flops_per_run == pytest.approx(6e12 + 786_432_000, rel=1e-15)
+
+
+def _onprem_b200(**serving):
+    return {"name": "llm", "kind": "generative", "parameters": 8e9, "precision": "bf16", "items_per_request": 1,
+            "input_tokens_per_item": 100, "output_tokens": 10,
+            "serving": {"deployment": "on_prem", "accelerator": "B200", **serving}}
+
+
+def test_rated_power_of_the_default_server_of_an_accelerator():
+    from tco.sizing import rated_power
+
+    # no server named: the catalog's B200 server, dgx-b200, states 14.3 kW for 8: 1.7875 kW each
+    sc, ctx, _ = _one(_onprem_b200())
+    assert rated_power(sc.models[0].serving, ctx, "B200")[0] == pytest.approx(1.7875, rel=1e-12)
+
+
+def test_a_catalog_server_price_is_shared_by_its_own_accelerators():
+    from tco.sizing import hardware_rate
+
+    # dgx-b200 costs 515,000 USD for 8 B200; a scenario that puts 4 per server still pays 515,000 / 8 =
+    # 64,375 USD per accelerator; over 5 years (43,800 h) that is 1.469749 USD/h of depreciation
+    sc, ctx, _ = _one(_onprem_b200(server="dgx-b200", accelerators_per_server=4),
+                      on_prem={"region": "us", "hosting_per_accelerator_month": 0, "maintenance_rate": 0,
+                               "electricity_price_per_kwh": 0, "useful_life_years": 5})
+    rate = hardware_rate(sc.models[0].serving, ctx, "serving", "llm")
+    assert rate.accelerators_per_instance == 4
+    assert rate.price_per_accelerator_hour == pytest.approx(515_000 / 8 / (5 * 8760), rel=1e-9)
+
+
+def test_a_named_server_is_the_one_priced():
+    from tco.sizing import hardware_rate
+
+    # H100 servers: dgx-h100 (270,000 USD, 2023) is named, not the newest H100 row
+    # (h100-hgx-hyperscaler-2025); 270,000 / 8 / 43,800 h = 0.770548 USD/h of depreciation
+    model = {"name": "llm", "kind": "generative", "parameters": 8e9, "precision": "bf16", "items_per_request": 1,
+             "input_tokens_per_item": 100, "output_tokens": 10,
+             "serving": {"deployment": "on_prem", "accelerator": "H100-SXM", "server": "dgx-h100"}}
+    sc, ctx, _ = _one(model, on_prem={"region": "us", "hosting_per_accelerator_month": 0, "maintenance_rate": 0,
+                                      "electricity_price_per_kwh": 0, "useful_life_years": 5})
+    rate = hardware_rate(sc.models[0].serving, ctx, "serving", "llm")
+    assert rate.price_per_accelerator_hour == pytest.approx(270_000 / 8 / (5 * 8760), rel=1e-9)
+    assert "dgx-h100" in rate.basis
+
+
+def test_kv_cache_from_the_hidden_size_when_no_head_size_is_given():
+    from tco.sizing import kv_bytes_per_token
+
+    # 32 layers, 8 KV heads, head size 4,096 / 32 heads = 128, bf16: 2 x 32 x 8 x 128 x 2 = 131,072 B/token
+    model = {"name": "llm", "kind": "generative", "parameters": 8e9, "precision": "bf16", "items_per_request": 1,
+             "input_tokens_per_item": 100, "output_tokens": 10, "layers": 32, "kv_heads": 8, "attention_heads": 32,
+             "hidden_size": 4096, "serving": {"deployment": "cloud", "accelerator": "H100-SXM", "price_per_hour": 3.0}}
+    sc, _, _ = _one(model)
+    assert kv_bytes_per_token(sc.models[0]) == 131_072
+
+
+def test_generative_roofline_is_the_operating_point():
+    from tco.sizing import roofline_throughput
+
+    # the MoE golden: 15.452 requests/s per H200 at decode batch 32
+    sc, _, catalog = _moe()
+    h200 = catalog.row("accelerators", "H200-SXM")
+    assert roofline_throughput(sc.models[0], h200, moe.MFU, moe.MBU) == pytest.approx(moe.RATE, rel=1e-9)

@@ -283,3 +283,41 @@ def test_an_unknown_lever_dimension_lists_the_dimensions():
     with pytest.raises(ScenarioError) as info:
         levers(load_scenario(base_scenario()), "bogus")
     assert info.value.problems == [("dimension", "'bogus' is not one of data, storage, compute, staff, fusion")]
+
+
+def test_cache_lever_rounds_to_six_places_and_stops_at_ninety_percent():
+    data = base_scenario()
+    data["traffic"]["cache_hit_rate"] = 0.1234567
+    sc = load_scenario(data)
+    d = scenario_to_dict(sc)
+    # 0.1234567 + 0.1 = 0.2234567, rounded to 6 places: 0.223457
+    assert BY_NAME["_lever_cache"](d, sc) == "cache hit rate 0.123457 -> 0.223457"
+    assert d["traffic"]["cache_hit_rate"] == 0.223457
+    data["traffic"]["cache_hit_rate"] = 0.95                # already above the lever's 0.9: nothing to do
+    sc = load_scenario(data)
+    d = scenario_to_dict(sc)
+    assert BY_NAME["_lever_cache"](d, sc) is None and d["traffic"]["cache_hit_rate"] == 0.95
+
+
+def test_retention_lever_on_a_scenario_without_data():
+    sc = load_scenario(base_scenario())
+    d = scenario_to_dict(sc)
+    assert "data" not in d
+    assert BY_NAME["_lever_retention"](d, sc) is None
+
+
+def test_lever_variants_belong_to_their_dimension():
+    from tco.variants import levers
+
+    got = [(v.label, v.group) for v in levers(load_scenario(scenario_path("search-cascade")), "fusion")]
+    assert got == [("first model (ce-small) alone", "fusion")]
+
+
+def test_a_variant_that_is_not_possible_costs_nothing():
+    from tco.variants import Variant, evaluate_variants
+
+    table = evaluate_variants([Variant("impossible", None, note="not possible: for the test", group="g")])
+    row = table.iloc[0]
+    assert (row.variant, row.group, row.status, row.note) == ("impossible", "g", "not possible",
+                                                              "not possible: for the test")
+    assert row[["per_day", "per_1k_requests", "data", "storage", "compute", "staff", "fusion"]].isna().all()

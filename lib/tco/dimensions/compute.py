@@ -44,13 +44,15 @@ def items(ctx: Context, sizings) -> list[LineItem]:
                                 num(sz.requests_per_day_served), "requests/day", f"{sz.api_model}"))
         else:
             rate = sz.rate
-            cost = num(sz.serving_cost_per_day) if np.all(np.isfinite(rate.price_per_instance_hour)) else float("nan")
+            priced = np.all(np.isfinite(rate.price_per_instance_hour))
+            cost = num(sz.serving_cost_per_day) if priced else float("nan")
             where = sz.instance if sz.deployment == "cloud" else f"on-premises {sz.accelerator} servers"
+            price = f"; {fmt(num(rate.price_per_instance_hour), ',.2f')} {cur}/instance-hour" if priced else ""
             out.append(LineItem(
                 KINDS["inference serving"], "inference serving", sz.name, cost, num(sz.accelerator_hours_per_day),
                 "accelerator-hours/day",
                 f"{where}; {fmt(num(sz.instances), ',.0f')} × {sz.accelerators_per_instance} {sz.accelerator}; "
-                f"{rate.basis}; {fmt(num(rate.price_per_instance_hour), ',.2f')} {cur}/instance-hour"))
+                f"{rate.basis}{price}"))
         if sz.training_rate is not None:
             tr = model.training
             rate = sz.training_rate
