@@ -24,7 +24,7 @@ def test_recsys_on_premises_lines():
         # 256 GB of fp16 embedding tables + 0.2 GB of bf16 dense weights = 256.20 GB
         ("model registry", "model registry", "seq-ranker", "GB held",
          "256.20 GB artifact; oss-standard-lrs (0.12 CNY/GB-month, 2026-07-31)"),
-        ("on-premises media", "on-premises media", "", "GB held", "3840 GB media at 3000 CNY, 5 years"),
+        ("on-premises media", "on-premises media", "", "GB held", "3,840 GB media at 3,000 CNY, 5 years"),
         ("distribution transfer", "distribution transfer", "seq-ranker", "GB/day",
          "oss-egress-internet-offpeak (0.25 CNY/GB, 2026-10-08)"),
         # 189,637 USD / 8 x 6.7758 = 160,617.80 CNY per GPU: depreciation 160,617.80 / (5 x 8,760) = 3.6671,

@@ -194,3 +194,11 @@ def test_an_unpriced_fleet_line_shows_no_price():
     line = _line(evaluate(data), "inference serving")
     assert line.note == "gpu_1x_b200_sxm6; 1 × 1 B200; unpriced"
     assert line.cost_per_day != line.cost_per_day                        # NaN, left out of the totals
+
+
+def test_operations_fte_without_automation_by_hand():
+    from tco.dimensions.staff import operations_fte
+
+    # 9 servers, 20 per engineer, no automation: 9 / 20 = 0.45 FTE; automation 0.2 removes a fifth: 0.36
+    assert operations_fte(9, 20) == pytest.approx(0.45, rel=1e-12)
+    assert operations_fte(9, 20, 0.2) == pytest.approx(0.36, rel=1e-12)

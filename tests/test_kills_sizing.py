@@ -434,3 +434,18 @@ def test_generative_roofline_is_the_operating_point():
     sc, _, catalog = _moe()
     h200 = catalog.row("accelerators", "H200-SXM")
     assert roofline_throughput(sc.models[0], h200, moe.MFU, moe.MBU) == pytest.approx(moe.RATE, rel=1e-9)
+
+
+def test_regime_defaults_to_one_accelerator_at_ninety_percent_of_memory():
+    # the MoE golden with a 50,000 B/token KV cache and no decode batch given: the batch that fits one
+    # H200 at 90% of its memory is floor((126.9e9 - 60e9) / (550 x 50,000)) = 2,432 sequences; a step then
+    # reads 60 GB + 2,432 x 550 x 50,000 B = 126.9 GB in 44.06 ms and computes 2 x 3e9 x 2,432 / 4.945e14
+    # = 29.5 ms: memory-bound. A replica of 2 H200 (or 190% of the memory) fits a larger batch, which
+    # becomes compute-bound, so the defaults (1 accelerator, 0.9) are what the answer rests on
+    data = moe.scenario(kv_bytes_per_token=50000)
+    del data["models"][0]["decode_batch"]
+    sc = load_scenario(data, load_catalog())
+    h200 = load_catalog().row("accelerators", "H200-SXM")
+    assert (126.9e9 - 60e9) // (550 * 50000) == 2432
+    assert roofline_regime(sc.models[0], h200, moe.MFU, moe.MBU) == "memory"
+    assert roofline_regime(sc.models[0], h200, moe.MFU, moe.MBU, replica_size=2.0) == "compute"

@@ -163,7 +163,7 @@ def items(ctx: Context, sizings) -> list[LineItem]:
             note = "give storage.on_prem_media"
         else:
             cost = num(media_cost_per_day(total, media.capacity_gb, media.price, media.life_years))
-            note = f"{fmt(media.capacity_gb, 'g')} GB media at {fmt(media.price, 'g')} {cur}, {fmt(media.life_years, 'g')} years"
+            note = f"{fmt(media.capacity_gb, ',.0f')} GB media at {fmt(media.price, ',.0f')} {cur}, {fmt(media.life_years, 'g')} years"
         out.append(LineItem(KINDS["on-premises media"], "on-premises media", "", cost, total, "GB held", note))
     if st.transfer_tier is not None or st.transfer_price_per_gb is not None:
         transfer = _tier_price(ctx, st.transfer_tier, st.transfer_price_per_gb, "GB")
