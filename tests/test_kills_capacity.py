@@ -221,3 +221,22 @@ def test_erlang_c_when_the_recurrence_overflows():
     # recurrence the 30-server row's terms overflow to infinity and then meet the zero terms past
     # k = 30 (infinity x 0 = NaN): that row must still give B = 1 / infinity = 0
     assert erlang_c(np.array([30.0, 64.0]), np.array([1e-10, 1e-10])).tolist() == [0.0, 0.0]
+
+
+def test_cached_share_per_sample_of_tables():
+    from tco.performance import cached_lookup_share
+
+    # two samples of two tables (rows), 1 byte a row, 100 bytes of cache: in each the smaller table
+    # (10 rows) fits, the larger (1,000) does not. Sample 1: the small table takes 1 of 3 lookups;
+    # sample 2 (the tables the other way round): the small one takes 2 of 3
+    share = cached_lookup_share(np.array([[10.0, 1000.0], [1000.0, 10.0]]), np.array([[1.0, 2.0], [1.0, 2.0]]),
+                                1.0, 100.0)
+    assert share.tolist() == pytest.approx([1 / 3, 2 / 3])
+
+
+def test_flat_profile_weights_per_sample():
+    from tco.capacity import hourly_weights
+
+    # a flat profile with a peak-to-average of 1 in each of 3 samples: weights of 1, one row per sample
+    w = hourly_weights("flat", np.ones(3))
+    assert w.shape == (3, 24) and np.all(w == 1.0)

@@ -202,3 +202,13 @@ def test_operations_fte_without_automation_by_hand():
     # 9 servers, 20 per engineer, no automation: 9 / 20 = 0.45 FTE; automation 0.2 removes a fifth: 0.36
     assert operations_fte(9, 20) == pytest.approx(0.45, rel=1e-12)
     assert operations_fte(9, 20, 0.2) == pytest.approx(0.36, rel=1e-12)
+
+
+def test_a_data_source_without_a_price_says_what_to_give():
+    data = two_model_scenario("ensemble")
+    data["data"] = {"sources": [{"name": "logs", "gb_per_day": 10}]}
+    report = evaluate(data)
+    assert _line(report, "acquisition: logs").note == "unpriced, usable 1"
+    [w] = [w for w in report.warnings if "Data source 'logs'" in w]
+    assert w == ("Data source 'logs' could not be priced: it acquires data but has no price_per_gb (write 0 for data "
+                 "that costs nothing to acquire, or give a licence_fee_per_month). It is left out of the totals.")

@@ -449,3 +449,78 @@ def test_regime_defaults_to_one_accelerator_at_ninety_percent_of_memory():
     assert (126.9e9 - 60e9) // (550 * 50000) == 2432
     assert roofline_regime(sc.models[0], h200, moe.MFU, moe.MBU) == "memory"
     assert roofline_regime(sc.models[0], h200, moe.MFU, moe.MBU, replica_size=2.0) == "compute"
+
+
+# --- fresh sample seed 11 -----------------------------------------------------------------------------
+def test_long_context_prices_scale_both_tiers():
+    # gemini-2.5-pro (api_prices.csv): 1.25 / 10 USD per Mtoken, above 200,000 prompt tokens 2.5 / 15:
+    # x2 input and x1.5 output. 10 requests of 300,000 prompt and 1,000 output tokens a day:
+    # 10 x (300,000 x 2.5 + 1,000 x 15) / 1e6 = 10 x (0.75 + 0.015) = 7.65 USD/day
+    serving = NS(api_tier="standard", batchable_share=0.0, cached_prompt_share=0.0, cache_write_share=0.0)
+    cost, note = api_cost(_ctx(), serving, "gemini-2.5-pro", 10.0, 300_000.0, 1000.0)
+    assert cost == pytest.approx(7.65, rel=1e-12)
+    assert note == "prompts above 200,000 tokens at long-context prices (x2 input, x1.5 output)"
+
+
+def test_rated_power_from_the_tdp_and_the_server_overhead():
+    from tco.sizing import rated_power
+
+    # L4 (accelerators.csv 72 W) on premises with no catalog server power: TDP x the catalog's server
+    # overhead (onprem.csv server_power_overhead, global: 1.5, an assumption)
+    model = {"name": "enc", "kind": "encoder", "parameters": 3.35e8, "precision": "bf16", "items_per_request": 1,
+             "input_tokens_per_item": 64, "serving": {"deployment": "on_prem", "accelerator": "L4"}}
+    sc, ctx, _ = _one(model)
+    assert rated_power(sc.models[0].serving, ctx, "L4") == (0.072, 1.5, "L4 TDP 72 W x server overhead 1.5")
+
+
+def test_generative_roofline_at_a_stated_share_of_memory():
+    from tco.sizing import roofline_throughput
+
+    # the MoE golden without a decode batch, at 50% of the H200's memory: the batch that fits is
+    # floor((141e9 x 0.5 - 60e9) / (550 x 65,536)) = floor(10.5e9 / 36,044,800) = 291; all but
+    # 128 x (15/16)^291 ~ 1e-6 of the experts are read: (60e9 + 291 x 550 x 65,536) / 2.88e12 = 24.475 ms a
+    # step (compute 3.53 ms); 1 / (6.0667 + 100 / 291 x 24.475 ms) = 69.07 requests/s
+    data = moe.scenario()
+    del data["models"][0]["decode_batch"]
+    catalog = load_catalog()
+    sc = load_scenario(data, catalog)
+    h200 = catalog.row("accelerators", "H200-SXM")
+    touched = moe.E * (1 - (1 - moe.K_EXPERTS / moe.E) ** 291)
+    step = ((moe.DENSE + moe.ROUTED * touched / moe.E) * 2 + 291 * moe.CONTEXT * moe.KV) / (moe.BW * moe.MBU)
+    rate = 1 / (moe.PREFILL + moe.OUT / 291 * step)
+    assert rate == pytest.approx(69.07, abs=0.01)
+    assert roofline_throughput(sc.models[0], h200, moe.MFU, moe.MBU, usable_memory_fraction=0.5) == \
+        pytest.approx(rate, rel=1e-9)
+
+
+def test_kv_note_of_an_estimated_cache():
+    # the 500,000 B/token estimate of test_kv_estimate_from_the_non_embedding_parameters: 500.0 kB
+    model = {"name": "llm", "kind": "generative", "parameters": 6.5e9, "embedding_parameters": 5e8,
+             "precision": "bf16", "items_per_request": 1, "input_tokens_per_item": 100, "output_tokens": 10,
+             "serving": {"deployment": "cloud", "accelerator": "H100-SXM", "price_per_hour": 3.0}}
+    sc, ctx, _ = _one(model)
+    sz = size_model(sc.models[0], 0, 1.0, np.full(24, 1.0), ctx)
+    assert sz.notes[0] == "KV cache 500.0 kB/token (estimated from the parameter count)"
+
+
+def test_peak_rate_per_sample():
+    # two samples of the hourly arrivals, flat at 5 and at 7 requests/s: each keeps its own peak
+    sc, ctx, _ = _moe()
+    sz = size_model(sc.models[0], 0, 1.0, np.stack([np.full(24, 5.0), np.full(24, 7.0)]), ctx)
+    assert sz.peak_rps.tolist() == [5.0, 7.0]
+
+
+def test_a_ttft_objective_on_an_encoder_is_refused():
+    model = {"name": "enc", "kind": "encoder", "parameters": 3.35e8, "precision": "bf16", "items_per_request": 1,
+             "input_tokens_per_item": 64, "ttft_slo_ms": 100,
+             "serving": {"deployment": "cloud", "instance": "g6.xlarge"}}
+    try:
+        sc, ctx, _ = _one(model)
+    except ScenarioError as exc:      # refused when read: the same message
+        problems = exc.problems
+    else:
+        with pytest.raises(ScenarioError) as info:
+            size_model(sc.models[0], 0, 1.0, np.full(24, 1.0), ctx)
+        problems = info.value.problems
+    assert problems == [("models[0].ttft_slo_ms", "a time-to-first-token objective applies to generative models "
+                                                  "with output_tokens > 0; use latency_slo_ms")]

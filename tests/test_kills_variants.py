@@ -185,8 +185,8 @@ def test_evaluate_variants_cost_per_thousand_requests():
 
 # --- a user's own catalog is the one a variant is read against -----------------------------------
 # A copy of data/catalog with c7i.xlarge taken out (the default meta-model's instance) and a renamed
-# g6.xlarge ('test-l4.xlarge', the same row under another name) added: a scenario on test-l4.xlarge is
-# valid only against this copy.
+# g6.xlarge on demand ('test-l4.xlarge', at 0.3 USD/h, the cheapest L4 instance) added: a scenario on
+# test-l4.xlarge is valid only against this copy.
 import csv  # noqa: E402
 import shutil  # noqa: E402
 from pathlib import Path  # noqa: E402
@@ -205,7 +205,8 @@ def own_catalog(tmp_path_factory):
         rows = list(csv.DictReader(f))
     fields = list(rows[0])
     kept = [r for r in rows if r["instance"] != "c7i.xlarge"]
-    kept += [{**r, "instance": "test-l4.xlarge"} for r in rows if r["instance"] == "g6.xlarge"]
+    kept += [{**r, "instance": "test-l4.xlarge", "price_per_hour": "0.3"} for r in rows
+             if r["instance"] == "g6.xlarge" and r["plan"] == "on_demand"]
     with open(folder / "instances.csv", "w", newline="", encoding="utf-8") as f:
         writer = csv.DictWriter(f, fields)
         writer.writeheader()
@@ -321,3 +322,46 @@ def test_a_variant_that_is_not_possible_costs_nothing():
     assert (row.variant, row.group, row.status, row.note) == ("impossible", "g", "not possible",
                                                               "not possible: for the test")
     assert row[["per_day", "per_1k_requests", "data", "storage", "compute", "staff", "fusion"]].isna().all()
+
+
+def test_versions_lever_on_a_scenario_without_a_storage_section():
+    data = base_scenario()
+    del data["storage"]
+    sc = load_scenario(data)
+    d = scenario_to_dict(sc)
+    # versions_kept defaults to 3: keep 3 // 2 = 1
+    assert BY_NAME["_lever_versions"](d, sc) == "keep 1 model versions instead of 3"
+    assert d["storage"] == {"versions_kept": 1}
+
+
+def test_precision_lever_falls_back_to_int8():
+    # T4 (accelerators.csv): int8 tensor cores, no fp8, no bf16 peak: an fp16 model goes to int8
+    data = base_scenario()
+    data["models"][0]["precision"] = "fp16"
+    data["models"][0]["serving"] = {"deployment": "cloud", "instance": "g4dn.xlarge"}
+    sc = load_scenario(data)
+    d = scenario_to_dict(sc)
+    assert BY_NAME["_lever_precision"](d, sc) == "quantise: rerank in int8"
+    assert d["models"][0]["precision"] == "int8"
+
+
+def test_cheapest_instance_is_cheapest_per_accelerator():
+    from tco.variants import cheapest_instance
+
+    # A100-80GB on demand (instances.csv, USD): p4de.24xlarge 27.44705 / 8 = 3.4309 per GPU-hour,
+    # NC24ads_A100_v4 3.673 (1 GPU), ND96amsr_A100_v4 32.77 / 8 = 4.096: p4de, though its instance
+    # costs the most
+    assert cheapest_instance("A100-80GB") == "p4de.24xlarge"
+
+
+def test_deployment_options_read_the_given_catalog(own_catalog):
+    from tco.variants import deployment_options
+
+    # on premises L4: the cloud option is this catalog's cheapest L4 instance, test-l4.xlarge at 0.3 USD/h
+    # (in data/catalog it would be g2-standard-4)
+    data = base_scenario()
+    data["models"][0]["serving"] = {"deployment": "on_prem", "accelerator": "L4", "server_price": 10000,
+                                    "accelerators_per_server": 1}
+    sc = load_scenario(data, own_catalog)
+    labels = [v.label for v in deployment_options(sc, catalog=own_catalog)]
+    assert labels == ["cloud (test-l4.xlarge on demand)", "on premises (L4)"]
