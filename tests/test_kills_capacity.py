@@ -240,3 +240,14 @@ def test_flat_profile_weights_per_sample():
     # a flat profile with a peak-to-average of 1 in each of 3 samples: weights of 1, one row per sample
     w = hourly_weights("flat", np.ones(3))
     assert w.shape == (3, 24) and np.all(w == 1.0)
+
+
+def test_each_sample_of_a_profile_is_stretched_to_its_own_peak():
+    from tco.capacity import hourly_weights
+
+    # 24 weights whose first hour has two samples, 3 and 2 (the others 1): stretched to a
+    # peak-to-average of 2, each sample's busiest hour is 2 and its mean stays 1
+    w = hourly_weights([np.array([3.0, 2.0])] + [1.0] * 23, 2.0)
+    assert w.shape == (2, 24)
+    assert w.max(axis=-1).tolist() == pytest.approx([2.0, 2.0], rel=1e-12)
+    assert w.mean(axis=-1).tolist() == pytest.approx([1.0, 1.0], rel=1e-12)

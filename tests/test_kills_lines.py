@@ -212,3 +212,17 @@ def test_a_data_source_without_a_price_says_what_to_give():
     [w] = [w for w in report.warnings if "Data source 'logs'" in w]
     assert w == ("Data source 'logs' could not be priced: it acquires data but has no price_per_gb (write 0 for data "
                  "that costs nothing to acquire, or give a licence_fee_per_month). It is left out of the totals.")
+
+
+def test_a_fleet_of_thousands_is_written_with_separators():
+    import re
+
+    # 4e9 searches a day (80% not cached) on the base encoder (about 70 requests/s per L4): thousands of
+    # g6.xlarge instances; the count is written 1,234, not 1234 or 1.234e+03
+    data = two_model_scenario("ensemble")
+    data["models"] = data["models"][:1]
+    data["fusion"] = {"strategy": "single"}
+    data["traffic"]["requests_per_day"] = 4e9
+    report = evaluate(data)
+    assert report.models.instances.iloc[0] >= 1000
+    assert re.match(r"g6\.xlarge; \d{1,3}(,\d{3})+ × 1 L4; ", _line(report, "inference serving").note)
