@@ -251,3 +251,11 @@ def test_each_sample_of_a_profile_is_stretched_to_its_own_peak():
     assert w.shape == (2, 24)
     assert w.max(axis=-1).tolist() == pytest.approx([2.0, 2.0], rel=1e-12)
     assert w.mean(axis=-1).tolist() == pytest.approx([1.0, 1.0], rel=1e-12)
+
+
+def test_a_service_time_equal_to_the_slo_is_refused():
+    from tco.capacity import replicas_for_slo
+
+    # 100 ms of service against a 100 ms objective: no queue can meet it
+    with pytest.raises(ValueError, match="service time is not below the latency SLO"):
+        replicas_for_slo(20.0, 0.1, 1, 0.1, 0.99)

@@ -226,3 +226,35 @@ def test_a_fleet_of_thousands_is_written_with_separators():
     report = evaluate(data)
     assert report.models.instances.iloc[0] >= 1000
     assert re.match(r"g6\.xlarge; \d{1,3}(,\d{3})+ × 1 L4; ", _line(report, "inference serving").note)
+
+
+def _onprem_storage(**storage):
+    data = two_model_scenario("ensemble")
+    data["models"] = data["models"][:1]
+    data["fusion"] = {"strategy": "single"}
+    data["models"][0]["serving"] = {"deployment": "on_prem", "accelerator": "L4", "server_price": 10000,
+                                    "accelerators_per_server": 1}
+    data["on_prem"] = {"region": "cn", "hosting_per_accelerator_month": 0}
+    data["storage"] = {"registry_price_per_gb_month": 0.1, **storage}
+    return evaluate(data)
+
+
+def test_on_premises_model_copies_compressed_on_their_disks():
+    # one copy of the 0.67 GB artifact (3.35e8 bf16 parameters) per server, compressed 2x, on 3,840 GB disks
+    report = _onprem_storage(compression_ratio=2,
+                             on_prem_media={"capacity_gb": 3840, "price": 3000, "life_years": 5})
+    servers = report.models.instances.iloc[0]
+    media = _line(report, "on-premises media")
+    assert media.quantity == pytest.approx(servers * 0.67 / 2, rel=1e-12)
+    assert media.note == "3,840 GB media at 3,000 CNY, 5 years"
+    # one disk holds them all: 3,000 CNY over 5 x 365 days = 1.6438 CNY/day
+    assert media.cost_per_day == pytest.approx(3000 / (5 * 365), rel=1e-12)
+
+
+def test_on_premises_model_copies_without_disks_given_are_unpriced():
+    report = _onprem_storage()
+    media = _line(report, "on-premises media")
+    assert media.note == "give storage.on_prem_media"
+    assert media.cost_per_day != media.cost_per_day
+    assert ("on-premises model copies (disks) could not be priced: storage.on_prem_media is not given (capacity_gb, "
+            "price, life_years of the disks). It is left out of the totals.") in report.warnings

@@ -524,3 +524,72 @@ def test_a_ttft_objective_on_an_encoder_is_refused():
         problems = info.value.problems
     assert problems == [("models[0].ttft_slo_ms", "a time-to-first-token objective applies to generative models "
                                                   "with output_tokens > 0; use latency_slo_ms")]
+
+
+# --- fresh sample seed 23 -----------------------------------------------------------------------------
+def test_training_on_an_uncalibrated_family_is_noted_and_a_calibrated_one_is_not():
+    def training_on(accelerator):
+        model = {"name": "llm", "kind": "generative", "parameters": 1e9, "precision": "bf16", "items_per_request": 1,
+                 "input_tokens_per_item": 100, "output_tokens": 10,
+                 "serving": {"deployment": "cloud", "accelerator": "H100-SXM", "price_per_hour": 3.0},
+                 "training": {"deployment": "cloud", "accelerator": accelerator, "price_per_hour": 3.0,
+                              "method": "full", "tokens_per_run": 1000}}
+        sc, ctx, _ = _one(model)
+        size_model(sc.models[0], 0, 1.0, np.full(24, 1.0), ctx)
+        return [e[:4] for e in ctx.uncalibrated if "training" in e[2]]
+
+    # efficiency.csv has training/Hopper (calibrated) but no training row for CDNA3
+    assert training_on("H100-SXM") == []
+    assert training_on("MI300X") == [("CDNA3", "MI300X", "bf16 training", "llm")]
+
+
+def test_where_the_kv_figure_comes_from():
+    from tco.sizing import kv_source
+
+    sc, _, _ = _moe()
+    assert kv_source(sc.models[0]) == "given"
+    # layers alone (no KV heads, no latent rank) are not an architecture to read the cache from
+    model = {"name": "llm", "kind": "generative", "parameters": 6.5e9, "embedding_parameters": 5e8, "layers": 32,
+             "precision": "bf16", "items_per_request": 1, "input_tokens_per_item": 100, "output_tokens": 10,
+             "serving": {"deployment": "cloud", "accelerator": "H100-SXM", "price_per_hour": 3.0}}
+    sc, _, _ = _one(model)
+    assert kv_source(sc.models[0]) == "estimated from the parameter count"
+
+
+def test_an_encoder_is_compute_bound_with_or_without_an_output_length():
+    from test_bad_inputs import base_scenario
+
+    # the base encoder (8.576e11 FLOP, 14.2 ms on an L4; no embedding gathers): compute-bound
+    catalog = load_catalog()
+    l4 = catalog.row("accelerators", "L4")
+    data = base_scenario()
+    assert roofline_regime(load_scenario(data, catalog).models[0], l4, 0.5, 0.6) == "compute"
+    data["models"][0]["output_tokens"] = 10
+    assert roofline_regime(load_scenario(data, catalog).models[0], l4, 0.5, 0.6) == "compute"
+
+
+def test_one_output_token_is_one_decode_step():
+    from tco.sizing import roofline_throughput
+
+    # the MoE golden with 1 output token: context 500 + 1/2; the step reads the same 52.898e9 bytes of
+    # experts and 32 x 500.5 x 65,536 B of cache; the replica serves 1 / (prefill + 1/32 step)
+    sc, _, catalog = _moe(output_tokens=1)
+    h200 = catalog.row("accelerators", "H200-SXM")
+    step = (moe.WEIGHTS_READ + moe.BATCH * 500.5 * moe.KV) / (moe.BW * moe.MBU)
+    rate = 1 / (moe.PREFILL + 1 / moe.BATCH * step)
+    assert rate == pytest.approx(150.3, abs=0.1)
+    assert roofline_throughput(sc.models[0], h200, moe.MFU, moe.MBU) == pytest.approx(rate, rel=1e-9)
+
+
+def test_a_measured_service_time_is_labelled_measured():
+    model = {"name": "enc", "kind": "encoder", "parameters": 3.35e8, "precision": "bf16", "items_per_request": 20,
+             "input_tokens_per_item": 64, "service_time_ms": 40,
+             "serving": {"deployment": "cloud", "instance": "g6.xlarge"}}
+    sc, ctx, _ = _one(model)
+    sz = size_model(sc.models[0], 0, 1.0, np.full(24, 1.0), ctx)
+    assert sz.service_time_basis == "measured"
+    # 70.5457 requests/s per L4 (test_output_tokens_do_not_change_an_encoder_roofline) x 40 ms = 2.82 requests
+    # in flight: 3 slots, each request taking 3 / 70.5457 = 42.526 ms (Little's law)
+    assert sz.slots == 3
+    assert sz.service_time_ms == pytest.approx(3 / (121e12 * 0.5 / 8.576e11) * 1000, rel=1e-9)
+    assert sz.service_time_ms == pytest.approx(42.526, abs=1e-3)

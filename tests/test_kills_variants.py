@@ -365,3 +365,22 @@ def test_deployment_options_read_the_given_catalog(own_catalog):
     sc = load_scenario(data, own_catalog)
     labels = [v.label for v in deployment_options(sc, catalog=own_catalog)]
     assert labels == ["cloud (test-l4.xlarge on demand)", "on premises (L4)"]
+
+
+def test_cascade_lever_replaces_stacking():
+    sc = load_scenario(two_model_scenario("stacking") | {"fusion": {"strategy": "stacking",
+                                                                    "meta_model": {"hours_per_run": 1}}})
+    d = scenario_to_dict(sc)
+    assert BY_NAME["_lever_cascade"](d, sc) == "cascade instead of stacking, escalating 20% at each stage"
+    assert d["fusion"] == {"strategy": "cascade", "escalation": [0.2]}
+
+
+def test_the_hosted_api_option_is_a_valid_scenario_on_that_api():
+    from tco.variants import deployment_options
+
+    data = base_scenario()
+    data["models"][0]["api_alternative"] = "gpt-4o-mini"
+    [api] = [v for v in deployment_options(load_scenario(data)) if v.label.startswith("hosted API")]
+    assert api.label == "hosted API (gpt-4o-mini)" and api.note == ""
+    serving = api.scenario.models[0].serving
+    assert (serving.deployment, serving.api_model) == ("api", "gpt-4o-mini")

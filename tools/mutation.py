@@ -163,12 +163,16 @@ def sample(names: dict[str, list[str]], size: int | None, seed: int = SEED) -> d
 
 
 def equivalents() -> dict[str, str]:
-    """Mutant name -> reason, from the list items ``- `tco.x.x_f__mutmut_3`: reason`` in EQUIVALENT."""
+    """Mutant name -> reason, from the list items of EQUIVALENT: ``- `name`: reason``, or several names
+    sharing one reason, ``- `name1`, `name2`: reason``."""
     if not EQUIVALENT.exists():
         return {}
-    found = re.findall(r"^- `([\w.]+__mutmut_\d+)`:?\s*(.*)$", EQUIVALENT.read_text(encoding="utf-8"),
-                       flags=re.MULTILINE)
-    return dict(found)
+    out = {}
+    for names, reason in re.findall(r"^- ((?:`[\w.]+__mutmut_\d+`(?:,\s*)?)+):?\s*(.*)$",
+                                     EQUIVALENT.read_text(encoding="utf-8"), flags=re.MULTILINE):
+        for name in re.findall(r"`([\w.]+__mutmut_\d+)`", names):
+            out[name] = reason
+    return out
 
 
 def results() -> dict[str, dict[str, str]]:
