@@ -232,7 +232,7 @@ def test_a_strategy_the_catalog_cannot_serve_says_why(own_catalog):
     assert got["single"] == got["cascade"] == (False, "", False)
     # stacking adds the default meta-model on c7i.xlarge, which this catalog lacks
     impossible, note, current = got["stacking"]
-    assert impossible and not current
+    assert impossible and current is False
     assert note.startswith("unknown instance 'c7i.xlarge' (did you mean 'm7i.xlarge'?); known: ")
 
 
@@ -384,3 +384,16 @@ def test_the_hosted_api_option_is_a_valid_scenario_on_that_api():
     assert api.label == "hosted API (gpt-4o-mini)" and api.note == ""
     serving = api.scenario.models[0].serving
     assert (serving.deployment, serving.api_model) == ("api", "gpt-4o-mini")
+
+
+def test_a_variant_no_fleet_can_serve_is_not_possible_and_says_why():
+    from tco.variants import Variant, evaluate_variants
+
+    # the base encoder takes 14.2 ms a request on an L4 (8.576e11 FLOP at 121e12 x 0.5): a 5 ms objective
+    # is valid to read but no fleet meets it, so the costing says so
+    data = base_scenario()
+    data["models"][0]["latency_slo_ms"] = 5
+    row = evaluate_variants([Variant("tight", load_scenario(data))]).iloc[0]
+    assert row.status == "not possible"
+    assert row.note.startswith("not possible: model 'rerank' takes 14.2 ms per request (1 / replica throughput) on "
+                               "L4, so no fleet meets a 5 ms SLO")
