@@ -259,3 +259,23 @@ def test_a_service_time_equal_to_the_slo_is_refused():
     # 100 ms of service against a 100 ms objective: no queue can meet it
     with pytest.raises(ValueError, match="service time is not below the latency SLO"):
         replicas_for_slo(20.0, 0.1, 1, 0.1, 0.99)
+
+
+def test_erlang_c_for_many_servers_against_the_erlang_b_recursion():
+    from tco.capacity import erlang_c
+
+    # 200 servers offered 180 Erlang: beyond the recurrence's 64 servers, so the library integrates;
+    # here Erlang B by its recursion B(k) = A B(k-1) / (k + A B(k-1)), B(0) = 1, then
+    # C = c B / (c - A (1 - B))
+    b = 1.0
+    for k in range(1, 201):
+        b = 180.0 * b / (k + 180.0 * b)
+    expected = 200 * b / (200 - 180.0 * (1 - b))
+    assert erlang_c(200.0, 180.0) == pytest.approx(expected, rel=1e-9)
+
+
+def test_instances_needed_broadcasts_the_instance_size():
+    from tco.capacity import instances_needed
+
+    # 10 replicas of 2 on instances of 4 (2 per instance) and of 8 (4 per instance): 5 and ceil(2.5) = 3
+    assert instances_needed(10, 2, np.array([4.0, 8.0])).tolist() == [5.0, 3.0]

@@ -106,3 +106,6 @@ def test_equal_costs_favour_self_hosting():
     rows = compute.api_comparison(NS(models=["equal"], traffic=NS(requests_per_day=1e6)), sizings,
                                   np.array([1.0]), _size)
     assert rows[0]["cheaper"] == "self-hosted"
+    # on the grid the API (10 g) is cheaper than the fleet (10) only while g < 1: at g = 1 (k = 80) it no
+    # longer is, so the break-even is 1e6 x 1 requests/day
+    assert rows[0]["break_even_requests_per_day"] == pytest.approx(1e6, rel=1e-9)

@@ -106,7 +106,7 @@ def test_task_lines_at_their_own_and_the_team_day_rate(report):
 def test_cpu_fleet_at_a_stated_price(report):
     router = _line(report, "CPU: router")
     # 3 instances x 1.25 CNY (stated, no FX) x 24 = 90 CNY/day, 72 instance-hours
-    assert (router.unit, router.note) == ("instance-hours/day", "scenario price")
+    assert (router.model, router.unit, router.note) == ("", "instance-hours/day", "scenario price")
     assert (router.cost_per_day, router.quantity) == (90.0, 72)
 
 
@@ -258,3 +258,12 @@ def test_on_premises_model_copies_without_disks_given_are_unpriced():
     assert media.cost_per_day != media.cost_per_day
     assert ("on-premises model copies (disks) could not be priced: storage.on_prem_media is not given (capacity_gb, "
             "price, life_years of the disks). It is left out of the totals.") in report.warnings
+
+
+def test_retention_on_a_catalog_tier_names_the_tier():
+    data = two_model_scenario("ensemble")
+    data["data"] = {"retention": [{"name": "logs", "gb_per_day": 10, "days": 30, "tier": "oss-archive"}]}
+    line = _line(evaluate(data), "retention: logs")
+    # storage.csv oss-archive: 0.033 CNY/GB-month (as_of 2026-05-23); 10 x 30 = 300 GB held
+    assert line.note == "oss-archive (0.033 CNY/GB-month, 2026-05-23)"
+    assert line.cost_per_day == pytest.approx(300 * 0.033 / DAYS_PER_MONTH, rel=1e-12)

@@ -593,3 +593,12 @@ def test_a_measured_service_time_is_labelled_measured():
     assert sz.slots == 3
     assert sz.service_time_ms == pytest.approx(3 / (121e12 * 0.5 / 8.576e11) * 1000, rel=1e-9)
     assert sz.service_time_ms == pytest.approx(42.526, abs=1e-3)
+
+
+def test_cache_write_share_in_the_note_and_a_cloud_fleet_without_an_instance_type():
+    serving = NS(api_tier="standard", batchable_share=0.0, cached_prompt_share=0.0, cache_write_share=0.5)
+    _, note = api_cost(_ctx(), serving, "claude-sonnet-4-6", 1000.0, 1000.0, 100.0)
+    assert note == "50% written to the cache"
+    # the MoE golden rents H200s by the hour with no instance type named: no instance label
+    sc, ctx, _ = _moe()
+    assert size_model(sc.models[0], 0, 1.0, np.full(24, 100.0), ctx).instance == ""

@@ -397,3 +397,10 @@ def test_a_variant_no_fleet_can_serve_is_not_possible_and_says_why():
     assert row.status == "not possible"
     assert row.note.startswith("not possible: model 'rerank' takes 14.2 ms per request (1 / replica throughput) on "
                                "L4, so no fleet meets a 5 ms SLO")
+
+
+def test_complexity_lever_needs_both_a_cost_and_a_complexity():
+    data = two_model_scenario("ensemble")
+    data["fusion"].update(algorithm_cost_per_day=300, complexity=0)
+    sc = load_scenario(data)
+    assert BY_NAME["_lever_complexity"](scenario_to_dict(sc), sc) is None
