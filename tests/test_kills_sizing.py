@@ -15,6 +15,11 @@ from tco.sizing import api_cost
 from conftest import scenario_path
 
 
+def _serving(batchable=0.0, cached=0.0, write=0.0, tier="standard"):
+    """The API fields of a serving block: tier, batchable share, cached-prompt share, cache-write share."""
+    return NS(api_tier=tier, batchable_share=batchable, cached_prompt_share=cached, cache_write_share=write)
+
+
 def _ctx():
     catalog = load_catalog()
     return Context(load_scenario(scenario_path("deepseek-v3-b200-vs-api"), catalog), catalog)  # currency USD
@@ -25,7 +30,7 @@ def test_api_cost_half_batchable_by_hand():
     #   standard: (1,000 x 0.15 + 100 x 0.6) / 1e6 = (150 + 60) / 1e6 = 2.1e-4 USD
     #   batch:    (1,000 x 0.075 + 100 x 0.3) / 1e6 = (75 + 30) / 1e6 = 1.05e-4 USD
     # half of 1,000 requests/day batchable: 500 x 2.1e-4 + 500 x 1.05e-4 = 0.105 + 0.0525 = 0.1575 USD/day
-    serving = NS(api_tier="standard", batchable_share=0.5, cached_prompt_share=0.0, cache_write_share=0.0)
+    serving = _serving(batchable=0.5)
     cost, note = api_cost(_ctx(), serving, "gpt-4o-mini", 1000.0, 1000.0, 100.0)
     assert cost == pytest.approx(0.1575, rel=1e-12)
     assert note == "50% of requests at the batch price"
@@ -33,7 +38,7 @@ def test_api_cost_half_batchable_by_hand():
 
 def test_api_cost_standard_only_has_no_note():
     # nothing batchable: 1,000 x 2.1e-4 = 0.21 USD/day, plain standard pricing has an empty note
-    serving = NS(api_tier="standard", batchable_share=0.0, cached_prompt_share=0.0, cache_write_share=0.0)
+    serving = _serving()
     cost, note = api_cost(_ctx(), serving, "gpt-4o-mini", 1000.0, 1000.0, 100.0)
     assert cost == pytest.approx(0.21, rel=1e-12)
     assert note == ""
@@ -456,7 +461,7 @@ def test_long_context_prices_scale_both_tiers():
     # gemini-2.5-pro (api_prices.csv): 1.25 / 10 USD per Mtoken, above 200,000 prompt tokens 2.5 / 15:
     # x2 input and x1.5 output. 10 requests of 300,000 prompt and 1,000 output tokens a day:
     # 10 x (300,000 x 2.5 + 1,000 x 15) / 1e6 = 10 x (0.75 + 0.015) = 7.65 USD/day
-    serving = NS(api_tier="standard", batchable_share=0.0, cached_prompt_share=0.0, cache_write_share=0.0)
+    serving = _serving()
     cost, note = api_cost(_ctx(), serving, "gemini-2.5-pro", 10.0, 300_000.0, 1000.0)
     assert cost == pytest.approx(7.65, rel=1e-12)
     assert note == "prompts above 200,000 tokens at long-context prices (x2 input, x1.5 output)"
@@ -596,7 +601,7 @@ def test_a_measured_service_time_is_labelled_measured():
 
 
 def test_cache_write_share_in_the_note_and_a_cloud_fleet_without_an_instance_type():
-    serving = NS(api_tier="standard", batchable_share=0.0, cached_prompt_share=0.0, cache_write_share=0.5)
+    serving = _serving(write=0.5)
     _, note = api_cost(_ctx(), serving, "claude-sonnet-4-6", 1000.0, 1000.0, 100.0)
     assert note == "50% written to the cache"
     # the MoE golden rents H200s by the hour with no instance type named: no instance label
