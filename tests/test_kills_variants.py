@@ -404,3 +404,15 @@ def test_complexity_lever_needs_both_a_cost_and_a_complexity():
     data["fusion"].update(algorithm_cost_per_day=300, complexity=0)
     sc = load_scenario(data)
     assert BY_NAME["_lever_complexity"](scenario_to_dict(sc), sc) is None
+
+
+def test_a_variant_is_costed_against_the_given_catalog(own_catalog):
+    from tco.variants import Variant, evaluate_variants
+
+    # the base encoder on test-l4.xlarge, which only this catalog has (0.3 USD/h): costed, not refused;
+    # without keep_reports the table has only the variant columns
+    data = base_scenario()
+    data["models"][0]["serving"]["instance"] = "test-l4.xlarge"
+    table = evaluate_variants([Variant("own", load_scenario(data, own_catalog))], catalog=own_catalog)
+    assert (table.iloc[0].status, table.iloc[0].note) == ("ok", "")
+    assert "report" not in table.columns
