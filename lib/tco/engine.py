@@ -245,7 +245,7 @@ def _warn_as_of_before_catalog(scenario: Scenario, ctx: Context) -> None:
     >>> import yaml
     >>> data = yaml.safe_load(repo_path("data/scenarios/search-rerank-l4.yaml").read_text(encoding="utf-8"))
     >>> report = evaluate({**data, "as_of": "2001-01-01"})
-    >>> print(report.warnings[report.warning_codes.index("as_of_before_catalog")].split(", dated")[0][:90])
+    >>> print(report.warnings[report.warning_codes.index("as_of_before_catalog")][:90])
     as_of 2001-01-01 is before every catalog row this scenario is costed with (the earliest is
     """
     if scenario.as_of is None or not ctx.prices:
