@@ -416,3 +416,19 @@ def test_a_variant_is_costed_against_the_given_catalog(own_catalog):
     table = evaluate_variants([Variant("own", load_scenario(data, own_catalog))], catalog=own_catalog)
     assert (table.iloc[0].status, table.iloc[0].note) == ("ok", "")
     assert "report" not in table.columns
+
+
+def test_deployment_options_a_catalog_cannot_read_are_not_possible_and_say_why(own_catalog):
+    from tco.variants import deployment_options
+
+    # the base encoder with a CPU fleet on c7i.xlarge, valid against data/catalog; its options read
+    # against the copy without c7i.xlarge: each one is listed, not possible, with the reason and its
+    # model, and the option it has now is still marked current
+    data = base_scenario()
+    data["compute"] = {"cpu": [{"name": "feature-service", "instance": "c7i.xlarge", "count": 2}]}
+    sc = load_scenario(data)
+    got = [(v.label, v.scenario, v.group, v.current) for v in deployment_options(sc, catalog=own_catalog)]
+    assert got == [("cloud (g6.xlarge on_demand)", None, "rerank", True),
+                   ("on premises (L4)", None, "rerank", False)]
+    for v in deployment_options(sc, catalog=own_catalog):
+        assert v.note.startswith("unknown instance 'c7i.xlarge' (did you mean 'm7i.xlarge'?); known: ")

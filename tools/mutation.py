@@ -101,10 +101,22 @@ def _decorators_applied_after(source: str) -> str:
     return source
 
 
-def stage() -> None:
-    """Build the copy of the project that mutmut works in (build/mutation/)."""
+def stage(keep_results: bool = False) -> None:
+    """Build the copy of the project that mutmut works in (build/mutation/).
+
+    With ``keep_results`` the results of the last run (``mutants/``, with mutmut's ``.meta`` files and
+    test stats) are kept: mutmut then runs only the mutants without a result, and itself forgets the
+    results of every function whose code changed since (it hashes each function)."""
+    kept = STAGE.parent / "mutation-kept"
+    if kept.exists():
+        shutil.rmtree(kept)
+    if keep_results and (STAGE / "mutants").exists():
+        (STAGE / "mutants").rename(kept)
     if STAGE.exists():
         shutil.rmtree(STAGE)
+    if kept.exists():
+        STAGE.mkdir(parents=True)
+        kept.rename(STAGE / "mutants")
     shutil.copytree(ROOT / "lib" / "tco", STAGE / "src" / "tco",
                     ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
     for module in MODULES:
@@ -237,6 +249,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="only this module (e.g. capacity or dimensions/compute); repeatable")
     parser.add_argument("--save", type=Path, default=None, help="write the table (markdown) to FILE")
     parser.add_argument("--clean", action="store_true", help="remove build/mutation/ and stop")
+    parser.add_argument("--resume", action="store_true",
+                        help="keep the results in build/mutation/ and run only the mutants without one "
+                             "(continues a full run that was stopped; a changed function is run again)")
     args = parser.parse_args(argv)
 
     if args.clean:
@@ -265,9 +280,12 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     if not args.report_only:
-        stage()
+        stage(keep_results=args.resume)
+        done = {n for v in results().values() for n in v} if args.resume else set()
         chosen = sample(names, args.sample, args.seed)
-        todo = [n for m in MODULES for n in chosen[m]]
+        # a full run names no mutant: mutmut then runs every mutant without a result (naming 5,000
+        # mutants would make it match every name against every mutant)
+        todo = [n for m in MODULES for n in chosen[m] if n not in done] if args.sample else []
         if args.mutant:
             known = {n for v in names.values() for n in v}
             unknown = [n for n in args.mutant if n not in known]
@@ -278,8 +296,10 @@ def main(argv: list[str] | None = None) -> int:
             todo = list(args.mutant)
         env = dict(os.environ, PYTHONHASHSEED="0", MPLBACKEND="Agg")
         cmd = [str(Path(sys.executable).parent / "mutmut"), "run", "--max-children", str(args.max_children), *todo]
-        with open(STAGE / "mutmut.log", "w", encoding="utf-8") as log:
-            code = subprocess.run(cmd, cwd=STAGE, env=env, stdout=log, stderr=subprocess.STDOUT).returncode
+        code = 0
+        if todo or not (args.sample or args.mutant):  # a resumed sample may have nothing left to run
+            with open(STAGE / "mutmut.log", "w", encoding="utf-8") as log:
+                code = subprocess.run(cmd, cwd=STAGE, env=env, stdout=log, stderr=subprocess.STDOUT).returncode
         if code:
             tail = (STAGE / "mutmut.log").read_text(encoding="utf-8", errors="replace").replace("\r", "\n")
             tail = [line for line in tail.splitlines() if line.strip() and "Generating" not in line
