@@ -279,3 +279,50 @@ def test_instances_needed_broadcasts_the_instance_size():
 
     # 10 replicas of 2 on instances of 4 (2 per instance) and of 8 (4 per instance): 5 and ceil(2.5) = 3
     assert instances_needed(10, 2, np.array([4.0, 8.0])).tolist() == [5.0, 3.0]
+
+
+@pytest.mark.parametrize("c, a", [(99, 4.95), (2990, 2093.0), (1000, 300.0)])
+def test_erlang_c_by_the_integral_to_1e12(c, a):
+    # the 64-node quadrature is good to about 1e-13 above 64 servers (its docstring): against the
+    # textbook sum to 1e-12 at a light load (99 servers at 5%, where B is 4.4e-90 and the integrand
+    # is narrow) and at a heavy one (2,990 servers at 70%); a wider or narrower integration range
+    # than the one derived (the root of c y^2 / 2(1 + y) = 45) loses digits here first
+    assert capacity.erlang_c(c, a) == pytest.approx(erlang_c_textbook(c, a), rel=1e-12)
+
+
+def test_gauss_legendre_rule_of_64_nodes_computed_on_first_use():
+    # the rule is computed once and kept; here from an empty store: 64 nodes on [-1, 1], symmetric,
+    # weights summing to 2 (the length of [-1, 1]), exact for x^126 (degree <= 2 x 64 - 1): 2 / 127
+    kept = dict(capacity._GAUSS_LEGENDRE)
+    capacity._GAUSS_LEGENDRE.clear()
+    try:
+        nodes, weights = capacity._gauss_legendre()
+        assert 64 in capacity._GAUSS_LEGENDRE
+        assert len(nodes) == len(weights) == 64
+        np.testing.assert_allclose(nodes, -nodes[::-1], atol=1e-15)
+        assert weights.sum() == pytest.approx(2.0, rel=1e-14)
+        assert (nodes ** 126) @ weights == pytest.approx(2 / 127, rel=1e-12)
+        assert capacity._gauss_legendre() is capacity._GAUSS_LEGENDRE[64]  # the kept rule, not a new one
+    finally:
+        capacity._GAUSS_LEGENDRE.clear()
+        capacity._GAUSS_LEGENDRE.update(kept)
+
+
+def test_the_smallest_load_gives_no_wait_without_a_divide_warning():
+    # a load of 5e-324 Erlang (the smallest double) on 20.5 servers: rho = A / c rounds to 0, so
+    # ln rho = -inf, B = 0 and C = 0, computed without a divide-by-zero warning
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert capacity.erlang_c(20.5, 5e-324) == 0.0
+
+
+def test_erlang_c_by_the_integral_in_blocks_of_4096():
+    # the quadrature runs over blocks of 4,096 elements; 5,000 elements of 100 servers (the integral's
+    # path) with loads from 10 to 95 Erlang: the first and last of each block, and the first of the
+    # second (element 4,096), against the textbook sum
+    a = np.linspace(10.0, 95.0, 5000)
+    got = capacity.erlang_c(np.full(5000, 100.0), a)
+    for i in (0, 4095, 4096, 4097, 4999):
+        assert got[i] == pytest.approx(erlang_c_textbook(100, a[i]), rel=1e-9), i
