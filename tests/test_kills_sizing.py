@@ -607,3 +607,78 @@ def test_cache_write_share_in_the_note_and_a_cloud_fleet_without_an_instance_typ
     # the MoE golden rents H200s by the hour with no instance type named: no instance label
     sc, ctx, _ = _moe()
     assert size_model(sc.models[0], 0, 1.0, np.full(24, 100.0), ctx).instance == ""
+
+
+# --- the full run (every mutant) -------------------------------------------------------------------
+def test_api_cost_batch_tier_bills_every_request_at_the_batch_price_once():
+    # gpt-4o-mini in its Batch tier, with half the requests also marked batchable: every request is
+    # already at the batch price, (1,000 x 0.075 + 100 x 0.3) / 1e6 = 1.05e-4 USD, x 1,000 = 0.105 USD/day,
+    # and the note names the tier only (the batchable share adds nothing in that tier)
+    cost, note = api_cost(_ctx(), _serving(batchable=0.5, tier="batch"), "gpt-4o-mini", 1000.0, 1000.0, 100.0)
+    assert cost == pytest.approx(0.105, rel=1e-12)
+    assert note == "batch tier"
+
+
+def test_api_cost_cached_share_at_the_cached_price_with_its_note():
+    # gpt-4o-mini, half the input tokens from the prompt cache (cached input 0.075 USD/Mtoken):
+    # (500 x 0.15 + 500 x 0.075 + 100 x 0.6) / 1e6 = (75 + 37.5 + 60) / 1e6 = 1.725e-4 USD, x 1,000 = 0.1725
+    cost, note = api_cost(_ctx(), _serving(cached=0.5), "gpt-4o-mini", 1000.0, 1000.0, 100.0)
+    assert cost == pytest.approx(0.1725, rel=1e-12)
+    assert note == "50% of input tokens cached, at the cached-input price"
+
+
+def test_api_cost_cached_share_without_a_cached_price_is_billed_as_input():
+    # claude-3.5-haiku has no cached-input price in the catalog (0.8 input, 4 output USD/Mtoken): the
+    # cached half is billed as input, (1,000 x 0.8 + 100 x 4) / 1e6 = 1.2e-3 USD, x 1,000 = 1.2 USD/day
+    cost, note = api_cost(_ctx(), _serving(cached=0.5), "claude-3.5-haiku", 1000.0, 1000.0, 100.0)
+    assert cost == pytest.approx(1.2, rel=1e-12)
+    assert note == "50% of input tokens cached, at the input price (no cached price in the catalog)"
+
+
+def test_api_cost_note_joins_its_parts():
+    # half batchable and half the input cached, gpt-4o-mini:
+    #   500 requests standard: 1.725e-4 USD each (above)          = 0.08625
+    #   500 requests batch: no batch cached price, so input at 0.075: (1,000 x 0.075 + 100 x 0.3) / 1e6
+    #                       = 1.05e-4 each                          = 0.0525
+    #   0.08625 + 0.0525 = 0.13875 USD/day
+    cost, note = api_cost(_ctx(), _serving(batchable=0.5, cached=0.5), "gpt-4o-mini", 1000.0, 1000.0, 100.0)
+    assert cost == pytest.approx(0.13875, rel=1e-12)
+    assert note == "50% of requests at the batch price; 50% of input tokens cached, at the cached-input price"
+
+
+def test_cache_write_price_scales_with_the_tier_input_price():
+    # claude-haiku-4-5 (USD/Mtoken): input 1, cache write 1.25, output 5; Batch tier input 0.5, output 2.5.
+    # In the Batch tier the cache write scales with the input, 1.25 x 0.5 / 1 = 0.625. Half the 1,000
+    # input tokens written to the cache: (500 x 0.5 + 500 x 0.625 + 100 x 2.5) / 1e6 = 8.125e-4 USD,
+    # x 1,000 requests = 0.8125 USD/day
+    cost, note = api_cost(_ctx(), _serving(write=0.5, tier="batch"), "claude-haiku-4-5", 1000.0, 1000.0, 100.0)
+    assert cost == pytest.approx(0.8125, rel=1e-12)
+    assert note == "batch tier; 50% written to the cache"
+
+
+def test_cache_write_price_of_a_model_free_at_standard(tmp_path):
+    import csv
+    import shutil
+    import warnings
+    from pathlib import Path
+
+    from tco.catalog import Catalog
+
+    # a catalog copy with a model whose standard input is free (0), cache write 0.5, output 1, Batch
+    # input 0 and output 0.5 USD/Mtoken: the ratio of the tier's input to the standard one is 0 / 0,
+    # so the cache write keeps its own price, 0.5. Batch tier, half of 1,000 input tokens written:
+    # (500 x 0 + 500 x 0.5 + 100 x 0.5) / 1e6 = 3e-4 USD, x 1,000 requests = 0.3 USD/day
+    shutil.copytree(Path(__file__).resolve().parents[1] / "data" / "catalog", tmp_path, dirs_exist_ok=True)
+    with open(tmp_path / "api_prices.csv", newline="", encoding="utf-8") as f:
+        fields = next(csv.reader(f))
+    with open(tmp_path / "api_prices.csv", "a", newline="", encoding="utf-8") as f:
+        csv.DictWriter(f, fields).writerow({
+            "model": "test-free", "provider": "test", "input_per_mtok": 0, "output_per_mtok": 1, "currency": "USD",
+            "cache_write_per_mtok": 0.5, "batch_input_per_mtok": 0, "batch_output_per_mtok": 0.5,
+            "source": "test row", "as_of": "2026-12-01", "assumption": "a test model"})
+    catalog = Catalog(tmp_path)
+    ctx = Context(load_scenario(scenario_path("deepseek-v3-b200-vs-api"), catalog), catalog)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        cost, _ = api_cost(ctx, _serving(write=0.5, tier="batch"), "test-free", 1000.0, 1000.0, 100.0)
+    assert cost == pytest.approx(0.3, rel=1e-12)
