@@ -326,3 +326,32 @@ def test_erlang_c_by_the_integral_in_blocks_of_4096():
     got = capacity.erlang_c(np.full(5000, 100.0), a)
     for i in (0, 4095, 4096, 4097, 4999):
         assert got[i] == pytest.approx(erlang_c_textbook(100, a[i]), rel=1e-9), i
+
+
+def test_erlang_c_of_no_element_is_empty():
+    # an empty array in, an empty array out (a sample of no elements is not an error)
+    assert capacity.erlang_c(np.array([]), np.array([])).shape == (0,)
+
+
+@pytest.mark.parametrize("servers", [np.array([30.0, 64.0]),                 # the summed table
+                                     np.tile(np.arange(1.0, 65.0), 5)])      # the sorted loop
+def test_erlang_c_overflow_inside_the_recurrence_is_silent(servers):
+    # a load of 1e-10 Erlang: the sum I = 1 + c/A + c(c-1)/A^2 + ... exceeds the largest double for
+    # 30 servers or more ((1e10)^30 = 1e300 x 30! ...), so B = 1 / I = 0 and C = 0 there; the overflow
+    # (and infinity x 0 in the table) is expected and silenced, not a RuntimeWarning
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        got = capacity.erlang_c(servers, np.full(servers.shape, 1e-10))
+    assert (got[servers >= 30] == 0.0).all()
+
+
+def test_a_vanishing_service_time_waits_for_nothing_and_warns_of_nothing():
+    # service of 1e-310 s (c / s overflows to infinity): the tail exp(-inf x t) is 0 for any wait
+    # above 0, and the overflow is expected, not a RuntimeWarning
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert capacity.wait_exceeds_probability(4, 1, 1e-310, 1.0, 0.5) == 0.0
