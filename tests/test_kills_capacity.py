@@ -355,3 +355,13 @@ def test_a_vanishing_service_time_waits_for_nothing_and_warns_of_nothing():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert capacity.wait_exceeds_probability(4, 1, 1e-310, 1.0, 0.5) == 0.0
+
+
+def test_max_peak_to_average_of_a_two_level_profile():
+    # 12 hours at 0.5 and 12 at 1.5 (mean 1): stretching w -> 1 + k (w - 1) turns the low hours
+    # negative past k = 1 / (1 - 0.5) = 2, where the peak is 1 + 2 x (1.5 - 1) = 2
+    assert capacity.max_peak_to_average([0.5] * 12 + [1.5] * 12) == pytest.approx(2.0, rel=1e-12)
+    # the same shape at another scale (weights 1 and 3, mean 2): the ratio does not change
+    assert capacity.max_peak_to_average([1] * 12 + [3] * 12) == pytest.approx(2.0, rel=1e-12)
+    # a flat profile cannot be stretched: 1
+    assert capacity.max_peak_to_average([1.0] * 24) == 1.0
