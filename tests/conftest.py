@@ -8,6 +8,24 @@ import pytest
 os.environ.setdefault("MPLBACKEND", "Agg")
 
 ROOT = Path(__file__).resolve().parents[1]
+
+_approx = pytest.approx
+
+
+def _relative_approx(expected, rel=None, abs=None, nan_ok=False):
+    """``pytest.approx`` where a relative tolerance given alone is the whole tolerance.
+
+    pytest keeps its default absolute tolerance (1e-12) beside a ``rel`` given alone, so
+    ``4.66e-90 == approx(4.67e-90, rel=1e-12)`` passes: a check of a small number (a probability,
+    an Erlang C, a share) to a relative tolerance would not check it. Here ``rel`` without ``abs``
+    means ``abs=0``; a test that means an absolute tolerance says so with ``abs``.
+    """
+    if rel is not None and abs is None:
+        abs = 0.0
+    return _approx(expected, rel=rel, abs=abs, nan_ok=nan_ok)
+
+
+pytest.approx = _relative_approx
 SCENARIOS = ROOT / "data" / "scenarios"
 
 

@@ -281,13 +281,23 @@ def test_instances_needed_broadcasts_the_instance_size():
     assert instances_needed(10, 2, np.array([4.0, 8.0])).tolist() == [5.0, 3.0]
 
 
-@pytest.mark.parametrize("c, a", [(99, 4.95), (2990, 2093.0), (1000, 300.0)])
-def test_erlang_c_by_the_integral_to_1e12(c, a):
-    # the 64-node quadrature is good to about 1e-13 above 64 servers (its docstring): against the
-    # textbook sum to 1e-12 at a light load (99 servers at 5%, where B is 4.4e-90 and the integrand
-    # is narrow) and at a heavy one (2,990 servers at 70%); a wider or narrower integration range
-    # than the one derived (the root of c y^2 / 2(1 + y) = 45) loses digits here first
-    assert capacity.erlang_c(c, a) == pytest.approx(erlang_c_textbook(c, a), rel=1e-12)
+def erlang_c_by_b_recursion(c: int, a: float) -> float:
+    """C(c, A) from Erlang B's forward recursion B(k) = A B(k-1) / (k + A B(k-1)), B(0) = 1, in Python
+    floats (each step is well conditioned: the error grows by about one rounding a step), then
+    C = c B / (c - A (1 - B))."""
+    b = 1.0
+    for k in range(1, c + 1):
+        b = a * b / (k + a * b)
+    return c * b / (c - a * (1 - b))
+
+
+@pytest.mark.parametrize("c, a", [(99, 4.95), (1000, 300.0), (5000, 3500.0)])
+def test_erlang_c_by_the_integral_to_1e11(c, a):
+    # the 64-node quadrature is good to about 1e-13 above 64 servers (its docstring); against the
+    # recursion to 1e-11 at a light load (99 servers at 5%, where B is 4.4e-90 and the integrand is
+    # narrow) and at heavier ones (5,000 servers at 70%): an integration range wider or narrower than
+    # the one derived (the root of c y^2 / 2(1 + y) = 45) loses digits here first (1e-8 and 1e-9)
+    assert capacity.erlang_c(c, a) == pytest.approx(erlang_c_by_b_recursion(c, a), rel=1e-11)
 
 
 def test_gauss_legendre_rule_of_64_nodes_computed_on_first_use():
