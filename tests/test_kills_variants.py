@@ -432,3 +432,108 @@ def test_deployment_options_a_catalog_cannot_read_are_not_possible_and_say_why(o
                    ("on premises (L4)", None, "rerank", False)]
     for v in deployment_options(sc, catalog=own_catalog):
         assert v.note.startswith("unknown instance 'c7i.xlarge' (did you mean 'm7i.xlarge'?); known: ")
+
+
+# --- boundaries of the levers' rules ---------------------------------------------------------------
+def _staffed(**staff):
+    data = base_scenario()
+    data["staff"] = {"day_rate": 1000, **staff}
+    return load_scenario(data)
+
+
+def test_automation_lever_stops_at_seventy_percent():
+    # upkeep of 2 person-days a model a month and automation already at 0.7: the lever's rule (below 0.7) does
+    # not apply; at 0.5 it does (0.5 + 0.2 = 0.7)
+    sc = _staffed(upkeep_person_days_per_model_per_month=2, automation_factor=0.7)
+    d = scenario_to_dict(sc)
+    assert BY_NAME["_lever_automation"](d, sc) is None and d["staff"]["automation_factor"] == 0.7
+    sc = _staffed(upkeep_person_days_per_model_per_month=2, automation_factor=0.5)
+    d = scenario_to_dict(sc)
+    assert BY_NAME["_lever_automation"](d, sc) == "automation 0.5 -> 0.7 (upkeep and operations)"
+
+
+def test_automation_lever_needs_upkeep_or_operations():
+    # automation 0.5, but no upkeep and no operations: nothing for automation to remove
+    sc = _staffed(automation_factor=0.5)
+    d = scenario_to_dict(sc)
+    assert BY_NAME["_lever_automation"](d, sc) is None and d["staff"]["automation_factor"] == 0.5
+
+
+def test_cache_lever_stops_at_ninety_percent_exactly():
+    data = base_scenario()
+    data["traffic"]["cache_hit_rate"] = 0.9             # at the lever's 0.9: nothing to do
+    sc = load_scenario(data)
+    d = scenario_to_dict(sc)
+    assert BY_NAME["_lever_cache"](d, sc) is None and d["traffic"]["cache_hit_rate"] == 0.9
+    data["traffic"]["cache_hit_rate"] = 0.85            # 0.85 + 0.1 = 0.95, capped at 0.9
+    sc = load_scenario(data)
+    d = scenario_to_dict(sc)
+    assert BY_NAME["_lever_cache"](d, sc) == "cache hit rate 0.85 -> 0.9"
+    assert d["traffic"]["cache_hit_rate"] == 0.9
+
+
+def test_utilisation_lever_leaves_a_target_of_eighty_percent():
+    # the lever raises a target below 0.8 to 0.8; a target of 0.8 is left as it is
+    data = base_scenario()
+    data["models"][0]["serving"]["utilization_target"] = 0.8
+    sc = load_scenario(data)
+    d = scenario_to_dict(sc)
+    assert BY_NAME["_lever_utilisation"](d, sc) is None
+    assert d["models"][0]["serving"]["utilization_target"] == 0.8
+
+
+def test_utilisation_lever_leaves_a_hosted_api_alone():
+    # api-llm is on the hosted API (its serving block keeps the default target 0.7, which means nothing
+    # there); only rerank-small, self-hosted at 0.7, goes to 0.8
+    from test_kills_lines import api_first_scenario
+
+    sc = load_scenario(api_first_scenario())
+    d = scenario_to_dict(sc)
+    assert BY_NAME["_lever_utilisation"](d, sc) == "utilisation target 0.8 for rerank-small"
+    assert "utilization_target" not in d["models"][0]["serving"]
+    assert d["models"][1]["serving"]["utilization_target"] == 0.8
+
+
+# --- the precision lever on several models ---------------------------------------------------------
+def test_precision_lever_quantises_an_fp32_model():
+    # fp32 on a T4 (g4dn.xlarge; accelerators.csv: an fp32 peak, int8 tensor cores, no fp8): quantised to int8
+    data = base_scenario()
+    data["models"][0]["precision"] = "fp32"
+    data["models"][0]["serving"] = {"deployment": "cloud", "instance": "g4dn.xlarge"}
+    sc = load_scenario(data)
+    d = scenario_to_dict(sc)
+    assert BY_NAME["_lever_precision"](d, sc) == "quantise: rerank in int8"
+    assert d["models"][0]["precision"] == "int8"
+
+
+def test_precision_lever_skips_a_quantised_model_and_goes_on():
+    # rerank already in fp8 is left alone; rerank-small (bf16, L4) after it is quantised to fp8
+    data = two_model_scenario("ensemble")
+    data["models"][0]["precision"] = "fp8"
+    sc = load_scenario(data)
+    d = scenario_to_dict(sc)
+    assert BY_NAME["_lever_precision"](d, sc) == "quantise: rerank-small in fp8"
+    assert [m["precision"] for m in d["models"]] == ["fp8", "fp8"]
+
+
+def test_precision_lever_names_every_model_it_quantises():
+    # two bf16 encoders on L4s: both to fp8, named in order, separated by ", "
+    sc = load_scenario(two_model_scenario("ensemble"))
+    d = scenario_to_dict(sc)
+    assert BY_NAME["_lever_precision"](d, sc) == "quantise: rerank in fp8, rerank-small in fp8"
+
+
+def test_to_hosted_apis_names_every_model_it_moves():
+    data = two_model_scenario("ensemble")
+    for m in data["models"]:
+        m["api_alternative"] = "gpt-4o-mini"
+    sc = load_scenario(data)
+    d = scenario_to_dict(sc)
+    assert BY_NAME["to_hosted_apis"](d, sc) == "hosted API: rerank -> gpt-4o-mini, rerank-small -> gpt-4o-mini"
+    assert [m["serving"] for m in d["models"]] == [{"deployment": "api", "api_model": "gpt-4o-mini"}] * 2
+
+
+def test_edit_without_a_group_gives_no_group():
+    sc = load_scenario(scenario_path("recsys-ranking-h100"))
+    v = edit(sc, BY_NAME["_lever_versions"])
+    assert (v.label, v.group) == ("keep 3 model versions instead of 7", "")
