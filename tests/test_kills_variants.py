@@ -432,3 +432,202 @@ def test_deployment_options_a_catalog_cannot_read_are_not_possible_and_say_why(o
                    ("on premises (L4)", None, "rerank", False)]
     for v in deployment_options(sc, catalog=own_catalog):
         assert v.note.startswith("unknown instance 'c7i.xlarge' (did you mean 'm7i.xlarge'?); known: ")
+
+
+# --- boundaries of the levers' rules ---------------------------------------------------------------
+def _staffed(**staff):
+    data = base_scenario()
+    data["staff"] = {"day_rate": 1000, **staff}
+    return load_scenario(data)
+
+
+def test_automation_lever_stops_at_seventy_percent():
+    # upkeep of 2 person-days a model a month and automation already at 0.7: the lever's rule (below 0.7) does
+    # not apply; at 0.5 it does (0.5 + 0.2 = 0.7)
+    sc = _staffed(upkeep_person_days_per_model_per_month=2, automation_factor=0.7)
+    d = scenario_to_dict(sc)
+    assert BY_NAME["_lever_automation"](d, sc) is None and d["staff"]["automation_factor"] == 0.7
+    sc = _staffed(upkeep_person_days_per_model_per_month=2, automation_factor=0.5)
+    d = scenario_to_dict(sc)
+    assert BY_NAME["_lever_automation"](d, sc) == "automation 0.5 -> 0.7 (upkeep and operations)"
+
+
+def test_automation_lever_needs_upkeep_or_operations():
+    # automation 0.5, but no upkeep and no operations: nothing for automation to remove
+    sc = _staffed(automation_factor=0.5)
+    d = scenario_to_dict(sc)
+    assert BY_NAME["_lever_automation"](d, sc) is None and d["staff"]["automation_factor"] == 0.5
+
+
+def test_cache_lever_stops_at_ninety_percent_exactly():
+    data = base_scenario()
+    data["traffic"]["cache_hit_rate"] = 0.9             # at the lever's 0.9: nothing to do
+    sc = load_scenario(data)
+    d = scenario_to_dict(sc)
+    assert BY_NAME["_lever_cache"](d, sc) is None and d["traffic"]["cache_hit_rate"] == 0.9
+    data["traffic"]["cache_hit_rate"] = 0.85            # 0.85 + 0.1 = 0.95, capped at 0.9
+    sc = load_scenario(data)
+    d = scenario_to_dict(sc)
+    assert BY_NAME["_lever_cache"](d, sc) == "cache hit rate 0.85 -> 0.9"
+    assert d["traffic"]["cache_hit_rate"] == 0.9
+
+
+def test_utilisation_lever_leaves_a_target_of_eighty_percent():
+    # the lever raises a target below 0.8 to 0.8; a target of 0.8 is left as it is
+    data = base_scenario()
+    data["models"][0]["serving"]["utilization_target"] = 0.8
+    sc = load_scenario(data)
+    d = scenario_to_dict(sc)
+    assert BY_NAME["_lever_utilisation"](d, sc) is None
+    assert d["models"][0]["serving"]["utilization_target"] == 0.8
+
+
+def test_utilisation_lever_leaves_a_hosted_api_alone():
+    # api-llm is on the hosted API (its serving block keeps the default target 0.7, which means nothing
+    # there); only rerank-small, self-hosted at 0.7, goes to 0.8
+    from test_kills_lines import api_first_scenario
+
+    sc = load_scenario(api_first_scenario())
+    d = scenario_to_dict(sc)
+    assert BY_NAME["_lever_utilisation"](d, sc) == "utilisation target 0.8 for rerank-small"
+    assert "utilization_target" not in d["models"][0]["serving"]
+    assert d["models"][1]["serving"]["utilization_target"] == 0.8
+
+
+# --- the precision lever on several models ---------------------------------------------------------
+def test_precision_lever_quantises_an_fp32_model():
+    # fp32 on a T4 (g4dn.xlarge; accelerators.csv: an fp32 peak, int8 tensor cores, no fp8): quantised to int8
+    data = base_scenario()
+    data["models"][0]["precision"] = "fp32"
+    data["models"][0]["serving"] = {"deployment": "cloud", "instance": "g4dn.xlarge"}
+    sc = load_scenario(data)
+    d = scenario_to_dict(sc)
+    assert BY_NAME["_lever_precision"](d, sc) == "quantise: rerank in int8"
+    assert d["models"][0]["precision"] == "int8"
+
+
+def test_precision_lever_skips_a_quantised_model_and_goes_on():
+    # rerank already in fp8 is left alone; rerank-small (bf16, L4) after it is quantised to fp8
+    data = two_model_scenario("ensemble")
+    data["models"][0]["precision"] = "fp8"
+    sc = load_scenario(data)
+    d = scenario_to_dict(sc)
+    assert BY_NAME["_lever_precision"](d, sc) == "quantise: rerank-small in fp8"
+    assert [m["precision"] for m in d["models"]] == ["fp8", "fp8"]
+
+
+def test_precision_lever_names_every_model_it_quantises():
+    # two bf16 encoders on L4s: both to fp8, named in order, separated by ", "
+    sc = load_scenario(two_model_scenario("ensemble"))
+    d = scenario_to_dict(sc)
+    assert BY_NAME["_lever_precision"](d, sc) == "quantise: rerank in fp8, rerank-small in fp8"
+
+
+def test_to_hosted_apis_names_every_model_it_moves():
+    data = two_model_scenario("ensemble")
+    for m in data["models"]:
+        m["api_alternative"] = "gpt-4o-mini"
+    sc = load_scenario(data)
+    d = scenario_to_dict(sc)
+    assert BY_NAME["to_hosted_apis"](d, sc) == "hosted API: rerank -> gpt-4o-mini, rerank-small -> gpt-4o-mini"
+    assert [m["serving"] for m in d["models"]] == [{"deployment": "api", "api_model": "gpt-4o-mini"}] * 2
+
+
+def test_edit_without_a_group_gives_no_group():
+    sc = load_scenario(scenario_path("recsys-ranking-h100"))
+    v = edit(sc, BY_NAME["_lever_versions"])
+    assert (v.label, v.group) == ("keep 3 model versions instead of 7", "")
+
+
+# --- alternatives ----------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def cny_catalog(tmp_path_factory):
+    # a copy of data/catalog with one more L4 instance on demand, 'test-l4-cny.xlarge', priced in CNY
+    folder = tmp_path_factory.mktemp("catalog-cny")
+    shutil.copytree(Path(__file__).resolve().parents[1] / "data" / "catalog", folder, dirs_exist_ok=True)
+    with open(folder / "instances.csv", newline="", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    rows += [{**r, "instance": "test-l4-cny.xlarge", "price_per_hour": "4.0", "currency": "CNY"} for r in rows
+             if r["instance"] == "g6.xlarge" and r["plan"] == "on_demand"]
+    with open(folder / "instances.csv", "w", newline="", encoding="utf-8") as f:
+        writer = csv.DictWriter(f, list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    return Catalog(folder)
+
+
+def test_cheapest_instance_converts_prices_to_usd(cny_catalog):
+    from tco.variants import cheapest_instance
+
+    # fx.csv: 6.7758 CNY per USD. test-l4-cny.xlarge: 4.0 CNY / 6.7758 = 0.5903 USD per L4-hour, below
+    # g2-standard-4's 0.70683 USD and g6.xlarge's 0.8048 USD: the cheapest (4.0 CNY read as USD, or
+    # multiplied by 6.7758, would not be)
+    assert cheapest_instance("L4", cny_catalog) == "test-l4-cny.xlarge"
+
+
+def test_deployment_options_of_a_cloud_accelerator_without_an_instance():
+    from tco.variants import deployment_options
+
+    # a cloud L4 priced by the hour without an instance type: the cloud option is the cheapest L4 instance
+    # on demand, g2-standard-4 (0.70683 USD/h, against g6.xlarge's 0.8048), then on premises
+    data = base_scenario()
+    data["models"][0]["serving"] = {"deployment": "cloud", "accelerator": "L4", "price_per_hour": 5.0}
+    options = deployment_options(load_scenario(data))
+    assert [(v.label, v.note) for v in options] == [("cloud (g2-standard-4 on demand)", ""), ("on premises (L4)", "")]
+    assert options[0].scenario.models[0].serving.instance == "g2-standard-4"
+
+
+def test_deployment_options_are_valid_scenarios_against_the_given_catalog(own_catalog):
+    from tco.variants import deployment_options
+
+    # on premises L4: the cloud option test-l4.xlarge exists only in this catalog, and the option's
+    # scenario is read against it (data/catalog would refuse the instance)
+    data = base_scenario()
+    data["models"][0]["serving"] = {"deployment": "on_prem", "accelerator": "L4", "server_price": 10000,
+                                    "accelerators_per_server": 1}
+    options = deployment_options(load_scenario(data, own_catalog), catalog=own_catalog)
+    assert [(v.label, v.note, v.scenario is not None) for v in options] == [
+        ("cloud (test-l4.xlarge on demand)", "", True), ("on premises (L4)", "", True)]
+    serving = options[0].scenario.models[0].serving
+    assert (serving.deployment, serving.instance) == ("cloud", "test-l4.xlarge")
+
+
+def test_levers_read_the_changed_scenario_against_the_given_catalog(own_catalog):
+    from tco.variants import levers
+
+    # the base encoder on test-l4.xlarge (only in this catalog), no storage settings but the tier:
+    # versions_kept 3 -> 1 and compression 1 -> 2, both valid against this catalog
+    data = base_scenario()
+    data["models"][0]["serving"]["instance"] = "test-l4.xlarge"
+    got = levers(load_scenario(data, own_catalog), "storage", own_catalog)
+    assert [(v.label, v.note) for v in got] == [("keep 1 model versions instead of 3", ""),
+                                                ("compress stored artifacts 2x", "")]
+    assert got[0].scenario.storage.versions_kept == 1 and got[1].scenario.storage.compression_ratio == 2
+    assert all(v.scenario.models[0].serving.instance == "test-l4.xlarge" for v in got)
+
+
+def test_the_current_strategy_is_marked_even_when_the_catalog_cannot_serve_it(own_catalog):
+    # stacking with a meta-model on c7i.xlarge, valid against data/catalog; against the copy without
+    # c7i.xlarge stacking is not possible, and it is still the strategy the scenario has
+    data = two_model_scenario("stacking")
+    data["fusion"]["meta_model"] = {"instance": "c7i.xlarge", "hours_per_run": 1}
+    sc = load_scenario(data)
+    got = {v.label: (v.scenario is None, v.current) for v in strategies(sc, catalog=own_catalog)}
+    assert got == {"single": (False, False), "ensemble": (False, False), "cascade": (False, False),
+                   "stacking": (True, True)}
+
+
+def test_kept_reports_of_variants_are_costed_without_the_comparisons():
+    from tco import evaluate
+    from tco.variants import Variant, evaluate_variants
+
+    # evaluate(compare=True) adds the marginal cost of fusion (an ensemble of two) and the hosted-API
+    # break-even (a model naming gpt-4o-mini); a variant's report is costed without them (compare=False)
+    data = two_model_scenario("ensemble")
+    data["models"][0]["api_alternative"] = "gpt-4o-mini"
+    sc = load_scenario(data)
+    full = evaluate(sc)
+    assert full.marginal_fusion_cost_per_day is not None and len(full.alternatives) == 1
+    report = evaluate_variants([Variant("as is", sc)], keep_reports=True).iloc[0].report
+    assert report.marginal_fusion_cost_per_day is None and len(report.alternatives) == 0
+    assert report.per_day == pytest.approx(full.per_day, rel=1e-12)
