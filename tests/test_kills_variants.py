@@ -631,3 +631,18 @@ def test_kept_reports_of_variants_are_costed_without_the_comparisons():
     report = evaluate_variants([Variant("as is", sc)], keep_reports=True).iloc[0].report
     assert report.marginal_fusion_cost_per_day is None and len(report.alternatives) == 0
     assert report.per_day == pytest.approx(full.per_day, rel=1e-12)
+
+
+def test_compute_levers_read_the_instance_in_the_given_catalog(own_catalog):
+    from tco.variants import levers
+
+    # the base encoder (bf16) on test-l4.xlarge, which only this catalog has: the precision lever looks
+    # the instance's accelerator up in that catalog (an L4, with an fp8 peak in accelerators.csv) and
+    # quantises to fp8, as it would on g6.xlarge
+    data = base_scenario()
+    data["models"][0]["serving"]["instance"] = "test-l4.xlarge"
+    got = {v.label: v for v in levers(load_scenario(data, own_catalog), "compute", own_catalog)}
+    quantised = got["quantise: rerank in fp8"]
+    assert quantised.note == ""
+    assert quantised.scenario.models[0].precision == "fp8"
+    assert quantised.scenario.models[0].serving.instance == "test-l4.xlarge"

@@ -20,6 +20,7 @@ Which serving keys survive a switch of deployment is written next to the schema
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Callable
 
@@ -84,8 +85,8 @@ def _lever_autoscale(d, sc):
     return f"autoscaled billing for {', '.join(done)}" if done else None
 
 
-def _lever_precision(d, sc):
-    cat = load_catalog()
+def _lever_precision(d, sc, catalog: Catalog | None = None):
+    cat = catalog or load_catalog()
     done = []
     for i, model in _self_hosted(sc):
         if model.throughput_rps is not None or model.precision not in ("bf16", "fp16", "fp32"):
@@ -203,6 +204,8 @@ LEVERS: dict[str, list[Lever]] = {
     "staff": [_lever_automation],
     "fusion": [_lever_cascade, _lever_complexity, _lever_single],
 }
+#: Levers that read the catalog: :func:`levers` gives them the one it is given.
+READS_CATALOG = {_lever_precision}
 
 
 def levers(scenario: Scenario, dimension: str, catalog: Catalog | None = None) -> list[Variant]:
@@ -215,7 +218,9 @@ def levers(scenario: Scenario, dimension: str, catalog: Catalog | None = None) -
     """
     if dimension not in LEVERS:
         raise ScenarioError([("dimension", f"'{dimension}' is not one of {', '.join(LEVERS)}")])
-    out = [edit(scenario, lever, dimension, catalog) for lever in LEVERS[dimension]]
+    # a lever that reads the catalog (the accelerator of an instance) reads the one given
+    out = [edit(scenario, functools.partial(lever, catalog=catalog) if lever in READS_CATALOG else lever,
+                dimension, catalog) for lever in LEVERS[dimension]]
     return [v for v in out if v is not None]
 
 
