@@ -55,3 +55,32 @@ def test_algorithm_upkeep_note_writes_its_figures_in_lower_case_exponents():
     [line] = [li for li in evaluate(load_scenario(data)).line_items if li.item == "fusion algorithm upkeep"]
     assert line.cost_per_day == pytest.approx(100.0, rel=1e-12)
     assert line.note == "2e+06 CNY/day × 5e-05"
+
+
+def test_integration_upkeep_of_two_models_by_hand():
+    from test_bad_inputs import two_model_scenario
+
+    from tco import load_scenario
+
+    # an ensemble of 2 models, 2 person-days a model a month of integration upkeep at 1,500 CNY a day:
+    # 2 x 2 = 4 person-days/month, 4 x 1,500 = 6,000 CNY/month, / (365 / 12) = 197.260274 CNY/day
+    data = two_model_scenario("ensemble")
+    data["fusion"]["integration_person_days_per_model_per_month"] = 2
+    data["staff"] = {"day_rate": 1500}
+    [line] = [li for li in evaluate(load_scenario(data)).line_items if li.item == "integration upkeep"]
+    assert (line.quantity, line.unit, line.note) == (4, "person-days/month", "2 models, 1,500 CNY/person-day")
+    assert line.cost_per_day == pytest.approx(6000 / (365 / 12), rel=1e-12)
+
+
+@pytest.mark.parametrize("strategy", ["single", "ensemble"])
+def test_no_algorithm_upkeep_without_a_complexity(strategy):
+    from test_bad_inputs import base_scenario, two_model_scenario
+
+    from tco import load_scenario
+
+    # an algorithm cost of 300 CNY/day at a complexity of 0 (the default): C x F = 0, and no line is
+    # written for it, with one model or two
+    data = base_scenario() if strategy == "single" else two_model_scenario(strategy)
+    data.setdefault("fusion", {})["algorithm_cost_per_day"] = 300
+    items = [li.item for li in evaluate(load_scenario(data)).line_items if li.kind.dimension == "fusion"]
+    assert "fusion algorithm upkeep" not in items

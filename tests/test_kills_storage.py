@@ -38,3 +38,21 @@ def test_a_hosted_api_model_has_no_registry_line():
     assert [li.item for li in report.line_items if li.kind.dimension == "storage" and li.model] == []
     # self-hosted, it has one
     assert _line(evaluate(sc), "model registry", "assistant-dsv3").unit == "GB held"
+
+
+def test_serving_disks_of_the_cloud_models_after_an_on_premises_one():
+    from test_bad_inputs import on_prem, two_model_scenario
+
+    # an ensemble: 'rerank' on premises (its disks are in the server price), 'rerank-small' on a cloud
+    # g6.xlarge with an ebs-gp3 serving disk: one disk line, for the cloud model, holding its artifact
+    # (1.1e8 parameters x 2 bytes, bf16 = 0.22 GB) on each of its instances, time-averaged
+    data = on_prem(two_model_scenario("ensemble"))
+    data["storage"]["serving_disk_tier"] = "ebs-gp3"
+    report = evaluate(load_scenario(data))
+    disks = [li for li in report.line_items if li.item == "serving disks"]
+    assert [li.model for li in disks] == ["rerank-small"]
+    # the small encoder needs one g6.xlarge all day (24 accelerator-hours/day, one L4 an instance):
+    # 1 instance x 0.22 GB
+    [compute] = [li for li in report.line_items if li.model == "rerank-small" and li.item == "inference serving"]
+    assert compute.quantity == 24.0
+    assert disks[0].quantity == pytest.approx(0.22, rel=1e-12)
