@@ -91,3 +91,17 @@ def test_recsys_data_and_staff_lines():
         # 3 + 1 + 0.36 = 4.36 FTE x 5 training days
         ("training", "training", "", "person-days/year", "4.36 FTE × 5 days"),
     ]
+
+
+def test_notes_write_a_tiny_run_rate_and_automation_as_given():
+    from tco import load_scenario
+    from tco.scenario import scenario_to_dict
+
+    # recsys-ranking-h100 retrained every 20,000 months (5e-05 runs/month) with an automation factor of
+    # 0.00005: both are valid, and the notes write them as 'g' does, with a lower-case exponent
+    data = scenario_to_dict(load_scenario(scenario_path("recsys-ranking-h100")))
+    data["models"][0]["training"]["runs_per_month"] = 5e-5
+    data["staff"]["automation_factor"] = 5e-5
+    notes = {li.item: li.note for li in evaluate(load_scenario(data)).line_items}
+    assert ", 5e-05 runs/month, " in notes["training and refresh"]
+    assert notes["model upkeep"] == "1,726 CNY/person-day, automation 5e-05"
