@@ -375,3 +375,11 @@ def test_max_peak_to_average_of_a_two_level_profile():
     assert capacity.max_peak_to_average([1] * 12 + [3] * 12) == pytest.approx(2.0, rel=1e-12)
     # a flat profile cannot be stretched: 1
     assert capacity.max_peak_to_average([1.0] * 24) == 1.0
+
+
+def test_flat_profile_of_samples_kept_at_a_peak_ratio_of_one():
+    # a flat profile given hour by hour as 3 samples each (24 arrays of 3 ones) and a peak-to-average of 1:
+    # nothing to stretch, the weights are 1 for every sample and hour, with the samples' shape (3, 24)
+    w = capacity.hourly_weights([np.ones(3)] * 24, 1.0)
+    assert w.shape == (3, 24)
+    assert (w == 1.0).all()

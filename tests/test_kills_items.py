@@ -105,3 +105,35 @@ def test_notes_write_a_tiny_run_rate_and_automation_as_given():
     notes = {li.item: li.note for li in evaluate(load_scenario(data)).line_items}
     assert ", 5e-05 runs/month, " in notes["training and refresh"]
     assert notes["model upkeep"] == "1,726 CNY/person-day, automation 5e-05"
+
+
+def _staff_notes(staff, **serving):
+    from tco import load_scenario
+
+    from test_bad_inputs import base_scenario
+
+    data = base_scenario()
+    data["staff"] = staff
+    data["models"][0]["serving"].update(serving)
+    return {li.item: li.note for li in evaluate(load_scenario(data)).line_items if li.kind.dimension == "staff"}
+
+
+def test_staff_notes_write_tiny_and_huge_figures_as_given():
+    # one role of 0.00005 FTE trained 0.00005 days a year: 'g' writes both with a lower-case exponent
+    notes = _staff_notes({"day_rate": 1000, "training_days_per_person_per_year": 5e-5,
+                          "roles": [{"role": "r", "fte": 5e-5, "annual_cost": 100000}]})
+    assert notes["training"] == "5e-05 FTE × 5e-05 days"
+    # a fleet held at 1,000,000 replicas (one g6.xlarge each) run by engineers of 2,000,000 nodes each
+    notes = _staff_notes({"operations": {"nodes_per_engineer": 2e6, "annual_cost": 100000}}, min_replicas=1_000_000)
+    assert notes["operations"].startswith("1e+06 nodes, 2e+06 per engineer; ")
+
+
+def test_processing_note_writes_a_tiny_price_as_given():
+    from tco import load_scenario
+    from tco.scenario import scenario_to_dict
+
+    # recsys-ranking-h100 with its sample joins at 0.00005 CNY/GB
+    data = scenario_to_dict(load_scenario(scenario_path("recsys-ranking-h100")))
+    data["data"]["processing"][0]["price_per_gb"] = 5e-5
+    [line] = [li for li in evaluate(load_scenario(data)).line_items if li.unit == "GB/day" and li.item.startswith("processing")]
+    assert line.note == "5e-05 CNY/GB"
