@@ -144,6 +144,8 @@ def _fewest_by_scan(lam, s, slots, slo, p, at_least=0):
     (300.0, 0.2, 4, 0.25, 0.99, 0),
     (20.0, 0.05, 1, 0.1, 0.99, 6),      # at_least 6 above the SLO's 4: 6
     (20.0, 0.05, 1, 0.1, 0.99, 3),      # at_least 3 below it: still 4
+    (5.0, 2.0, 4, 3.0, 0.99, 0),        # service of 2 s (an LLM answer): the tail's rate r·slots/s - lam
+    (0.09, 10.0, 1, 20.0, 0.99, 0),     # 10 s, the tail's rate at r = 1 only 0.1 - 0.09 = 0.01 per s
 ])
 def test_replicas_for_slo_against_a_linear_scan(lam, s, slots, slo, p, at_least):
     assert capacity.replicas_for_slo(lam, s, slots, slo, p, at_least=at_least) == \
