@@ -385,3 +385,12 @@ def test_flat_profile_of_samples_kept_at_a_peak_ratio_of_one():
     w = capacity.hourly_weights([np.ones(3)] * 24, 1.0)
     assert w.shape == (3, 24)
     assert (w == 1.0).all()
+
+
+def test_replicas_for_slo_over_a_range_of_loads_against_a_linear_scan():
+    # a tight wait budget (10 ms of a 60 ms objective at p99.9) puts the answer far past the stability
+    # bound, where the doubling search overshoots and the bisection of its last step decides: every
+    # load from 100 to 2,000 requests/s against the fewest count found by trying 1, 2, 3, ...
+    lams = np.arange(100.0, 2001.0, 100.0)
+    got = capacity.replicas_for_slo(lams, 0.05, 1, 0.06, 0.999)
+    assert got.tolist() == [_fewest_by_scan(lam, 0.05, 1, 0.06, 0.999) for lam in lams]
