@@ -1,0 +1,240 @@
+"""Mutation kills for tco.sizing from the full run (tools/mutation.py): the operating point, the KV cache,
+the roofline and its regime, and training, each by hand.
+
+Catalog figures used (data/catalog): accelerators.csv H100-SXM 989 bf16 TFLOP/s (dense), 3,350 GB/s,
+80 GB; H200-SXM 989 bf16 TFLOP/s, 4,800 GB/s, 141 GB. models.csv llama-2-7b: 7e9 parameters, 131,072,000
+of them the token embedding (untied). efficiency.csv: training rows for Ampere, Hopper and any family,
+no training-fp8 row. The MoE golden (tests/test_golden_moe_generative.py) gives the rest.
+"""
+
+import csv
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tco import load_catalog, load_scenario
+from tco.catalog import Catalog
+from tco.sizing import (draft_parameters, generative_point, kv_bytes_per_token, roofline_regime,
+                        roofline_throughput, training_compute, training_efficiency)
+
+import test_golden_moe_generative as moe
+from test_kills_sizing import _one
+
+LLAMA2_7B_DRAFT = 7e9 - 131_072_000   # 6,868,928,000 non-embedding parameters
+
+
+def _llm(**fields):
+    """A dense generative model on a cloud H100 at a stated price (no architecture unless given)."""
+    return {"name": "llm", "kind": "generative", "parameters": 6.5e9, "embedding_parameters": 5e8,
+            "precision": "bf16", "items_per_request": 1, "input_tokens_per_item": 100, "output_tokens": 10,
+            "serving": {"deployment": "cloud", "accelerator": "H100-SXM", "price_per_hour": 3.0}, **fields}
+
+
+def _catalog_with_test_draft(tmp_path):
+    """A copy of data/catalog whose models.csv also has 'test-draft', the llama-2-7b row renamed."""
+    shutil.copytree(Path(__file__).resolve().parents[1] / "data" / "catalog", tmp_path, dirs_exist_ok=True)
+    with open(tmp_path / "models.csv", newline="", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    rows.append({**next(r for r in rows if r["model"] == "llama-2-7b"), "model": "test-draft"})
+    with open(tmp_path / "models.csv", "w", newline="", encoding="utf-8") as f:
+        writer = csv.DictWriter(f, list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    return Catalog(tmp_path)
+
+
+# --- generative_point ------------------------------------------------------------------------------
+def test_operating_point_of_a_draft_named_by_catalog_id():
+    # the MoE golden with speculative decoding, k = 3 draft tokens accepted with probability 0.8
+    # (tau = 2.952 tokens a step), the draft named 'llama-2-7b': 6,868,928,000 parameters. Each of the
+    # 3 draft steps reads the draft's 13.737856 GB in bf16 at 4,800 GB/s x 0.6 = 2.88e12 B/s: 4.7701 ms
+    # (its FLOPs, 2 x 6.869e9 x 32 / 4.945e14 = 0.889 ms, are less); the verify step is the golden's
+    # 21.229 ms. Step 21.229 + 3 x 4.7701 = 35.539 ms; the replica serves
+    # 1 / (6.067 + 100 / (32 x 2.952) x 35.539 ms) = 1 / 43.69 ms = 22.89 requests/s
+    sc, _, catalog = moe_with(speculative={"draft_model": "llama-2-7b", "draft_tokens": moe.K_DRAFT,
+                                           "acceptance_rate": moe.ALPHA})
+    h200 = catalog.row("accelerators", "H200-SXM")
+    draft_step = max(2 * LLAMA2_7B_DRAFT * moe.BATCH / (moe.PEAK * moe.MFU), LLAMA2_7B_DRAFT * 2 / (moe.BW * moe.MBU))
+    step = moe.SPEC_VERIFY + moe.K_DRAFT * draft_step
+    rate = 1 / (moe.PREFILL + moe.OUT / (moe.BATCH * moe.TAU) * step)
+    assert draft_step == pytest.approx(4.7701e-3, abs=1e-7)
+    assert rate == pytest.approx(22.89, abs=0.01)
+    # no draft passed: generative_point resolves the draft's id in the catalog itself
+    pt = generative_point(sc.models[0], h200, moe.MFU, moe.MBU)
+    assert pt.rate == pytest.approx(rate, rel=1e-9)
+
+
+def moe_with(**extra):
+    catalog = load_catalog()
+    sc = load_scenario(moe.scenario(**extra), catalog)
+    return sc, None, catalog
+
+
+# --- kv_bytes_per_token ----------------------------------------------------------------------------
+def test_latent_attention_without_a_rotary_key():
+    # multi-head latent attention with no qk_rope_head_dim: only the latent vector is cached,
+    # L x d_c x bytes = 61 x 512 x 2 (bf16) = 62,464 B/token
+    sc, _, _ = _one(_llm(layers=61, kv_lora_rank=512))
+    assert kv_bytes_per_token(sc.models[0]) == 62_464
+
+
+def test_a_width_without_layers_or_kv_heads_falls_back_to_the_estimate():
+    # hidden_size and attention heads but no layers nor KV heads: not an architecture to read the cache
+    # from, so the estimate of test_kv_estimate_from_the_non_embedding_parameters: N = 6.5e9 - 5e8 = 6e9,
+    # d = (128 x 6e9 / 12)^(1/3) = 4,000, kv = 2 x 4,000^2 / 128 x 2 bytes = 500,000 B/token
+    sc, _, _ = _one(_llm(hidden_size=4096, attention_heads=32))
+    assert kv_bytes_per_token(sc.models[0]) == pytest.approx(500_000, rel=1e-9)
+
+
+def test_layers_and_a_width_without_kv_heads_fall_back_to_the_estimate():
+    # 32 layers and a width of 4,096 but no KV heads: the same 500,000 B/token estimate
+    sc, _, _ = _one(_llm(layers=32, hidden_size=4096))
+    assert kv_bytes_per_token(sc.models[0]) == pytest.approx(500_000, rel=1e-9)
+
+
+# --- roofline_throughput ---------------------------------------------------------------------------
+def test_generative_roofline_defaults_to_ninety_percent_of_memory():
+    # the MoE golden without a decode batch, at the default 90% of the H200's memory: the batch that
+    # fits is floor((141e9 x 0.9 - 60e9) / (550 x 65,536)) = 1,856 (moe.B_MEM); every expert is read
+    # (128 x (15/16)^1856 ~ 1e-50 are not): a step reads 60e9 + 1,856 x 550 x 65,536 B = 126.9e9 B in
+    # 44.06 ms (compute 2 x 3e9 x 1,856 / 4.945e14 = 22.52 ms); 1 / (6.067 + 100 / 1,856 x 44.06 ms)
+    # = 1 / 8.441 ms = 118.47 requests/s
+    data = moe.scenario()
+    del data["models"][0]["decode_batch"]
+    catalog = load_catalog()
+    sc = load_scenario(data, catalog)
+    h200 = catalog.row("accelerators", "H200-SXM")
+    step = (moe.TOTAL * 2 + moe.B_MEM * moe.CONTEXT * moe.KV) / (moe.BW * moe.MBU)
+    rate = 1 / (moe.PREFILL + moe.OUT / moe.B_MEM * step)
+    assert rate == pytest.approx(118.47, abs=0.01)
+    assert roofline_throughput(sc.models[0], h200, moe.MFU, moe.MBU) == pytest.approx(rate, rel=1e-9)
+
+
+def test_roofline_uses_the_draft_it_is_given(tmp_path):
+    # a draft model only the scenario's own catalog knows ('test-draft', the llama-2-7b row): the
+    # caller resolves it and passes its parameters; the rate is that of
+    # test_operating_point_of_a_draft_named_by_catalog_id, 22.89 requests/s
+    own = _catalog_with_test_draft(tmp_path)
+    sc = load_scenario(moe.scenario(speculative={"draft_model": "test-draft", "draft_tokens": moe.K_DRAFT,
+                                                 "acceptance_rate": moe.ALPHA}), own)
+    model, h200 = sc.models[0], own.row("accelerators", "H200-SXM")
+    draft = draft_parameters(model, own)
+    assert draft == LLAMA2_7B_DRAFT
+    step = moe.SPEC_VERIFY + moe.K_DRAFT * LLAMA2_7B_DRAFT * 2 / (moe.BW * moe.MBU)
+    rate = 1 / (moe.PREFILL + moe.OUT / (moe.BATCH * moe.TAU) * step)
+    assert roofline_throughput(model, h200, moe.MFU, moe.MBU, draft=draft) == pytest.approx(rate, rel=1e-9)
+    # and its regime: the verify step reads 54.05 GB against 1.55 ms of FLOPs: memory-bound
+    assert roofline_regime(model, h200, moe.MFU, moe.MBU, draft=draft) == "memory"
+
+
+def test_a_generative_model_without_output_is_a_prefill_roofline_even_with_an_architecture():
+    # 8e9 parameters (no embedding stated), 32 layers of 32 heads of 128, 1,000 prompt tokens, no output:
+    # the prefill roofline of an encoder, 2 N P = 2 x 8e9 x 1,000 = 1.6e13 FLOP at 989e12 x 0.5:
+    # 32.356 ms, 30.906 requests/s (the roofline counts 2 N FLOPs a token, attention not included)
+    sc, _, catalog = _one(_llm(parameters=8e9, embedding_parameters=0, input_tokens_per_item=1000,
+                               output_tokens=0, layers=32, attention_heads=32, kv_heads=8, head_dim=128))
+    h100 = catalog.row("accelerators", "H100-SXM")
+    assert roofline_throughput(sc.models[0], h100, 0.5, 0.6) == pytest.approx(989e12 * 0.5 / 1.6e13, rel=1e-12)
+    assert 989e12 * 0.5 / 1.6e13 == pytest.approx(30.906, abs=1e-3)
+
+
+def _l4_without(column=None, **values):
+    """A copy of the catalog's L4 row (a mapping) with a peak column removed or set."""
+    from tco.catalog import Row
+
+    row = Row(load_catalog().row("accelerators", "L4"))
+    row.pop(column, None)
+    row.update(values)
+    return row
+
+
+def test_roofline_of_an_accelerator_row_without_the_peak_column_is_nan():
+    from test_bad_inputs import base_scenario
+
+    # the base encoder (bf16) on an L4 row that has no bf16 peak column at all: no peak, NaN
+    sc = load_scenario(base_scenario(), load_catalog())
+    assert np.isnan(roofline_throughput(sc.models[0], _l4_without("bf16_tflops"), 0.5, 0.6))
+
+
+def test_roofline_of_a_zero_peak_is_nan_and_of_a_tiny_one_is_its_rate():
+    from test_bad_inputs import base_scenario
+
+    sc = load_scenario(base_scenario(), load_catalog())
+    # a peak of 0 is no peak: NaN, not a rate of 0
+    assert np.isnan(roofline_throughput(sc.models[0], _l4_without(bf16_tflops=0.0), 0.5, 0.6))
+    # a peak of 0.5 FLOP/s (5e-13 TFLOP/s) is still a peak: 8.576e11 FLOP per request at 0.5 x 0.5 FLOP/s
+    # take 3.4304e12 s, a rate of 1 / 3.4304e12 = 2.9151e-13 requests/s
+    rate = roofline_throughput(sc.models[0], _l4_without(bf16_tflops=5e-13), 0.5, 0.6)
+    assert rate == pytest.approx(0.25 / 8.576e11, rel=1e-9)
+
+
+# --- roofline_regime -------------------------------------------------------------------------------
+def test_regime_when_no_replica_up_to_eight_holds_the_model():
+    # 4e11 parameters in bf16 = 800 GB; an H100 holds 80 x 0.9 = 72 GB usable, so a replica needs
+    # ceil(800 / 72 = 11.1) -> 16 accelerators, more than the largest (8) tried when no replica size is
+    # given: no operating point, and no regime ("")
+    sc, _, catalog = _one(_llm(parameters=4e11, kv_bytes_per_token=65536))
+    h100 = catalog.row("accelerators", "H100-SXM")
+    assert generative_point(sc.models[0], h100, 0.5, 0.6) is None
+    assert roofline_regime(sc.models[0], h100, 0.5, 0.6, replica_size=None) == ""
+    # one output token decodes too: no point either
+    sc, _, _ = _one(_llm(parameters=4e11, kv_bytes_per_token=65536, output_tokens=1))
+    assert roofline_regime(sc.models[0], h100, 0.5, 0.6, replica_size=None) == ""
+
+
+def test_regime_of_a_generative_model_without_output_is_the_prefill_one():
+    # the same 800 GB model with no output tokens: only prefill, 2 x 4e11 x 100 FLOP and no bytes
+    # (no embedding gathers): compute-bound, whatever the replica
+    sc, _, catalog = _one(_llm(parameters=4e11, kv_bytes_per_token=65536, output_tokens=0))
+    h100 = catalog.row("accelerators", "H100-SXM")
+    assert roofline_regime(sc.models[0], h100, 0.5, 0.6, replica_size=None) == "compute"
+
+
+def test_regime_at_a_stated_share_of_memory():
+    # the MoE golden with a 16,384 B/token cache and no decode batch; a request holds 550 x 16,384 =
+    # 9,011,200 B. At 90% of the H200's 141 GB: floor(66.9e9 / 9,011,200) = 7,424 requests, whose FLOPs,
+    # 2 x 3e9 x 7,424 / 4.945e14 = 90.08 ms, outlast the step's 60e9 + 66.9e9 B / 2.88e12 = 44.06 ms:
+    # compute-bound. At 50%: floor(10.5e9 / 9,011,200) = 1,165 requests, 14.14 ms of FLOPs against
+    # (60e9 + 10.498e9) / 2.88e12 = 24.48 ms of memory: memory-bound
+    data = moe.scenario(kv_bytes_per_token=16384)
+    del data["models"][0]["decode_batch"]
+    catalog = load_catalog()
+    sc = load_scenario(data, catalog)
+    h200 = catalog.row("accelerators", "H200-SXM")
+    assert (141e9 * 0.9 - 60e9) // (550 * 16384) == 7424 and (141e9 * 0.5 - 60e9) // (550 * 16384) == 1165
+    assert roofline_regime(sc.models[0], h200, moe.MFU, moe.MBU) == "compute"
+    assert roofline_regime(sc.models[0], h200, moe.MFU, moe.MBU, usable_memory_fraction=0.5) == "memory"
+
+
+def test_regime_within_five_percent_is_compute():
+    from test_kills_sizing import F_RECSYS, PEAK, _recsys
+
+    # the recommender of tests/test_kills_sizing.py with 4,090 lookups an item at mfu 0.3, mbu 0.9:
+    # compute 6e10 / (989e12 x 0.3) = 202.22 us; memory 300 x 4,090 x 256 x 2 = 628,224,000 B
+    # / (3.35e12 x 0.9) = 208.37 us, 3.0% more: a free memory term would raise the rate by 3.0%, under
+    # 5%, so the regime is "compute"
+    sc, _, catalog = _one(_recsys(4090, 0.3, 0.9))
+    h100 = catalog.row("accelerators", "H100-SXM")
+    compute, memory = F_RECSYS / (PEAK * 0.3), 300 * 4090 * 256 * 2 / (3350e9 * 0.9)
+    assert 1.02 < memory / compute < 1.04
+    assert roofline_regime(sc.models[0], h100, 0.3, 0.9) == "compute"
+
+
+# --- training --------------------------------------------------------------------------------------
+def test_training_compute_defaults_to_full_training():
+    from types import SimpleNamespace as NS
+
+    # no method given: full training, c = 6: 6 x 1e9 x 1,000 = 6e12 FLOP
+    model = NS(flop_parameters=1e9, layers=None, attention_heads=None, head_dim=None, hidden_size=None)
+    assert training_compute(model, 1000.0) == pytest.approx(6e12, rel=1e-15)
+
+
+def test_fp8_training_has_no_calibration_and_bf16_reads_the_training_row():
+    catalog = load_catalog()
+    # efficiency.csv has no training-fp8 row: nothing calibrates fp8 training on any family
+    assert training_efficiency(catalog, "fp8", "Hopper") == (None, False)
+    # bf16 on Hopper: the training/Hopper row (mfu 0.30), calibrated
+    row, calibrated = training_efficiency(catalog, "bf16", "Hopper")
+    assert (float(row.mfu), calibrated) == (0.30, True)
