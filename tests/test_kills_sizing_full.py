@@ -238,3 +238,98 @@ def test_fp8_training_has_no_calibration_and_bf16_reads_the_training_row():
     # bf16 on Hopper: the training/Hopper row (mfu 0.30), calibrated
     row, calibrated = training_efficiency(catalog, "bf16", "Hopper")
     assert (float(row.mfu), calibrated) == (0.30, True)
+
+
+# --- second batch: power, estimate labels, a roofline without a point ------------------------------
+def test_a_cloud_accelerator_draws_by_its_utilisation_whatever_the_on_prem_load_factor():
+    from tco.sizing import accelerator_draw_kw
+
+    # an L4 rented in the cloud (TDP 72 W, server overhead 1.5 from onprem.csv), idle at 20% of rated
+    # power (stated), at utilisation 0.5: 1.5 x 0.072 x (0.2 + 0.8 x 0.5) = 0.108 x 0.6 = 0.0648 kW. The
+    # scenario's on_prem.load_factor (0.9) belongs to on-premises servers and does not apply
+    model = {"name": "enc", "kind": "encoder", "parameters": 3.35e8, "precision": "bf16", "items_per_request": 1,
+             "input_tokens_per_item": 64, "serving": {"deployment": "cloud", "instance": "g6.xlarge"}}
+    sc, ctx, _ = _one(model, on_prem={"load_factor": 0.9}, energy={"idle_power_fraction": 0.2})
+    assert accelerator_draw_kw(sc.models[0].serving, ctx, "L4", 0.5) == pytest.approx(0.0648, rel=1e-12)
+
+
+def test_estimate_label_of_a_memory_bound_recommender():
+    from tco.sizing import estimate_basis
+
+    # efficiency.csv's recsys band does not cover a regime bound by embedding gathers
+    assert estimate_basis(0.8, 1.25, "recsys", "memory") == (
+        "estimated (roofline), bound by embedding gathers: no published measurement validates this regime; "
+        "give a measured throughput_rps")
+    assert estimate_basis(0.8, 1.25, "recsys", "compute") == \
+        "estimated (roofline), typically within x0.8-x1.25 of measured"
+
+
+def test_roofline_of_a_model_no_replica_up_to_eight_holds_is_nan():
+    # the 800 GB model of test_regime_when_no_replica_up_to_eight_holds_the_model: no replica size given,
+    # none up to 8 H100 holds it, so no operating point and no rate
+    sc, _, catalog = _one(_llm(parameters=4e11, kv_bytes_per_token=65536))
+    h100 = catalog.row("accelerators", "H100-SXM")
+    assert np.isnan(roofline_throughput(sc.models[0], h100, 0.5, 0.6, replica_size=None))
+
+
+def _catalog_with_servers(tmp_path, extra_rows=(), drop_power=False):
+    """A copy of data/catalog with rows added to onprem_servers.csv, or without its power_kw column."""
+    shutil.copytree(Path(__file__).resolve().parents[1] / "data" / "catalog", tmp_path, dirs_exist_ok=True)
+    with open(tmp_path / "onprem_servers.csv", newline="", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    fields = [c for c in rows[0] if not (drop_power and c == "power_kw")]
+    rows = [{c: r.get(c, "") for c in fields} for r in [*rows, *extra_rows]]
+    with open(tmp_path / "onprem_servers.csv", "w", newline="", encoding="utf-8") as f:
+        writer = csv.DictWriter(f, fields)
+        writer.writeheader()
+        writer.writerows(rows)
+    return Catalog(tmp_path)
+
+
+def _onprem_b200(catalog, **serving):
+    data = {"name": "one", "currency": "USD", "as_of": "2026-11-22",
+            "traffic": {"requests_per_day": 8_640_000, "cache_hit_rate": 0.0, "hourly_profile": "flat"},
+            "models": [{"name": "llm", "kind": "generative", "parameters": 8e9, "precision": "bf16",
+                        "items_per_request": 1, "input_tokens_per_item": 100, "output_tokens": 10,
+                        "serving": {"deployment": "on_prem", "accelerator": "B200", **serving}}],
+            "storage": {"registry_tier": None, "registry_price_per_gb_month": 0}}
+    from tco.context import Context
+
+    sc = load_scenario(data, catalog)
+    return sc, Context(sc, catalog)
+
+
+def test_rated_power_of_a_named_server_that_is_not_the_latest(tmp_path):
+    from tco.sizing import rated_power
+
+    # an older B200 server row (2024) rated 10 kW for 8 accelerators, named by the scenario: 10 / 8 =
+    # 1.25 kW each, not the 1.7875 kW of the latest B200 server (dgx-b200, 14.3 kW / 8)
+    own = _catalog_with_servers(tmp_path, [{
+        "server": "test-b200", "accelerator": "B200", "accelerators_per_server": "8", "price": "400000",
+        "currency": "USD", "power_kw": "10", "source": "test row", "as_of": "2024-01-01"}])
+    sc, ctx = _onprem_b200(own, server="test-b200")
+    assert rated_power(sc.models[0].serving, ctx, "B200") == (1.25, 1.0, "server test-b200 rated 10 kW / 8 accelerators")
+    sc, ctx = _onprem_b200(own)
+    assert rated_power(sc.models[0].serving, ctx, "B200")[0] == pytest.approx(1.7875, rel=1e-12)
+
+
+def test_rated_power_from_a_server_table_without_a_power_column(tmp_path):
+    from tco.sizing import rated_power
+
+    # onprem_servers.csv may leave out power_kw (not a required column): every server then states no
+    # power, and the B200's TDP (1,000 W) x the server overhead (onprem.csv, 1.5) applies
+    own = _catalog_with_servers(tmp_path, drop_power=True)
+    sc, ctx = _onprem_b200(own, server="dgx-b200")
+    assert rated_power(sc.models[0].serving, ctx, "B200") == (1.0, 1.5, "B200 TDP 1000 W x server overhead 1.5")
+
+
+def test_recsys_roofline_reads_only_the_gathers_the_cache_misses():
+    from test_kills_sizing import BW, _recsys
+
+    # the recommender of tests/test_kills_sizing.py with 5,000 lookups an item, a quarter of them served
+    # by the on-chip cache of hot rows: 300 x 5,000 x 256 x 2 B x (1 - 0.25) = 5.76e8 bytes, at mbu 1:
+    # 171.94 us, still above the 121.33 us of compute: 3.35e12 / 5.76e8 = 5,815.97 requests/s
+    sc, _, catalog = _one({**_recsys(5000, 0.5, 1.0), "embedding_cache_hit_rate": 0.25})
+    h100 = catalog.row("accelerators", "H100-SXM")
+    assert roofline_throughput(sc.models[0], h100, 0.5, 1.0) == pytest.approx(BW / 5.76e8, rel=1e-9)
+    assert BW / 5.76e8 == pytest.approx(5815.97, abs=0.01)
