@@ -333,3 +333,76 @@ def test_recsys_roofline_reads_only_the_gathers_the_cache_misses():
     h100 = catalog.row("accelerators", "H100-SXM")
     assert roofline_throughput(sc.models[0], h100, 0.5, 1.0) == pytest.approx(BW / 5.76e8, rel=1e-9)
     assert BW / 5.76e8 == pytest.approx(5815.97, abs=0.01)
+
+
+# --- training through size_model -------------------------------------------------------------------
+# A 1e9-parameter model (no embedding stated) trained on 1e9 tokens: full training 6 N D = 6e18 FLOP.
+def _trained(accelerator="H100-SXM", **training):
+    serving = {"deployment": "cloud", "accelerator": "H100-SXM", "price_per_hour": 3.0}
+    tr = {"deployment": "cloud", "tokens_per_run": 1e9, **training}
+    if "instance" not in tr:
+        tr.update(accelerator=accelerator, price_per_hour=3.0)
+    sc, ctx, _ = _one(_llm(parameters=1e9, embedding_parameters=0, serving=serving, training=tr))
+    from tco.sizing import size_model
+
+    return size_model(sc.models[0], 0, 1.0, np.full(24, 1.0), ctx), ctx
+
+
+def test_training_run_on_a_catalog_instance_by_hand():
+    # p5.48xlarge on demand (instances.csv): 55.04 USD/h for 8 H100, 6.88 USD per accelerator-hour.
+    # bf16 peak 989 TFLOP/s at the training/Hopper mfu 0.30 (efficiency.csv): 6e18 / (989e12 x 0.30 x 3,600)
+    # = 5.61735 accelerator-hours a run, x 6.88 = 38.6474 USD
+    sz, ctx = _trained(instance="p5.48xlarge", method="full")
+    hours = 6e18 / (989e12 * 0.30 * 3600)
+    assert hours == pytest.approx(5.61735, abs=1e-5)
+    assert sz.training_flops_per_run == pytest.approx(6e18, rel=1e-15)
+    assert sz.training_accelerator_hours_per_run == pytest.approx(hours, rel=1e-12)
+    assert sz.training_cost_per_run == pytest.approx(hours * 55.04 / 8, rel=1e-12)
+    assert sz.training_cost_per_run == pytest.approx(38.6474, abs=1e-4)
+    assert (sz.training_rate.accelerator, sz.training_rate.accelerators_per_instance) == ("H100-SXM", 8)
+    assert sz.training_rate.price_per_instance_hour == 55.04
+    assert not [e for e in ctx.uncalibrated if "training" in e[2]]
+
+
+def test_lora_training_run_by_hand():
+    # LoRA, c = 4: 4e18 / (989e12 x 0.30 x 3,600) = 3.74490 accelerator-hours, x 3 USD = 11.2347 USD
+    sz, _ = _trained(method="lora")
+    hours = 4e18 / (989e12 * 0.30 * 3600)
+    assert sz.training_accelerator_hours_per_run == pytest.approx(hours, rel=1e-12)
+    assert sz.training_cost_per_run == pytest.approx(3 * hours, rel=1e-12)
+    assert 3 * hours == pytest.approx(11.2347, abs=1e-4)
+
+
+def test_training_on_an_uncalibrated_family_uses_the_cross_family_row_and_notes_its_band():
+    # MI300X (CDNA3, 1,307.4 bf16 TFLOP/s): no training row for CDNA3, so training/any: mfu 0.39, band
+    # x0.6-x1.6. 6e18 / (1,307.4e12 x 0.39 x 3,600) = 3.26870 accelerator-hours
+    sz, ctx = _trained("MI300X")
+    assert sz.training_accelerator_hours_per_run == pytest.approx(6e18 / (1307.4e12 * 0.39 * 3600), rel=1e-12)
+    assert sz.training_accelerator_hours_per_run == pytest.approx(3.26870, abs=1e-5)
+    assert [e for e in ctx.uncalibrated if "training" in e[2]] == [("CDNA3", "MI300X", "bf16 training", "llm",
+                                                                     (0.6, 1.6))]
+
+
+def test_a_stated_training_mfu_needs_no_calibration():
+    # the same MI300X run at a stated mfu_train 0.5: 6e18 / (1,307.4e12 x 0.5 x 3,600) = 2.54959 hours,
+    # and nothing is noted as uncalibrated (the factor is the analyst's, not the catalog's)
+    sz, ctx = _trained("MI300X", mfu_train=0.5)
+    assert sz.training_accelerator_hours_per_run == pytest.approx(6e18 / (1307.4e12 * 0.5 * 3600), rel=1e-12)
+    assert sz.training_accelerator_hours_per_run == pytest.approx(2.54959, abs=1e-5)
+    assert not [e for e in ctx.uncalibrated if "training" in e[2]]
+
+
+def test_fp8_training_without_a_stated_mfu_is_refused_with_the_whole_message():
+    from tco.errors import ScenarioError
+
+    with pytest.raises(ScenarioError) as info:
+        _trained(precision="fp8")
+    assert info.value.problems == [("models[0].training.mfu_train", (
+        "no published measurement calibrates fp8 training (data/catalog/efficiency.csv has no 'training-fp8' "
+        "row), so its utilisation of the fp8 peak cannot be defaulted; give training.mfu_train (measured, or an "
+        "assumption you state), or train in bf16"))]
+    # with mfu_train 0.25 it is costed on the H100's fp8 peak, 1,979 TFLOP/s: 6e18 / (1,979e12 x 0.25 x 3,600)
+    # = 3.36870 hours
+    sz, _ = _trained(precision="fp8", mfu_train=0.25)
+    assert sz.training_accelerator_hours_per_run == pytest.approx(6e18 / (1979e12 * 0.25 * 3600), rel=1e-12)
+    assert sz.training_accelerator_hours_per_run == pytest.approx(3.36870, abs=1e-5)
