@@ -406,3 +406,29 @@ def test_fp8_training_without_a_stated_mfu_is_refused_with_the_whole_message():
     sz, _ = _trained(precision="fp8", mfu_train=0.25)
     assert sz.training_accelerator_hours_per_run == pytest.approx(6e18 / (1979e12 * 0.25 * 3600), rel=1e-12)
     assert sz.training_accelerator_hours_per_run == pytest.approx(3.36870, abs=1e-5)
+
+
+# --- draft_parameters ------------------------------------------------------------------------------
+def test_a_mixture_of_experts_draft_counts_its_active_parameters():
+    # models.csv qwen3-30b-a3b: 30.5e9 parameters, 3.3e9 active, 311,164,928 of them the token embedding:
+    # a draft step reads and computes with 3.3e9 - 311,164,928 = 2,988,835,072 parameters
+    sc, _, catalog = moe_with(speculative={"draft_model": "qwen3-30b-a3b", "draft_tokens": 3, "acceptance_rate": 0.8})
+    assert draft_parameters(sc.models[0], catalog) == 2_988_835_072
+
+
+def test_a_draft_without_a_stated_embedding_counts_all_its_parameters(tmp_path):
+    # a catalog copy with 'test-draft-noemb': the llama-2-7b row with its embedding cell left empty (and
+    # untied): nothing is known to be outside the FLOPs, so the draft is all 7e9 parameters
+    shutil.copytree(Path(__file__).resolve().parents[1] / "data" / "catalog", tmp_path, dirs_exist_ok=True)
+    with open(tmp_path / "models.csv", newline="", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    rows.append({**next(r for r in rows if r["model"] == "llama-2-7b"), "model": "test-draft-noemb",
+                 "embedding_parameters": ""})
+    with open(tmp_path / "models.csv", "w", newline="", encoding="utf-8") as f:
+        writer = csv.DictWriter(f, list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    own = Catalog(tmp_path)
+    sc = load_scenario(moe.scenario(speculative={"draft_model": "test-draft-noemb", "draft_tokens": 3,
+                                                 "acceptance_rate": 0.8}), own)
+    assert draft_parameters(sc.models[0], own) == 7e9
