@@ -432,3 +432,14 @@ def test_a_draft_without_a_stated_embedding_counts_all_its_parameters(tmp_path):
     sc = load_scenario(moe.scenario(speculative={"draft_model": "test-draft-noemb", "draft_tokens": 3,
                                                  "acceptance_rate": 0.8}), own)
     assert draft_parameters(sc.models[0], own) == 7e9
+
+
+# --- model_memory ----------------------------------------------------------------------------------
+def test_model_memory_holds_the_stated_decode_batch_by_default():
+    from tco.sizing import model_memory
+
+    # the MoE golden: 30e9 parameters in bf16 = 60e9 B of weights, no embedding tables, 65,536 B/token; no
+    # batch passed, so the stated decode batch of 32, each holding its prompt and half its output,
+    # 500 + 100 / 2 = 550 tokens: 32 x 550 x 65,536 = 1,153,433,600 B of KV cache
+    sc, _, _ = moe_with()
+    assert model_memory(sc.models[0]) == (60e9, 0.0, 65536, 1_153_433_600)
