@@ -443,3 +443,46 @@ def test_model_memory_holds_the_stated_decode_batch_by_default():
     # 500 + 100 / 2 = 550 tokens: 32 x 550 x 65,536 = 1,153,433,600 B of KV cache
     sc, _, _ = moe_with()
     assert model_memory(sc.models[0]) == (60e9, 0.0, 65536, 1_153_433_600)
+
+
+# --- hardware_rate ---------------------------------------------------------------------------------
+def _encoder(serving):
+    return {"name": "enc", "kind": "encoder", "parameters": 3.35e8, "precision": "bf16", "items_per_request": 1,
+            "input_tokens_per_item": 64, "serving": serving}
+
+
+def test_a_stated_price_without_a_source_has_a_bare_basis():
+    from tco.sizing import hardware_rate
+
+    # cloud: 1.0 an hour for one L4, no price_source: the basis names no source (no "()")
+    sc, ctx, _ = _one(_encoder({"deployment": "cloud", "accelerator": "L4", "price_per_hour": 1.0}))
+    rate = hardware_rate(sc.models[0].serving, ctx, "serving", "enc")
+    assert (rate.price_per_instance_hour, rate.basis) == (1.0, "price_per_hour given in the scenario")
+    # on premises: 1.0 per accelerator-hour x the 8 accelerators of the default server (none priced for
+    # an L4 in onprem_servers.csv) = 8.0 a server-hour, the same bare basis
+    sc, ctx, _ = _one(_encoder({"deployment": "on_prem", "accelerator": "L4", "price_per_hour": 1.0}))
+    rate = hardware_rate(sc.models[0].serving, ctx, "serving", "enc")
+    assert (rate.price_per_instance_hour, rate.basis) == (8.0, "price_per_hour given in the scenario")
+
+
+def test_a_catalog_instance_price_names_its_row_and_date():
+    from tco.sizing import hardware_rate
+
+    # instances.csv: g6.xlarge on demand 0.8048 USD/h, as_of 2026-09-24
+    sc, ctx, _ = _one(_encoder({"deployment": "cloud", "instance": "g6.xlarge"}))
+    rate = hardware_rate(sc.models[0].serving, ctx, "serving", "enc")
+    assert (rate.price_per_instance_hour, rate.basis) == (0.8048, "g6.xlarge on_demand, catalog 2026-09-24")
+    assert rate.reason == ""      # priced: no reason to give
+
+
+def test_an_unpriced_plan_lists_the_instance_plans():
+    from tco.sizing import hardware_rate
+
+    # instances.csv prices NC24ads_A100_v4 on demand and spot only: a 1-year reservation is unpriced
+    sc, ctx, _ = _one(_encoder({"deployment": "cloud", "instance": "NC24ads_A100_v4", "pricing": "reserved_1y"}))
+    rate = hardware_rate(sc.models[0].serving, ctx, "serving", "enc")
+    assert rate.reason == ("the catalog has no 'reserved_1y' price for NC24ads_A100_v4 (priced plans: on_demand, "
+                           "spot); give serving.price_per_hour")
+    assert ctx.warnings[-1].message == (
+        "enc: serving on NC24ads_A100_v4 could not be priced: the catalog has no 'reserved_1y' price for "
+        "NC24ads_A100_v4 (priced plans: on_demand, spot); give serving.price_per_hour. It is left out of the totals.")
