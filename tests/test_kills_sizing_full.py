@@ -486,3 +486,21 @@ def test_an_unpriced_plan_lists_the_instance_plans():
     assert ctx.warnings[-1].message == (
         "enc: serving on NC24ads_A100_v4 could not be priced: the catalog has no 'reserved_1y' price for "
         "NC24ads_A100_v4 (priced plans: on_demand, spot); give serving.price_per_hour. It is left out of the totals.")
+
+
+def test_on_premises_without_a_named_server_prices_the_latest_one_for_the_accelerator():
+    from tco.sizing import hardware_rate
+
+    # B200 on premises, no server named: the latest priced B200 server, dgx-b200 (515,000 USD for 8);
+    # with no electricity, maintenance or hosting, over 5 years (43,800 h): 515,000 / 8 / 43,800 =
+    # 1.469749 USD per accelerator-hour, 8 accelerators a server
+    model = {"name": "llm", "kind": "generative", "parameters": 8e9, "precision": "bf16", "items_per_request": 1,
+             "input_tokens_per_item": 100, "output_tokens": 10,
+             "serving": {"deployment": "on_prem", "accelerator": "B200"}}
+    sc, ctx, _ = _one(model, on_prem={"region": "us", "hosting_per_accelerator_month": 0, "maintenance_rate": 0,
+                                      "electricity_price_per_kwh": 0, "useful_life_years": 5})
+    rate = hardware_rate(sc.models[0].serving, ctx, "serving", "llm")
+    assert rate.accelerators_per_instance == 8
+    assert rate.price_per_accelerator_hour == pytest.approx(515_000 / 8 / (5 * 8760), rel=1e-9)
+    assert rate.price_per_accelerator_hour == pytest.approx(1.469749, abs=1e-6)
+    assert rate.basis.startswith("server dgx-b200 (")
