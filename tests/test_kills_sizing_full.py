@@ -286,8 +286,8 @@ def _catalog_with_servers(tmp_path, extra_rows=(), drop_power=False):
     return Catalog(tmp_path)
 
 
-def _onprem_b200(catalog, **serving):
-    data = {"name": "one", "currency": "USD", "as_of": "2026-11-22",
+def _onprem_b200(catalog, on_prem=None, **serving):
+    data = {**({"on_prem": on_prem} if on_prem else {}),"name": "one", "currency": "USD", "as_of": "2026-11-22",
             "traffic": {"requests_per_day": 8_640_000, "cache_hit_rate": 0.0, "hourly_profile": "flat"},
             "models": [{"name": "llm", "kind": "generative", "parameters": 8e9, "precision": "bf16",
                         "items_per_request": 1, "input_tokens_per_item": 100, "output_tokens": 10,
@@ -504,3 +504,51 @@ def test_on_premises_without_a_named_server_prices_the_latest_one_for_the_accele
     assert rate.price_per_accelerator_hour == pytest.approx(515_000 / 8 / (5 * 8760), rel=1e-9)
     assert rate.price_per_accelerator_hour == pytest.approx(1.469749, abs=1e-6)
     assert rate.basis.startswith("server dgx-b200 (")
+
+
+def test_a_named_server_of_four_accelerators_sets_the_server_size(tmp_path):
+    from tco.sizing import hardware_rate
+
+    # a catalog server 'test-b200-4' holding 4 B200 for 200,000 USD, named, no accelerators_per_server in
+    # the scenario: a server of 4, each accelerator carrying 200,000 / 4 = 50,000 USD; over 5 years
+    # (43,800 h) with no electricity, maintenance or hosting: 50,000 / 43,800 = 1.141553 USD/h each,
+    # 4.566210 USD a server-hour
+    own = _catalog_with_servers(tmp_path, [{
+        "server": "test-b200-4", "accelerator": "B200", "accelerators_per_server": "4", "price": "200000",
+        "currency": "USD", "power_kw": "", "source": "test row", "as_of": "2024-01-01"}])
+    sc, ctx = _onprem_b200(own, server="test-b200-4",
+                           on_prem={"region": "us", "hosting_per_accelerator_month": 0, "maintenance_rate": 0,
+                                    "electricity_price_per_kwh": 0, "useful_life_years": 5})
+    rate = hardware_rate(sc.models[0].serving, ctx, "serving", "llm")
+    assert rate.accelerators_per_instance == 4
+    assert rate.price_per_instance_hour == pytest.approx(4 * 50_000 / (5 * 8760), rel=1e-9)
+    assert rate.price_per_instance_hour == pytest.approx(4.566210, abs=1e-6)
+
+
+def test_an_accelerator_without_a_priced_server_is_unpriced_against_its_model():
+    from tco.sizing import hardware_rate
+
+    # onprem_servers.csv has no L4 server: with no server_price the servers cannot be priced; the
+    # warning names the model, what is unpriced and what to give
+    sc, ctx, _ = _one(_encoder({"deployment": "on_prem", "accelerator": "L4"}),
+                      on_prem={"region": "us", "hosting_per_accelerator_month": 0})
+    rate = hardware_rate(sc.models[0].serving, ctx, "serving", "enc")
+    assert np.isnan(rate.price_per_instance_hour)
+    [w] = [w for w in ctx.warnings if "servers with L4" in w.message]
+    assert w.model == "enc"
+    assert w.message == ("enc: serving servers with L4 could not be priced: no priced server with L4 in "
+                         "onprem_servers.csv; give serving.server_price. It is left out of the totals.")
+
+
+def test_a_named_server_without_a_price_is_unpriced_and_says_so(tmp_path):
+    from tco.sizing import hardware_rate
+
+    # a catalog server row 'test-b200-unpriced' (8 B200, price left empty), named with no server_price:
+    # the servers cannot be priced, and the warning says which and what to give
+    own = _catalog_with_servers(tmp_path, [{
+        "server": "test-b200-unpriced", "accelerator": "B200", "accelerators_per_server": "8", "price": "",
+        "currency": "USD", "power_kw": "", "source": "test row", "as_of": "2024-01-01"}])
+    sc, ctx = _onprem_b200(own, server="test-b200-unpriced", on_prem={"region": "us", "hosting_per_accelerator_month": 0})
+    rate = hardware_rate(sc.models[0].serving, ctx, "serving", "llm")
+    assert np.isnan(rate.price_per_instance_hour)
+    assert rate.reason == "no priced server with B200 in onprem_servers.csv; give serving.server_price"
