@@ -552,3 +552,22 @@ def test_a_named_server_without_a_price_is_unpriced_and_says_so(tmp_path):
     rate = hardware_rate(sc.models[0].serving, ctx, "serving", "llm")
     assert np.isnan(rate.price_per_instance_hour)
     assert rate.reason == "no priced server with B200 in onprem_servers.csv; give serving.server_price"
+
+
+def test_unset_hosting_is_warned_and_left_at_zero():
+    from tco.sizing import hardware_rate
+
+    # B200 on premises (dgx-b200, 515,000 USD for 8) with no hosting price: hosting counts 0, so with no
+    # electricity or maintenance the hour is depreciation only, 515,000 / 8 / 43,800 h = 1.469749 USD, and
+    # the scenario is warned that hosting is unpriced
+    model = {"name": "llm", "kind": "generative", "parameters": 8e9, "precision": "bf16", "items_per_request": 1,
+             "input_tokens_per_item": 100, "output_tokens": 10,
+             "serving": {"deployment": "on_prem", "accelerator": "B200"}}
+    sc, ctx, _ = _one(model, on_prem={"region": "us", "maintenance_rate": 0, "electricity_price_per_kwh": 0,
+                                      "useful_life_years": 5})
+    rate = hardware_rate(sc.models[0].serving, ctx, "serving", "llm")
+    assert rate.price_per_accelerator_hour == pytest.approx(515_000 / 8 / (5 * 8760), rel=1e-9)
+    [w] = [w for w in ctx.warnings if "hosting" in w.message]
+    assert (w.code, w.message) == ("unpriced", (
+        "on-premises hosting (space, racks, network) is not priced: set on_prem.hosting_per_accelerator_month. "
+        "Totals include depreciation, energy and support only."))
