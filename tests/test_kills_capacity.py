@@ -259,7 +259,7 @@ def test_a_service_time_equal_to_the_slo_is_refused():
     from tco.capacity import replicas_for_slo
 
     # 100 ms of service against a 100 ms objective: no queue can meet it
-    with pytest.raises(ValueError, match="service time is not below the latency SLO"):
+    with pytest.raises(ValueError, match="^service time is not below the latency SLO$"):
         replicas_for_slo(20.0, 0.1, 1, 0.1, 0.99)
 
 
