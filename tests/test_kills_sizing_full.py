@@ -571,3 +571,27 @@ def test_unset_hosting_is_warned_and_left_at_zero():
     assert (w.code, w.message) == ("unpriced", (
         "on-premises hosting (space, racks, network) is not priced: set on_prem.hosting_per_accelerator_month. "
         "Totals include depreciation, energy and support only."))
+
+
+@pytest.mark.parametrize("name, kind, tokens_in, tokens_out, tables_gb", [
+    # 20 items x 50 tokens = 1,000 prompt tokens and 20 output tokens (the scenario's reranker)
+    ("llm-rerank-onprem", "generative", 1000.0, 20.0, 0.0),
+    # 300 items x 32 tokens = 9,600 input tokens, no output; tables 2.0e9 rows x 64 x 2 bytes = 256 GB
+    ("recsys-ranking-h100", "recsys", 9600.0, 0.0, 256.0),
+])
+def test_sizing_records_the_request_and_the_server(name, kind, tokens_in, tokens_out, tables_gb):
+    import numpy as np
+
+    from tco import load_catalog, load_scenario
+    from tco.context import Context
+    from tco.sizing import size_model
+
+    from conftest import scenario_path
+
+    catalog = load_catalog()
+    sc = load_scenario(scenario_path(name), catalog)
+    sz = size_model(sc.models[0], 0, 1.0, np.full(24, 100.0), Context(sc, catalog))
+    assert (sz.kind, sz.input_tokens_per_request, sz.output_tokens) == (kind, tokens_in, tokens_out)
+    assert sz.embedding_tables_gb == pytest.approx(tables_gb, rel=1e-12)
+    # on premises, 8-GPU servers (h100-hgx-hyperscaler-2025 holds 8 H100s): the fleet's unit is named so
+    assert sz.instance == "server of 8"
