@@ -595,3 +595,102 @@ def test_sizing_records_the_request_and_the_server(name, kind, tokens_in, tokens
     assert sz.embedding_tables_gb == pytest.approx(tables_gb, rel=1e-12)
     # on premises, 8-GPU servers (h100-hgx-hyperscaler-2025 holds 8 H100s): the fleet's unit is named so
     assert sz.instance == "server of 8"
+
+
+# --- what is named when a rate is unpriced, the basis of a scenario's server price, the artifact ------
+def _encoder_on_l4(**serving):
+    """An encoder with a stated throughput on premises on L4 (onprem_servers.csv has no L4 server)."""
+    return _encoder({"deployment": "on_prem", "accelerator": "L4", **serving})
+
+
+def _size(model, **extra):
+    from tco.sizing import size_model
+
+    sc, ctx, _ = _one(model, **extra)
+    return size_model(sc.models[0], 0, 1.0, np.full(24, 10.0), ctx), ctx
+
+
+def test_an_unpriced_serving_server_names_the_serving_fleet_and_the_field_to_give():
+    # onprem_servers.csv has no L4 server, and the scenario gives no server_price
+    _, ctx = _size(_encoder_on_l4(accelerators_per_server=4), on_prem={"region": "us", "hosting_per_accelerator_month": 0})
+    [w] = [w for w in ctx.warnings if "servers with L4" in w.message]
+    assert w.model == "enc"
+    assert w.message == ("enc: serving servers with L4 could not be priced: no priced server with L4 in "
+                         "onprem_servers.csv; give serving.server_price. It is left out of the totals.")
+
+
+def test_an_unpriced_training_server_names_the_training_fleet_and_the_field_to_give():
+    model = _encoder_on_l4(server_price=40000, accelerators_per_server=4)
+    model["training"] = {"deployment": "on_prem", "accelerator": "L4", "accelerators_per_server": 4,
+                         "tokens_per_run": 1e9, "runs_per_month": 1, "method": "full", "mfu_train": 0.3}
+    sz, ctx = _size(model, on_prem={"region": "us", "hosting_per_accelerator_month": 0})
+    [w] = [w for w in ctx.warnings if "servers with L4" in w.message]
+    assert w.message == ("enc: training servers with L4 could not be priced: no priced server with L4 in "
+                         "onprem_servers.csv; give training.server_price. It is left out of the totals.")
+    assert sz.training_rate.basis == "unpriced"
+    assert np.isnan(sz.training_cost_per_run)
+
+
+def test_a_server_price_from_the_scenario_is_the_basis_of_the_rate():
+    sz, _ = _size(_encoder_on_l4(server_price=40000, accelerators_per_server=4),
+                  on_prem={"region": "us", "hosting_per_accelerator_month": 0})
+    assert sz.rate.basis == "server_price given in the scenario"
+
+
+def test_a_stated_artifact_size_is_kept_and_otherwise_it_is_the_weights_and_tables():
+    # 3.35e8 fp16 parameters: 6.7e8 bytes = 0.67 GB, no embedding tables
+    kw = {"server_price": 40000, "accelerators_per_server": 4}
+    site = {"on_prem": {"region": "us", "hosting_per_accelerator_month": 0}}
+    assert _size(_encoder_on_l4(**kw), **site)[0].artifact_gb == pytest.approx(0.67, rel=1e-12)
+    assert _size({**_encoder_on_l4(**kw), "artifact_gb": 2.5}, **site)[0].artifact_gb == 2.5
+
+
+def test_the_efficiency_row_is_the_accelerators_own_family():
+    # an encoder on an H100 (Hopper) without a measured throughput: efficiency.csv has encoder/Hopper,
+    # so the estimate is calibrated: no cross-family note and nothing noted as uncalibrated
+    model = {"name": "enc", "kind": "encoder", "parameters": 3.35e8, "precision": "fp16", "items_per_request": 1,
+             "input_tokens_per_item": 64, "serving": {"deployment": "cloud", "accelerator": "H100-SXM",
+                                                      "price_per_hour": 3.0}}
+    sz, ctx = _size(model)
+    assert "cross-family" not in sz.throughput_basis
+    assert ctx.uncalibrated == []
+    # on an L4 (Ada, no encoder row) the cross-family row is used and said to be
+    sz, ctx = _size({**model, "serving": {**model["serving"], "accelerator": "L4"}})
+    assert "no encoder measurement on Ada hardware calibrates it" in sz.throughput_basis
+
+
+def test_a_generative_model_with_no_output_is_sized_by_its_prefill_and_one_token_is_decoded():
+    # output_tokens 0: no decoding, so no operating point; the prefill roofline on an H100
+    # (989 TFLOP/s bf16 x mfu 0.60, generative/Hopper): 2 x 6e9 FLOP-parameters x 100 tokens = 1.2e12 FLOPs
+    # in 1.2e12 / 5.934e14 = 2.0222 ms, 494.5 requests/s
+    sz, _ = _size(_llm(output_tokens=0))
+    assert sz.operating_point is None
+    assert sz.throughput_rps_per_accelerator == pytest.approx(989e12 * 0.60 / 1.2e12, rel=1e-12)
+    # one output token is decoded: an operating point with a batch
+    sz, _ = _size(_llm(output_tokens=1))
+    assert sz.operating_point is not None and sz.decode_batch >= 1
+
+
+def test_an_encoder_with_output_tokens_is_not_decoded():
+    # output_tokens on an encoder (allowed, e.g. for a hosted-API alternative) does not make it generative
+    model = {"name": "enc", "kind": "encoder", "parameters": 3.35e8, "precision": "fp16", "items_per_request": 1,
+             "input_tokens_per_item": 64, "output_tokens": 5,
+             "serving": {"deployment": "cloud", "accelerator": "H100-SXM", "price_per_hour": 3.0}}
+    sz, _ = _size(model)
+    assert sz.operating_point is None
+    assert sz.decode_batch != sz.decode_batch or sz.decode_batch in (None, 0)
+
+
+def test_fp8_training_of_a_hosted_model_is_refused_at_its_own_index():
+    from tco.errors import ScenarioError
+    from tco.sizing import size_model
+
+    # a model served by a hosted API (gpt-4o-mini) but fine-tuned in fp8 on a cloud H100 with no mfu_train:
+    # the refusal names the training field of that model, models[0]
+    model = _llm(serving={"deployment": "api", "api_model": "gpt-4o-mini"},
+                 training={"deployment": "cloud", "accelerator": "H100-SXM", "price_per_hour": 3.0,
+                           "tokens_per_run": 1e9, "precision": "fp8"})
+    sc, ctx, _ = _one(model)
+    with pytest.raises(ScenarioError) as info:
+        size_model(sc.models[0], 0, 1.0, np.full(24, 1.0), ctx)
+    assert [field for field, _ in info.value.problems] == ["models[0].training.mfu_train"]
