@@ -488,6 +488,18 @@ def test_an_unpriced_plan_lists_the_instance_plans():
         "NC24ads_A100_v4 (priced plans: on_demand, spot); give serving.price_per_hour. It is left out of the totals.")
 
 
+def test_a_plan_row_without_a_price_is_not_listed_as_priced():
+    from tco.sizing import hardware_rate
+
+    # instances.csv has an on-demand row for ecs.gn8v-8x.48xlarge whose price is left empty (no followable
+    # CNY list price): no plan of it is priced, so the reason lists none
+    sc, ctx, _ = _one(_encoder({"deployment": "cloud", "instance": "ecs.gn8v-8x.48xlarge"}))
+    rate = hardware_rate(sc.models[0].serving, ctx, "serving", "enc")
+    assert np.isnan(rate.price_per_instance_hour)
+    assert rate.reason == ("the catalog has no 'on_demand' price for ecs.gn8v-8x.48xlarge (priced plans: none); "
+                           "give serving.price_per_hour")
+
+
 def test_on_premises_without_a_named_server_prices_the_latest_one_for_the_accelerator():
     from tco.sizing import hardware_rate
 
@@ -551,7 +563,7 @@ def test_a_named_server_without_a_price_is_unpriced_and_says_so(tmp_path):
     sc, ctx = _onprem_b200(own, server="test-b200-unpriced", on_prem={"region": "us", "hosting_per_accelerator_month": 0})
     rate = hardware_rate(sc.models[0].serving, ctx, "serving", "llm")
     assert np.isnan(rate.price_per_instance_hour)
-    assert rate.reason == "no priced server with B200 in onprem_servers.csv; give serving.server_price"
+    assert rate.reason == "server test-b200-unpriced has no price in onprem_servers.csv; give serving.server_price"
 
 
 def test_unset_hosting_is_warned_and_left_at_zero():

@@ -341,7 +341,13 @@ class Catalog:
         return self._price("instances", f"{instance} {plan}", row, "price_per_hour")
 
     def instance_plans(self, instance: str) -> list[str]:
-        return sorted(self.instances.plan[self.instances.instance == instance])
+        """The plans the catalog prices ``instance`` on (a row whose price is left empty is not one).
+
+        >>> load_catalog().instance_plans("ecs.gn8v-8x.48xlarge")
+        []
+        """
+        rows = self.instances
+        return sorted(rows.plan[(rows.instance == instance) & rows.price_per_hour.notna()])
 
     def storage_price(self, tier: str) -> Price:
         return self._price("storage", tier, self.row("storage", tier), "price")
