@@ -152,7 +152,7 @@ def test_an_unpriced_cloud_plan_is_recorded_against_its_model():
 
 
 # --- API tiers, hardware rates, KV estimate, rated power -------------------------------------------
-def test_cache_write_price_scales_with_the_tier_input_price():
+def test_batch_cache_write_price_of_sonnet_by_hand():
     from tco.sizing import _tier_prices
 
     # claude-sonnet-4-6 (api_prices.csv, USD/Mtoken): input 3, cached 0.3, cache write 3.75, output 15;
