@@ -335,6 +335,14 @@ def test_recsys_roofline_reads_only_the_gathers_the_cache_misses():
     assert BW / 5.76e8 == pytest.approx(5815.97, abs=0.01)
 
 
+def _size(model, rate=10.0, **extra):
+    """The sizing of a one-model scenario (``_one``) at ``rate`` requests/s every hour, and its context."""
+    from tco.sizing import size_model
+
+    sc, ctx, _ = _one(model, **extra)
+    return size_model(sc.models[0], 0, 1.0, np.full(24, rate), ctx), ctx
+
+
 # --- training through size_model -------------------------------------------------------------------
 # A 1e9-parameter model (no embedding stated) trained on 1e9 tokens: full training 6 N D = 6e18 FLOP.
 def _trained(accelerator="H100-SXM", **training):
@@ -342,10 +350,7 @@ def _trained(accelerator="H100-SXM", **training):
     tr = {"deployment": "cloud", "tokens_per_run": 1e9, **training}
     if "instance" not in tr:
         tr.update(accelerator=accelerator, price_per_hour=3.0)
-    sc, ctx, _ = _one(_llm(parameters=1e9, embedding_parameters=0, serving=serving, training=tr))
-    from tco.sizing import size_model
-
-    return size_model(sc.models[0], 0, 1.0, np.full(24, 1.0), ctx), ctx
+    return _size(_llm(parameters=1e9, embedding_parameters=0, serving=serving, training=tr), rate=1.0)
 
 
 def test_training_run_on_a_catalog_instance_by_hand():
@@ -615,13 +620,6 @@ def _encoder_on_l4(**serving):
     return _encoder({"deployment": "on_prem", "accelerator": "L4", **serving})
 
 
-def _size(model, **extra):
-    from tco.sizing import size_model
-
-    sc, ctx, _ = _one(model, **extra)
-    return size_model(sc.models[0], 0, 1.0, np.full(24, 10.0), ctx), ctx
-
-
 def test_an_unpriced_serving_server_names_the_serving_fleet_and_the_field_to_give():
     # onprem_servers.csv has no L4 server, and the scenario gives no server_price
     _, ctx = _size(_encoder_on_l4(accelerators_per_server=4), on_prem={"region": "us", "hosting_per_accelerator_month": 0})
@@ -690,19 +688,17 @@ def test_an_encoder_with_output_tokens_is_not_decoded():
              "serving": {"deployment": "cloud", "accelerator": "H100-SXM", "price_per_hour": 3.0}}
     sz, _ = _size(model)
     assert sz.operating_point is None
-    assert sz.decode_batch != sz.decode_batch or sz.decode_batch in (None, 0)
+    assert np.isnan(sz.decode_batch)      # no decode batch: nothing is decoded
 
 
 def test_fp8_training_of_a_hosted_model_is_refused_at_its_own_index():
     from tco.errors import ScenarioError
-    from tco.sizing import size_model
 
     # a model served by a hosted API (gpt-4o-mini) but fine-tuned in fp8 on a cloud H100 with no mfu_train:
     # the refusal names the training field of that model, models[0]
     model = _llm(serving={"deployment": "api", "api_model": "gpt-4o-mini"},
                  training={"deployment": "cloud", "accelerator": "H100-SXM", "price_per_hour": 3.0,
                            "tokens_per_run": 1e9, "precision": "fp8"})
-    sc, ctx, _ = _one(model)
     with pytest.raises(ScenarioError) as info:
-        size_model(sc.models[0], 0, 1.0, np.full(24, 1.0), ctx)
+        _size(model, rate=1.0)
     assert [field for field, _ in info.value.problems] == ["models[0].training.mfu_train"]

@@ -120,8 +120,8 @@ def hardware_rate(hw, ctx: Context, what: str, model: str) -> HourlyRate:
     server_price = ctx.resolve_price(
         hw.server_price, lambda: None if priced is None else cat.server_price(priced),
         "server_price given in the scenario", "server {key} ({as_of})", f"{model}: {what} servers with {acc}",
-        f"server {hw.server} has no price in onprem_servers.csv; give {what}.server_price" if hw.server is not None
-        else f"no priced server with {acc} in onprem_servers.csv; give {what}.server_price", model)
+        f"{f'server {hw.server} has no price' if hw.server is not None else f'no priced server with {acc}'} "
+        f"in onprem_servers.csv; give {what}.server_price", model)
     # a catalog server's price is shared by its own accelerators
     shared_by = per if hw.server_price is not None or priced is None else float(priced.accelerators_per_server)
     capex = server_price.value / shared_by
