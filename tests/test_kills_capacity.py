@@ -171,6 +171,10 @@ def test_instances_needed_by_hand():
     # both cases in one array, with the shapes broadcast
     np.testing.assert_array_equal(capacity.instances_needed([5, 3, 9], [2, 16, 3], 8), [2.0, 6.0, 5.0])
     np.testing.assert_array_equal(capacity.instances_needed([4, 7], 16, 8), [8.0, 14.0])
+    # only the replica size has samples: 5 replicas of 1, 2 and 16 on instances of 8 ->
+    # ceil(5 / 8) = 1, ceil(5 / 4) = 2, 5 x 2 = 10; the shape is the replica size's
+    np.testing.assert_array_equal(capacity.instances_needed(5, [1, 2, 16], 8), [1.0, 2.0, 10.0])
+    np.testing.assert_array_equal(capacity.instances_needed(5, [1, 2], 8), [1.0, 2.0])
 
 
 def test_arrival_rates_by_hand():

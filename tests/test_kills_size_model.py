@@ -306,6 +306,11 @@ def test_samples_of_a_provisioned_fleet_keep_their_axis_and_the_slow_one_costs_n
     assert sz.hourly_replicas.shape == (2, 24)
     np.testing.assert_array_equal(sz.hourly_replicas[1], np.ones(24))
     assert np.shape(sz.binding) == (2,) and sz.binding[1] == "load"
+    # the slow sample has no fleet: only a placeholder was sized to keep the search finite
+    for figure in (sz.replicas, sz.instances, sz.accelerators, sz.instance_hours_per_day,
+                   sz.accelerator_hours_per_day, sz.utilisation_mean, sz.utilisation_peak):
+        assert np.isnan(figure[0]) and np.isfinite(figure[1])
+    assert np.isnan(sz.hourly_replicas[0]).all()
 
 
 def test_samples_of_an_autoscaled_fleet_sum_and_peak_per_sample():

@@ -561,7 +561,8 @@ def size_model(model, index: int, share, arrival_rates_h, ctx: Context, *, quiet
             if np.ndim(slow) == 0:
                 raise ScenarioError([(f"models[{index}].{field_name}", message)])
             # samples of uncertain inputs (tco.uncertainty): the samples that cannot meet the SLO get no
-            # cost (NaN) and are counted apart; the others are sized as usual
+            # cost (NaN) and are counted apart; the others are sized as usual. A slow sample is sized
+            # with a placeholder (half the target busy) only to keep the search finite; its fleet is NaN
             ctx.warn("infeasible", f"{np.mean(slow):.1%} of the samples: {message}", model.name)
             busy = np.where(slow, target / 2.0, busy)
         # Erlang C bounds the wait by target - busy, written as an SLO on the whole time in the queue's
@@ -614,6 +615,11 @@ def size_model(model, index: int, share, arrival_rates_h, ctx: Context, *, quiet
     if rate.price_at is not None:  # on premises: the electricity at the fleet's own utilisation
         rate = sz.rate = replace(rate, price_per_instance_hour=rate.price_at(sz.utilisation_mean))
     sz.serving_cost_per_day = num(np.where(too_slow, np.nan, sz.instance_hours_per_day * rate.price_per_instance_hour))
+    if np.any(too_slow):  # samples no fleet serves: their fleet is NaN too (only a placeholder was sized)
+        for name in ("replicas_load", "replicas_slo", "replicas", "instances", "accelerators",
+                     "instance_hours_per_day", "accelerator_hours_per_day", "utilisation_mean", "utilisation_peak"):
+            setattr(sz, name, num(np.where(too_slow, np.nan, getattr(sz, name))))
+        sz.hourly_replicas = np.where(np.asarray(too_slow)[..., None], np.nan, sz.hourly_replicas)
     _size_training(model, index, sz, ctx)
     return sz
 
