@@ -162,6 +162,25 @@ def test_a_tpot_objective_no_single_request_meets_is_refused_with_the_step_time(
         "or allow larger replicas (serving.accelerators_per_replica)"))]
 
 
+def test_without_a_stated_replica_the_tpot_refusal_names_the_largest_replica():
+    # no accelerators_per_replica: sizes 1 to 8 are tried and none meets 0.1 ms (8 H200s read the 7.5e9 B
+    # a step at batch 1 in 7.5e9 / 8 / 2.88e12 = 0.33 ms at best); the remedy is the largest replica allowed
+    problems = _refusal(_moe(decode_batch=None, tpot_slo_ms=0.1, serving={"accelerators_per_replica": None}))
+    assert problems[0][1].endswith("or allow larger replicas (serving.max_accelerators_per_replica)")
+
+
+def test_embedding_tables_of_a_generative_model_take_memory_from_the_kv_cache():
+    # 1e8 rows x 64 x 2 B (fp16) = 12.8 GB of tables beside the 60 GB of weights in 126.9 GB usable:
+    # floor((126.9 - 60 - 12.8) e9 / 36.04e6) = floor(1,500.9) = 1,500 requests (1,856 without them)
+    catalog = load_catalog()
+    sc = load_scenario(_moe(decode_batch=None, embedding_rows=1e8, embedding_dim=64,
+                            embedding_precision="fp16"), catalog)
+    sz = size_model(sc.models[0], 0, 1.0, np.full(24, 100.0), Context(sc, catalog))
+    assert (141e9 * 0.9 - 60e9 - 12.8e9) / (550 * 65536) == pytest.approx(1500.9, abs=0.1)
+    assert (sz.decode_batch, sz.embedding_tables_gb) == (1500, 12.8)
+    assert sz.memory_needed_gb <= 141 * 0.9
+
+
 def test_a_memory_that_holds_exactly_one_request_is_a_tpot_refusal():
     # 1e8 B of KV cache a token: a request holds 550 x 1e8 = 55 GB; 126.9 - 60 = 66.9 GB hold exactly
     # one. Its step reads 7.5e9 + 55e9 B: 21.70 ms, over a 1 ms objective: the objective is the reason
@@ -311,6 +330,7 @@ def test_samples_of_a_provisioned_fleet_keep_their_axis_and_the_slow_one_costs_n
                    sz.accelerator_hours_per_day, sz.utilisation_mean, sz.utilisation_peak):
         assert np.isnan(figure[0]) and np.isfinite(figure[1])
     assert np.isnan(sz.hourly_replicas[0]).all()
+    assert sz.binding[0] == "latency SLO"   # what makes it infeasible, whatever the placeholder needed
 
 
 def test_samples_of_an_autoscaled_fleet_sum_and_peak_per_sample():

@@ -47,7 +47,7 @@ class Workload:
     routed_parameters: object  # routed-expert parameters [1]
     experts: object
     active_experts: object
-    weight_bytes: object  # all weights, stored [bytes]
+    weight_bytes: object  # all weights and embedding tables, stored [bytes]
     weight_bpv: float
     kv_token: object  # KV bytes per token of context [bytes]
     prompt: object  # prompt tokens per request, P
@@ -74,6 +74,20 @@ class Workload:
         return np.multiply(held, self.kv_token)
 
 
+def embedding_table_bytes(model):
+    """Bytes of a model's embedding tables held in accelerator memory [bytes]: rows x width x bytes per
+    value, at the embedding precision, else the weights' (the tables a recommender looks items up in;
+    a generative model may have them too, e.g. item-ID tables).
+
+    >>> from types import SimpleNamespace as NS
+    >>> embedding_table_bytes(NS(embedding_rows=1e8, embedding_dim=64, embedding_precision="fp16",
+    ...                          weights_precision="int8"))
+    12800000000.0
+    """
+    bpv = BYTES_PER_VALUE[model.embedding_precision or model.weights_precision]
+    return num(np.multiply(np.multiply(model.embedding_rows, model.embedding_dim), bpv))
+
+
 def workload(model, kv_token, draft_parameters=0.0) -> Workload:
     """Resolve a scenario model (``tco.scenario.Model``) into its :class:`Workload`."""
     wbpv = BYTES_PER_VALUE[model.weights_precision]
@@ -90,7 +104,8 @@ def workload(model, kv_token, draft_parameters=0.0) -> Workload:
         flop_parameters=model.flop_parameters,
         dense_parameters=np.subtract(np.subtract(model.parameters, model.embedding_parameters), routed),
         routed_parameters=routed, experts=experts, active_experts=active,
-        weight_bytes=performance.weight_bytes(model.parameters, wbpv), weight_bpv=wbpv, kv_token=kv_token,
+        weight_bytes=np.add(performance.weight_bytes(model.parameters, wbpv), embedding_table_bytes(model)),
+        weight_bpv=wbpv, kv_token=kv_token,
         prompt=prompt, prefill_tokens=np.multiply(prompt, np.subtract(1.0, model.prefix_cache_hit_rate)),
         output_tokens=model.output_tokens, beam=model.beam_width, draft_tokens=k, tau=tau,
         draft_parameters=draft_parameters if spec is not None else 0.0,

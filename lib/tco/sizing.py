@@ -304,8 +304,7 @@ def model_memory(model, batch=None) -> tuple[float, float, float, float]:
     allocates blocks as tokens arrive, and beams share the prompt's blocks: Kwon et al. 2023,
     *Efficient Memory Management for Large Language Model Serving with PagedAttention*, section 4.4)."""
     weights = num(performance.weight_bytes(model.parameters, BYTES_PER_VALUE[model.weights_precision]))
-    tables = model.embedding_rows * model.embedding_dim * BYTES_PER_VALUE[
-        model.embedding_precision or model.weights_precision]
+    tables = op.embedding_table_bytes(model)
     if model.kind != "generative":
         return weights, tables, 0.0, 0.0
     kv_token = kv_bytes_per_token(model)
@@ -620,6 +619,7 @@ def size_model(model, index: int, share, arrival_rates_h, ctx: Context, *, quiet
                      "instance_hours_per_day", "accelerator_hours_per_day", "utilisation_mean", "utilisation_peak"):
             setattr(sz, name, num(np.where(too_slow, np.nan, getattr(sz, name))))
         sz.hourly_replicas = np.where(np.asarray(too_slow)[..., None], np.nan, sz.hourly_replicas)
+        sz.binding = np.where(too_slow, "latency SLO", sz.binding)
     _size_training(model, index, sz, ctx)
     return sz
 
