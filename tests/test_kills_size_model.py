@@ -200,6 +200,14 @@ def test_a_memory_that_holds_no_request_is_a_memory_refusal_even_with_an_objecti
         "replicas (serving.accelerators_per_replica)"))]
 
 
+def test_weights_over_a_stated_replica_without_a_stated_batch_leave_no_room_for_one_request():
+    # 2,000 GB of weights on the one H200 given, no batch given: the batch that fits is 0, and that is the
+    # reason given (the weights, not a batch the scenario did not state)
+    problems = _refusal(_moe(parameters=1e12, routed_expert_parameters=9.9e11, decode_batch=None))
+    assert problems[0][1].startswith("model 'moe-chat' on H200-SXM: the weights leave no memory for the KV "
+                                     "cache of one request in a replica of 1;")
+
+
 def test_the_decode_note_and_the_service_time_basis_of_the_golden():
     # batch 32 given; TPOT 18.768 + 0.32 x 6.067 = 20.709 ms; TTFT 6.067 + 18.768 = 24.835 ms
     catalog = load_catalog()
@@ -306,12 +314,20 @@ def test_two_autoscaled_regions_count_the_hourly_replicas_of_both():
 
 
 # --- samples of uncertain inputs ------------------------------------------------------------------------
-def _sampled(billing):
+def test_a_sample_no_fleet_serves_is_bound_by_its_slo_even_above_a_floor():
+    # 50 replicas kept running: the feasible sample (100 requests/s) is bound by that floor; the slow one
+    # (1,000 ms a request against 500 ms) by its SLO, whatever its placeholder search found
+    sz = _sampled("provisioned", min_replicas=50)
+    assert list(sz.binding) == ["latency SLO", "min_replicas"]
+    assert np.isnan(sz.replicas[0]) and sz.replicas[1] == 50
+
+
+def _sampled(billing, **serving):
     """Two samples of a measured throughput, 1 and 100 requests/s on one H100, against a 500 ms SLO at
     5 requests/s every hour: the first cannot meet it (1,000 ms a request)."""
     from tco.uncertainty import with_values
 
-    data = _one_data(_serving({**MEASURED, "latency_slo_ms": 500}, billing=billing))
+    data = _one_data(_serving({**MEASURED, "latency_slo_ms": 500}, billing=billing, **serving))
     catalog = load_catalog()
     sampled = with_values(load_scenario(data, catalog), {"models[0].throughput_rps": np.array([1.0, 100.0])})
     return size_model(sampled.models[0], 0, 1.0, np.full((2, 24), 5.0), Context(sampled, catalog))
