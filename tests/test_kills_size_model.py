@@ -8,10 +8,7 @@ The MoE golden (tests/test_golden_moe_generative.py) gives the generative figure
 weights, 64 KiB of KV cache a token, 550 tokens held a request, mfu 0.5, mbu 0.6.
 """
 
-import csv
-import shutil
 import warnings
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -23,6 +20,7 @@ from tco.errors import ScenarioError
 from tco.sizing import size_model
 
 import test_golden_moe_generative as moe
+from test_finite_inputs import _catalog_with
 from test_kills_sizing import _one, _recsys
 
 ENC = {"name": "enc", "kind": "encoder", "parameters": 3.35e8, "precision": "fp16", "items_per_request": 1,
@@ -232,23 +230,13 @@ def test_an_uncalibrated_family_is_labelled_and_noted_unless_quiet():
     assert ctx.uncalibrated == [("Ada", "L4", "encoder throughput", "enc", (0.6, 1.6))]
 
 
-def _catalog_with_l4(tmp_path, **values):
-    """A copy of data/catalog whose accelerators.csv L4 row has ``values``."""
-    shutil.copytree(Path(__file__).resolve().parents[1] / "data" / "catalog", tmp_path, dirs_exist_ok=True)
-    with open(tmp_path / "accelerators.csv", newline="", encoding="utf-8") as f:
-        rows = list(csv.DictReader(f))
-    for row in rows:
-        if row["accelerator"] == "L4":
-            row.update(values)
-    with open(tmp_path / "accelerators.csv", "w", newline="", encoding="utf-8") as f:
-        writer = csv.DictWriter(f, list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
-    return Catalog(tmp_path)
+def _catalog_with_l4(tmp_path, column, value):
+    """A copy of data/catalog whose accelerators.csv L4 row has ``value`` in ``column``."""
+    return Catalog(_catalog_with(tmp_path, "accelerators.csv", "L4", column, value))
 
 
 def test_an_accelerator_without_a_family_is_called_unknown(tmp_path):
-    catalog = _catalog_with_l4(tmp_path, family="")
+    catalog = _catalog_with_l4(tmp_path, "family", "")
     sc = load_scenario(_one_data(_serving(ENC, accelerator="L4")), catalog)
     sz = size_model(sc.models[0], 0, 1.0, np.full(24, 10.0), Context(sc, catalog))
     assert "no encoder measurement on unknown hardware calibrates it" in sz.throughput_basis
@@ -257,7 +245,7 @@ def test_an_accelerator_without_a_family_is_called_unknown(tmp_path):
 def test_a_scenario_sized_against_a_catalog_without_its_peak_is_refused(tmp_path):
     # validated against data/catalog (L4 fp16 121 TFLOP/s), sized against a copy without the fp16 peak
     sc = load_scenario(_one_data(_serving(ENC, accelerator="L4")), load_catalog())
-    catalog = _catalog_with_l4(tmp_path, fp16_tflops="")
+    catalog = _catalog_with_l4(tmp_path, "fp16_tflops", "")
     with pytest.raises(ScenarioError) as info:
         size_model(sc.models[0], 0, 1.0, np.full(24, 10.0), Context(sc, catalog))
     assert info.value.problems == [("models[0].throughput_rps", (
