@@ -21,7 +21,7 @@ from tco.sizing import size_model
 
 import test_golden_moe_generative as moe
 from test_finite_inputs import _catalog_with
-from test_kills_sizing import _one, _recsys
+from test_kills_sizing import _recsys, one_data, sized, sized_scenario
 
 ENC = {"name": "enc", "kind": "encoder", "parameters": 3.35e8, "precision": "fp16", "items_per_request": 1,
        "input_tokens_per_item": 64, "serving": {"deployment": "cloud", "accelerator": "H100-SXM",
@@ -30,22 +30,14 @@ ENC = {"name": "enc", "kind": "encoder", "parameters": 3.35e8, "precision": "fp1
 MEASURED = {**ENC, "throughput_rps": 100, "throughput_source": "stated for the test"}
 
 
-def _sized(model, rate=10.0, quiet=False, **extra):
-    """The sizing of a one-model scenario at ``rate`` requests/s every hour, and its context."""
-    sc, ctx, _ = _one(model, **extra)
-    return size_model(sc.models[0], 0, 1.0, np.full(24, rate), ctx, quiet=quiet), ctx
-
-
 def _serving(model, **serving):
     return {**model, "serving": {**model["serving"], **serving}}
 
 
 def _refusal(data, rate=100.0):
     """The problems of sizing the scenario ``data`` (a dict), which must be refused."""
-    catalog = load_catalog()
-    sc = load_scenario(data, catalog)
     with pytest.raises(ScenarioError) as info:
-        size_model(sc.models[0], 0, 1.0, np.full(24, rate), Context(sc, catalog))
+        sized_scenario(data, rate)
     return info.value.problems
 
 
@@ -62,7 +54,7 @@ def test_a_memory_bound_recommender_is_sized_and_labelled_by_hand():
     # 300 items x 5,000 lookups x 256 x 2 B = 7.68e8 bytes a request at 3,350 GB/s x mbu 0.5:
     # 458.51 us; compute 2 x 1e8 x 300 = 6e10 FLOPs / (989e12 x 0.5) = 121.33 us: memory-bound,
     # 1 / 458.51 us = 2,180.99 requests/s per accelerator (mbu 0.5, not the replica's 8 accelerators)
-    sz, ctx = _sized(_recsys(5000, 0.5, 0.5))
+    sz, ctx = sized(_recsys(5000, 0.5, 0.5))
     assert sz.throughput_rps_per_accelerator == pytest.approx(3350e9 * 0.5 / 7.68e8, rel=1e-9)
     assert sz.throughput_rps_per_accelerator == pytest.approx(2180.99, abs=0.01)
     # memory: 1e8 bf16 parameters (0.2 GB) plus 1e9 rows x 256 x 2 B (512 GB) of tables = 512.2 GB,
@@ -80,7 +72,7 @@ def test_a_memory_bound_recommender_is_sized_and_labelled_by_hand():
 def test_a_stated_replica_of_two_serves_twice_one_accelerators_rate():
     # prefill 2 x 3.35e8 x 64 = 4.288e10 FLOPs at 989e12 x 0.50 (encoder/Hopper): 11,532.18 requests/s
     # per accelerator, two accelerators a replica: 23,064.37 requests/s
-    sz, _ = _sized(_serving(ENC, accelerators_per_replica=2))
+    sz, _ = sized(_serving(ENC, accelerators_per_replica=2))
     assert sz.replica_size == 2
     assert sz.throughput_rps_per_accelerator == pytest.approx(989e12 * 0.5 / 4.288e10, rel=1e-9)
     assert sz.replica_throughput_rps == pytest.approx(2 * 989e12 * 0.5 / 4.288e10, rel=1e-9)
@@ -88,28 +80,21 @@ def test_a_stated_replica_of_two_serves_twice_one_accelerators_rate():
 
 def test_an_encoder_over_its_stated_replicas_memory_is_refused_with_the_figures():
     # 3.8e10 fp16 parameters = 76 GB; one H100 holds 80 x 0.9 = 72.0 GB usable
-    problems = _refusal(_one_data(_serving({**ENC, "parameters": 3.8e10}, accelerators_per_replica=1)))
+    problems = _refusal(one_data(_serving({**ENC, "parameters": 3.8e10}, accelerators_per_replica=1)))
     assert problems == [("models[0]", (
         "model 'enc' needs 76.0 GB (weights 76.0, embedding tables 0.0, KV cache 0.0) but a replica of "
         "1 x H100-SXM holds 72.0 GB usable; raise serving.accelerators_per_replica (now 1), lower the "
         "precision, or choose an accelerator with more memory"))]
     # 7.5e10 parameters = 150 GB against 2 x 72 = 144.0 GB
-    problems = _refusal(_one_data(_serving({**ENC, "parameters": 7.5e10}, accelerators_per_replica=2)))
+    problems = _refusal(one_data(_serving({**ENC, "parameters": 7.5e10}, accelerators_per_replica=2)))
     assert "but a replica of 2 x H100-SXM holds 144.0 GB usable" in problems[0][1]
 
 
 def test_a_model_that_fills_the_usable_memory_exactly_fits():
     # 3.6e10 fp16 parameters = 72.0 GB: exactly one H100's 80 x 0.9 = 72.0 GB usable, which is enough
     assert 3.6e10 * 2 / 1e9 == 80 * 0.9
-    sz, _ = _sized(_serving({**ENC, "parameters": 3.6e10}, accelerators_per_replica=1))
+    sz, _ = sized(_serving({**ENC, "parameters": 3.6e10}, accelerators_per_replica=1))
     assert (sz.memory_needed_gb, sz.replica_size) == (72.0, 1)
-
-
-def _one_data(model):
-    """The scenario dict of ``_one`` (test_kills_sizing.py) for ``model``."""
-    return {"name": "one", "currency": "USD", "as_of": "2026-11-22",
-            "traffic": {"requests_per_day": 8_640_000, "cache_hit_rate": 0.0, "hourly_profile": "flat"},
-            "models": [model], "storage": {"registry_tier": None, "registry_price_per_gb_month": 0}}
 
 
 def test_a_generative_model_no_replica_holds_is_refused_with_the_figures():
@@ -133,18 +118,14 @@ def test_a_given_decode_batch_that_a_given_replica_does_not_hold_is_refused():
         "serving.accelerators_per_replica (now 1), lower decode_batch, lower the precision, or choose an "
         "accelerator with more memory"))]
     # the golden's 60 GB and 32 x 36.04 MB fit the same replica: it is sized
-    catalog = load_catalog()
-    sc = load_scenario(_moe(), catalog)
-    assert size_model(sc.models[0], 0, 1.0, np.full(24, 100.0), Context(sc, catalog)).replicas == moe.REPLICAS
+    assert sized_scenario(_moe())[0].replicas == moe.REPLICAS
 
 
 # --- the operating point: its memory share, its refusals, its note -----------------------------------
 def test_the_usable_memory_fraction_sets_the_memory_bound_batch():
     # no batch given: the most requests whose KV cache fits beside the 60 GB of weights in
     # 141 x 0.5 = 70.5 GB: floor(10.5e9 / (550 x 65,536 = 36.04e6)) = 291
-    catalog = load_catalog()
-    sc = load_scenario(_moe(decode_batch=None, serving={"usable_memory_fraction": 0.5}), catalog)
-    sz = size_model(sc.models[0], 0, 1.0, np.full(24, 100.0), Context(sc, catalog))
+    sz, _ = sized_scenario(_moe(decode_batch=None, serving={"usable_memory_fraction": 0.5}))
     assert (sz.decode_batch, sz.batch_binding) == (291, "memory")
     assert (141e9 * 0.5 - 60e9) / (550 * 65536) == pytest.approx(291.30, abs=0.01)
 
@@ -170,10 +151,8 @@ def test_without_a_stated_replica_the_tpot_refusal_names_the_largest_replica():
 def test_embedding_tables_of_a_generative_model_take_memory_from_the_kv_cache():
     # 1e8 rows x 64 x 2 B (fp16) = 12.8 GB of tables beside the 60 GB of weights in 126.9 GB usable:
     # floor((126.9 - 60 - 12.8) e9 / 36.04e6) = floor(1,500.9) = 1,500 requests (1,856 without them)
-    catalog = load_catalog()
-    sc = load_scenario(_moe(decode_batch=None, embedding_rows=1e8, embedding_dim=64,
-                            embedding_precision="fp16"), catalog)
-    sz = size_model(sc.models[0], 0, 1.0, np.full(24, 100.0), Context(sc, catalog))
+    sz, _ = sized_scenario(_moe(decode_batch=None, embedding_rows=1e8, embedding_dim=64,
+                            embedding_precision="fp16"))
     assert (141e9 * 0.9 - 60e9 - 12.8e9) / (550 * 65536) == pytest.approx(1500.9, abs=0.1)
     assert (sz.decode_batch, sz.embedding_tables_gb) == (1500, 12.8)
     assert sz.memory_needed_gb <= 141 * 0.9
@@ -208,9 +187,7 @@ def test_weights_over_a_stated_replica_without_a_stated_batch_leave_no_room_for_
 
 def test_the_decode_note_and_the_service_time_basis_of_the_golden():
     # batch 32 given; TPOT 18.768 + 0.32 x 6.067 = 20.709 ms; TTFT 6.067 + 18.768 = 24.835 ms
-    catalog = load_catalog()
-    sc = load_scenario(moe.scenario(), catalog)
-    sz = size_model(sc.models[0], 0, 1.0, np.full(24, 100.0), Context(sc, catalog))
+    sz, _ = sized_scenario(moe.scenario())
     assert sz.notes[-1] == ("32 requests decoded together per replica of 1 (given); TPOT 20.7 ms, "
                             "TTFT without queueing 25 ms")
     assert (moe.PREFILL + moe.STEP) * 1e3 == pytest.approx(24.835, abs=1e-3)
@@ -221,12 +198,12 @@ def test_the_decode_note_and_the_service_time_basis_of_the_golden():
 # --- the throughput label, an unknown family and a missing peak -------------------------------------
 def test_an_uncalibrated_family_is_labelled_and_noted_unless_quiet():
     l4 = _serving(ENC, accelerator="L4")
-    sz, ctx = _sized(l4, quiet=True)
+    sz, ctx = sized(l4, quiet=True)
     assert sz.throughput_basis == (
         "estimated (roofline), typically within x0.6-x1.6 of measured; no encoder measurement on Ada hardware "
         "calibrates it: the cross-family factor is used and the band is wider")
     assert ctx.uncalibrated == []          # quiet: nothing noted (a grid of traffic levels, say)
-    _, ctx = _sized(l4)
+    _, ctx = sized(l4)
     assert ctx.uncalibrated == [("Ada", "L4", "encoder throughput", "enc", (0.6, 1.6))]
 
 
@@ -237,14 +214,13 @@ def _catalog_with_l4(tmp_path, column, value):
 
 def test_an_accelerator_without_a_family_is_called_unknown(tmp_path):
     catalog = _catalog_with_l4(tmp_path, "family", "")
-    sc = load_scenario(_one_data(_serving(ENC, accelerator="L4")), catalog)
-    sz = size_model(sc.models[0], 0, 1.0, np.full(24, 10.0), Context(sc, catalog))
+    sz, _ = sized_scenario(one_data(_serving(ENC, accelerator="L4")), catalog=catalog)
     assert "no encoder measurement on unknown hardware calibrates it" in sz.throughput_basis
 
 
 def test_a_scenario_sized_against_a_catalog_without_its_peak_is_refused(tmp_path):
     # validated against data/catalog (L4 fp16 121 TFLOP/s), sized against a copy without the fp16 peak
-    sc = load_scenario(_one_data(_serving(ENC, accelerator="L4")), load_catalog())
+    sc = load_scenario(one_data(_serving(ENC, accelerator="L4")), load_catalog())
     catalog = _catalog_with_l4(tmp_path, "fp16_tflops", "")
     with pytest.raises(ScenarioError) as info:
         size_model(sc.models[0], 0, 1.0, np.full(24, 10.0), Context(sc, catalog))
@@ -257,7 +233,7 @@ def test_a_scenario_sized_against_a_catalog_without_its_peak_is_refused(tmp_path
 def test_a_measured_service_time_shorter_than_a_slot_keeps_one_slot():
     # 100 requests/s and 5 ms a request: 100 x 0.005 = 0.5 requests in flight, rounded to 0, at least 1;
     # so the service time is 1 / 100 s = 10 ms
-    sz, _ = _sized({**MEASURED, "service_time_ms": 5})
+    sz, _ = sized({**MEASURED, "service_time_ms": 5})
     assert sz.slots == 1
     assert sz.service_time_ms == pytest.approx(10.0, rel=1e-12)
 
@@ -265,14 +241,14 @@ def test_a_measured_service_time_shorter_than_a_slot_keeps_one_slot():
 def test_a_request_that_takes_exactly_the_slo_cannot_meet_it():
     # one request at a time at 100 requests/s takes 10 ms: a 10 ms SLO leaves no time to wait
     with pytest.raises(ScenarioError) as info:
-        _sized({**MEASURED, "latency_slo_ms": 10})
+        sized({**MEASURED, "latency_slo_ms": 10})
     assert [field for field, _ in info.value.problems] == ["models[0].latency_slo_ms"]
 
 
 # --- what binds, and regions --------------------------------------------------------------------------
 def test_a_floor_of_replicas_binds_as_min_replicas():
     # 10 requests/s at 100 x 0.7 a replica needs 1; 5 are kept running
-    sz, _ = _sized(_serving(MEASURED, min_replicas=5))
+    sz, _ = sized(_serving(MEASURED, min_replicas=5))
     assert (sz.replicas_load, sz.replicas) == (1, 5)
     assert type(sz.binding) is str and sz.binding == "min_replicas"
 
@@ -280,7 +256,7 @@ def test_a_floor_of_replicas_binds_as_min_replicas():
 def test_load_binds_when_the_slo_needs_as_many_replicas():
     # 150 requests/s at 100 a replica and utilisation 1.0: ceil(1.5) = 2 for load, and 2 for a loose
     # 1 s SLO (one replica could not keep up at all): a tie is "load"
-    sz, _ = _sized(_serving({**MEASURED, "latency_slo_ms": 1000}, utilization_target=1.0), rate=150.0)
+    sz, _ = sized(_serving({**MEASURED, "latency_slo_ms": 1000}, utilization_target=1.0), rate=150.0)
     assert (sz.replicas_load, sz.replicas_slo) == (2, 2)
     assert sz.binding == "load"
 
@@ -288,14 +264,14 @@ def test_load_binds_when_the_slo_needs_as_many_replicas():
 def test_two_regions_count_the_slo_replicas_of_both():
     # 950 requests/s split over 2 regions, 475 each: ceil(475 / 70) = 7 for load, 5 for a loose 1 s SLO
     # (the fewest that keep up, ceil(4.75)); both doubled
-    sz, _ = _sized(_serving({**MEASURED, "latency_slo_ms": 1000}, regions=2), rate=950.0)
+    sz, _ = sized(_serving({**MEASURED, "latency_slo_ms": 1000}, regions=2), rate=950.0)
     assert (sz.replicas_load, sz.replicas_slo, sz.replicas) == (14, 10, 14)
 
 
 def test_two_autoscaled_regions_count_the_hourly_replicas_of_both():
     # 475 requests/s a region against a 20 ms SLO with 10 ms of service: the SLO needs 8 a region every
     # hour (more than the 7 of load), 16 in all
-    sz, _ = _sized(_serving({**MEASURED, "latency_slo_ms": 20}, regions=2, billing="autoscaled"), rate=950.0)
+    sz, _ = sized(_serving({**MEASURED, "latency_slo_ms": 20}, regions=2, billing="autoscaled"), rate=950.0)
     assert (sz.replicas_load, sz.replicas_slo, sz.replicas) == (14, 16, 16)
     np.testing.assert_array_equal(sz.hourly_replicas, np.full(24, 16.0))
     assert sz.binding == "latency SLO"
@@ -315,7 +291,7 @@ def _sampled(billing, **serving):
     5 requests/s every hour: the first cannot meet it (1,000 ms a request)."""
     from tco.uncertainty import with_values
 
-    data = _one_data(_serving({**MEASURED, "latency_slo_ms": 500}, billing=billing, **serving))
+    data = one_data(_serving({**MEASURED, "latency_slo_ms": 500}, billing=billing, **serving))
     catalog = load_catalog()
     sampled = with_values(load_scenario(data, catalog), {"models[0].throughput_rps": np.array([1.0, 100.0])})
     return size_model(sampled.models[0], 0, 1.0, np.full((2, 24), 5.0), Context(sampled, catalog))
@@ -348,13 +324,13 @@ def test_samples_of_an_autoscaled_fleet_sum_and_peak_per_sample():
 def test_no_traffic_and_no_floor_is_an_empty_fleet_with_no_numpy_warnings():
     with warnings.catch_warnings():
         warnings.simplefilter("error")     # 0 / 0 must not leak a RuntimeWarning into a notebook
-        sz, _ = _sized(_serving(MEASURED, min_replicas=0), rate=0.0)
+        sz, _ = sized(_serving(MEASURED, min_replicas=0), rate=0.0)
     assert (sz.replicas, sz.utilisation_mean, sz.utilisation_peak, sz.serving_cost_per_day) == (0, 0.0, 0.0, 0.0)
 
 
 def test_one_replica_at_its_peak_is_as_busy_as_the_load_over_its_rate():
     # 35 requests/s on one replica of 100 requests/s: 35% busy at the peak and on average
-    sz, _ = _sized(MEASURED, rate=35.0)
+    sz, _ = sized(MEASURED, rate=35.0)
     assert sz.replicas == 1
     assert sz.utilisation_peak == pytest.approx(0.35, rel=1e-12)
     assert sz.utilisation_mean == pytest.approx(0.35, rel=1e-12)
@@ -363,5 +339,5 @@ def test_one_replica_at_its_peak_is_as_busy_as_the_load_over_its_rate():
 def test_utilisation_of_a_tiny_throughput_is_still_counted():
     # 1e-6 requests/s per accelerator, 1e-7 arriving: 0.00864 requests a day against the
     # 24 x 3,600 x 1e-6 = 0.0864 one accelerator could serve: 10% (under one request a day of capacity)
-    sz, _ = _sized({**MEASURED, "throughput_rps": 1e-6}, rate=1e-7)
+    sz, _ = sized({**MEASURED, "throughput_rps": 1e-6}, rate=1e-7)
     assert sz.utilisation_mean == pytest.approx(0.1, rel=1e-9)

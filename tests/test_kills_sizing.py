@@ -171,12 +171,29 @@ def test_a_stated_cloud_price_says_where_it_comes_from():
     assert rate.price_per_instance_hour == moe.PRICE
 
 
-def _one(model, **extra):
-    catalog = load_catalog()
-    data = {"name": "one", "currency": "USD", "as_of": "2026-11-22",
+def one_data(model, **extra):
+    """A one-model scenario (a dict): 100 requests/s, flat, no cache, no registry; ``extra`` top-level keys."""
+    return {"name": "one", "currency": "USD", "as_of": "2026-11-22",
             "traffic": {"requests_per_day": 8_640_000, "cache_hit_rate": 0.0, "hourly_profile": "flat"},
             "models": [model], "storage": {"registry_tier": None, "registry_price_per_gb_month": 0}, **extra}
+
+
+def sized_scenario(data, rate=100.0, catalog=None, quiet=False):
+    """The sizing of the scenario ``data`` (a dict) at ``rate`` requests/s every hour, and its context."""
+    catalog = catalog or load_catalog()
     sc = load_scenario(data, catalog)
+    ctx = Context(sc, catalog)
+    return size_model(sc.models[0], 0, 1.0, np.full(24, rate), ctx, quiet=quiet), ctx
+
+
+def sized(model, rate=10.0, quiet=False, **extra):
+    """The sizing of a one-model scenario (``one_data``) at ``rate`` requests/s, and its context."""
+    return sized_scenario(one_data(model, **extra), rate, quiet=quiet)
+
+
+def _one(model, **extra):
+    catalog = load_catalog()
+    sc = load_scenario(one_data(model, **extra), catalog)
     return sc, Context(sc, catalog), catalog
 
 

@@ -21,6 +21,7 @@ from tco.sizing import (draft_parameters, generative_point, kv_bytes_per_token, 
 
 import test_golden_moe_generative as moe
 from test_kills_sizing import _one
+from test_kills_sizing import sized as _size
 
 LLAMA2_7B_DRAFT = 7e9 - 131_072_000   # 6,868,928,000 non-embedding parameters
 
@@ -333,14 +334,6 @@ def test_recsys_roofline_reads_only_the_gathers_the_cache_misses():
     h100 = catalog.row("accelerators", "H100-SXM")
     assert roofline_throughput(sc.models[0], h100, 0.5, 1.0) == pytest.approx(BW / 5.76e8, rel=1e-9)
     assert BW / 5.76e8 == pytest.approx(5815.97, abs=0.01)
-
-
-def _size(model, rate=10.0, **extra):
-    """The sizing of a one-model scenario (``_one``) at ``rate`` requests/s every hour, and its context."""
-    from tco.sizing import size_model
-
-    sc, ctx, _ = _one(model, **extra)
-    return size_model(sc.models[0], 0, 1.0, np.full(24, rate), ctx), ctx
 
 
 # --- training through size_model -------------------------------------------------------------------
