@@ -460,10 +460,12 @@ def size_model(model, index: int, share, arrival_rates_h, ctx: Context, *, quiet
     else:
         g = num(performance.replica_size(sz.memory_needed_gb, acc.memory_gb, s.usable_memory_fraction))
     usable = acc.memory_gb * s.usable_memory_fraction * np.minimum(g, s.max_accelerators_per_replica)
+    # the field that bounds the replica, named in the remedies: the size given, else the largest allowed
+    given = s.accelerators_per_replica is not None
+    replica_field = "accelerators_per_replica" if given else "max_accelerators_per_replica"
     # a model that no replica holds; or, both given, a decode batch whose KV cache the replica does not hold
     if (np.any(np.asarray(pt.batch_memory) < np.asarray(pt.batch)) if pt is not None else
             (np.any(g > s.max_accelerators_per_replica) or np.any(sz.memory_needed_gb > usable))):
-        given = s.accelerators_per_replica is not None
         largest = s.accelerators_per_replica if given else s.max_accelerators_per_replica
         usable = acc.memory_gb * s.usable_memory_fraction * largest
         raise ScenarioError([(f"models[{index}]", (
@@ -471,7 +473,7 @@ def size_model(model, index: int, share, arrival_rates_h, ctx: Context, *, quiet
             f"embedding tables {fmt(sz.embedding_tables_gb, ',.1f')}, KV cache {fmt(sz.kv_cache_gb, ',.1f')}"
             f"{f' of decode_batch {fmt(model.decode_batch)}' if pt is not None else ''}) but a replica of "
             f"{'' if given else 'at most '}{fmt(largest)} x {rate.accelerator} holds {fmt(usable, ',.1f')} GB usable; "
-            f"raise serving.{'accelerators_per_replica' if given else 'max_accelerators_per_replica'} "
+            f"raise serving.{replica_field} "
             f"(now {fmt(largest)}), {'lower decode_batch, ' if pt is not None else ''}lower the precision, "
             f"or choose an accelerator with more memory"))])
     if pt is not None and np.any(np.asarray(pt.batch) < 1):
@@ -481,8 +483,7 @@ def size_model(model, index: int, share, arrival_rates_h, ctx: Context, *, quiet
                f"the weights leave no memory for the KV cache of one request in a replica of {fmt(pt.replica_size)}")
         raise ScenarioError([(f"models[{index}]", (
             f"model '{model.name}' on {rate.accelerator}: {why}; raise the objective, lower the precision, "
-            f"choose a faster accelerator or allow larger replicas (serving."
-            f"{'accelerators_per_replica' if s.accelerators_per_replica is not None else 'max_accelerators_per_replica'})"))])
+            f"choose a faster accelerator or allow larger replicas (serving.{replica_field})"))])
     sz.replica_size = g
 
     family = acc["family"] or "unknown"
