@@ -7,8 +7,8 @@
     .venv/bin/python tools/mutation.py --report-only --survivors   # the last run's table and survivors
 
 It runs on demand, not in CI (a full run, about 5,200 mutants, took 70 to 75 minutes on 2 cores on
-2026-12-06; ``--resume`` continues a stopped one; it runs again the functions changed since, or every mutant a new test reaches). mutmut 3 copies the project into a ``mutants/``
-folder and runs the tests there; this script builds that copy in ``build/mutation/`` (git-ignored,
+2026-12-06; ``--resume`` continues a stopped one, running again the functions changed since, or every
+mutant a new test reaches). mutmut 3 copies the project into a ``mutants/`` folder and runs the tests there; this script builds that copy in ``build/mutation/`` (git-ignored,
 ``--clean`` removes it), so nothing is written into the tree.
 
 What the copy holds:
