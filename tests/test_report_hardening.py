@@ -383,3 +383,48 @@ def test_leftovers_are_only_our_own_and_older_than_the_run(tmp_path):
     removed = {p.name for p in remove_leftovers(out, started)}
     assert removed == {n for n, gone in names.items() if gone}
     assert recent.exists() and all((out / n).exists() for n, gone in names.items() if not gone)
+
+
+class _StallingKernels:
+    """Stands in for ``_Worker._start_kernel``: the first ``stalls`` starts fail as a loaded machine's do."""
+
+    def __init__(self, stalls):
+        self.stalls, self.calls, self.closed = stalls, 0, 0
+
+    def start(self, worker):
+        self.calls += 1
+        worker.km = object()  # a kernel half started: close() must shut it down
+        if self.calls <= self.stalls:
+            raise RuntimeError("Kernel didn't respond in 120 seconds")
+        return worker.km
+
+    def close(self, worker):
+        self.closed += 1
+        worker.km = None
+
+
+def _worker_with(monkeypatch, kernels):
+    monkeypatch.setattr(batch._Worker, "_start_kernel", lambda worker: kernels.start(worker))
+    monkeypatch.setattr(batch._Worker, "close", lambda worker: kernels.close(worker))
+    return batch._Worker(), batch.Timings()
+
+
+def test_a_kernel_that_stalls_is_replaced_not_charged_to_the_chapter(monkeypatch):
+    """CI of 2026-12-06: one kernel of two started at once did not answer in 120 s and the chapter
+    was reported failed. A stalled start is shut down and a new kernel started."""
+    kernels = _StallingKernels(stalls=batch.KERNEL_START_TRIES - 1)
+    worker, timings = _worker_with(monkeypatch, kernels)
+    km = worker.kernel(timings)
+    assert km is worker.km and km is not None
+    assert (kernels.calls, kernels.closed) == (batch.KERNEL_START_TRIES, batch.KERNEL_START_TRIES - 1)
+
+
+def test_a_kernel_that_never_starts_says_so_and_names_jobs(monkeypatch):
+    kernels = _StallingKernels(stalls=batch.KERNEL_START_TRIES)
+    worker, timings = _worker_with(monkeypatch, kernels)
+    with pytest.raises(RuntimeError) as err:
+        worker.kernel(timings)
+    assert str(err.value) == (f"the Jupyter kernel did not start in {batch.KERNEL_START_TRIES} tries "
+                              "(last: Kernel didn't respond in 120 seconds); the machine may be overloaded: "
+                              "run again with fewer --jobs")
+    assert kernels.calls == kernels.closed == batch.KERNEL_START_TRIES and worker.km is None

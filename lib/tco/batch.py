@@ -82,6 +82,11 @@ class Timings:
             setattr(self, name, getattr(self, name) + getattr(other, name))
 
 
+#: Seconds a new kernel has to answer, and how many kernels are tried before a chapter is called failed.
+KERNEL_START_TIMEOUT = 120
+KERNEL_START_TRIES = 3
+
+
 class _Worker:
     """A kernel kept alive across notebooks, and an HTML exporter."""
 
@@ -90,26 +95,48 @@ class _Worker:
         self.exporter = None
 
     def kernel(self, timings: Timings):
-        from jupyter_client.manager import KernelManager
+        """The worker's kernel, started (or restarted) if it is not running, else with a clean namespace.
 
+        A kernel that does not answer within ``KERNEL_START_TIMEOUT`` seconds is shut down and a new one
+        (new ports) is started, up to ``KERNEL_START_TRIES`` times: on a loaded machine a start can stall,
+        and that is not the chapter's failure. After the last try the error says so and names --jobs.
+        """
         if self.km is None or not self.km.is_alive():
             start = time.perf_counter()
-            self.km = KernelManager(kernel_name="python3")
-            env = dict(os.environ, PYTHONHASHSEED="0", MPLBACKEND="module://matplotlib_inline.backend_inline")
-            self.km.start_kernel(cwd=str(repo_path("")), env=env, extra_arguments=["--HistoryManager.enabled=False"],
-                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            client = self.km.client()
-            client.start_channels()
-            client.wait_for_ready(timeout=120)
-            # warm the imports every chapter needs, once per kernel
-            client.execute_interactive("import pandas, numpy, seaborn, matplotlib.pyplot\nfrom tco import chapters, plots",
-                                       timeout=300)
-            client.stop_channels()
+            error = None
+            for _ in range(KERNEL_START_TRIES):
+                try:
+                    self.km = self._start_kernel()
+                    break
+                except (RuntimeError, TimeoutError) as exc:  # jupyter_client: "Kernel didn't respond in N seconds", "Kernel died ..."
+                    error = exc
+                    self.close()
             timings.kernel_start += time.perf_counter() - start
+            if self.km is None:
+                raise RuntimeError(f"the Jupyter kernel did not start in {KERNEL_START_TRIES} tries (last: {error}); "
+                                   "the machine may be overloaded: run again with fewer --jobs")
         else:  # a clean namespace for the next notebook, imports stay cached
             client = self.km.client()
             client.start_channels()
             client.execute_interactive("%reset -f", timeout=60)
+            client.stop_channels()
+        return self.km
+
+    def _start_kernel(self):
+        """Start a kernel, wait until it answers and warm the imports every chapter needs."""
+        from jupyter_client.manager import KernelManager
+
+        self.km = KernelManager(kernel_name="python3")  # kept at once, so that close() shuts down a stalled one
+        env = dict(os.environ, PYTHONHASHSEED="0", MPLBACKEND="module://matplotlib_inline.backend_inline")
+        self.km.start_kernel(cwd=str(repo_path("")), env=env, extra_arguments=["--HistoryManager.enabled=False"],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        client = self.km.client()
+        client.start_channels()
+        try:
+            client.wait_for_ready(timeout=KERNEL_START_TIMEOUT)
+            client.execute_interactive("import pandas, numpy, seaborn, matplotlib.pyplot\nfrom tco import chapters, plots",
+                                       timeout=300)
+        finally:
             client.stop_channels()
         return self.km
 
