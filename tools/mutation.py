@@ -218,7 +218,29 @@ def table(status: dict[str, dict[str, str]], totals: dict[str, int], sampled: in
         rows.append(f"| {module_name(module)} | {totals.get(module, run)} | {run} | {killed} | "
                     f"{len(survivors)} | {raw} | {equivalent} | {excl} |")
     note = f"sample of at most {sampled} mutants per module (seed {seed})" if sampled else "every mutant"
-    return "\n".join(rows) + f"\n\n{note}; 'run' = mutants whose tests ran; killed includes timeouts.\n"
+    text = "\n".join(rows) + f"\n\n{note}; 'run' = mutants whose tests ran; killed includes timeouts.\n"
+    stale = stale_equivalents(status, eq)
+    if stale:
+        text += ("\nListed as equivalent but killed or no longer a mutant (the code changed and mutmut "
+                 "renumbered; check each entry's reason against `--survivors`):\n"
+                 + "".join(f"- {name}: {why}\n" for name, why in stale))
+    return text
+
+
+def stale_equivalents(status: dict[str, dict[str, str]], eq: dict[str, str]) -> list[tuple[str, str]]:
+    """Entries of EQUIVALENT that no longer name a survivor of a module that was run: mutmut numbers
+    mutants in order, so a change to a function can move a listed name onto another mutant."""
+    out = []
+    for module in MODULES:
+        s, prefix = status[module], module_name(module) + "."
+        if not s:
+            continue
+        for name in sorted(k for k in eq if k.startswith(prefix)):
+            if name not in s:
+                out.append((name, "not a mutant of the code now"))
+            elif s[name] in KILLED:
+                out.append((name, f"{s[name]}, not a survivor"))
+    return out
 
 
 def survivors_text(status: dict[str, dict[str, str]]) -> str:

@@ -20,6 +20,11 @@ ECOMMERCE_PROFILE = np.array([
 PROFILES = {"flat": np.ones(24), "ecommerce": ECOMMERCE_PROFILE}
 
 
+def _float_arrays(*values):
+    """Each input as an array of floats (integers and lists in, floats out): the module's one conversion."""
+    return tuple(np.asarray(value, dtype=float) for value in values)
+
+
 def hourly_weights(profile, peak_to_average=None):
     r"""Hourly weights with mean 1, optionally stretched to a given peak-to-average ratio.
 
@@ -52,11 +57,11 @@ def hourly_weights(profile, peak_to_average=None):
     if isinstance(profile, str):
         w = PROFILES[profile]
     else:  # 24 weights; any of them may be an array of samples (hours on the last axis)
-        w = np.stack(np.broadcast_arrays(*[np.asarray(v, dtype=float) for v in profile]), axis=-1)
+        w = np.stack(np.broadcast_arrays(*_float_arrays(*profile)), axis=-1)
     w = w / w.mean(axis=-1, keepdims=True)
     if peak_to_average is None:
         return w
-    p = np.asarray(peak_to_average, dtype=float)[..., None]
+    p = _float_arrays(peak_to_average)[0][..., None]
     top = w.max(axis=-1, keepdims=True)
     if np.all(top <= 1.0 + 1e-12):
         return np.broadcast_to(w, np.broadcast_shapes(w.shape, p.shape[:-1] + (24,))).copy() if np.all(p == 1) \
@@ -74,7 +79,7 @@ def max_peak_to_average(profile) -> float:
     >>> round(max_peak_to_average("ecommerce"), 3)
     2.242
     """
-    w = PROFILES[profile] if isinstance(profile, str) else np.asarray(profile, dtype=float)
+    w = PROFILES[profile] if isinstance(profile, str) else _float_arrays(profile)[0]
     w = w / w.mean()
     if w.max() <= 1.0 + 1e-12:
         return 1.0
@@ -176,7 +181,7 @@ def erlang_c(servers, offered_load):
     >>> round(erlang_c(2000, 1900.0), 6)
     0.013406
     """
-    c, a = np.broadcast_arrays(np.asarray(servers, dtype=float), np.asarray(offered_load, dtype=float))
+    c, a = np.broadcast_arrays(*_float_arrays(servers, offered_load))
     shape = c.shape
     c, a = c.ravel(), a.ravel()
     stable = (a > 0) & (a < c)
@@ -189,7 +194,7 @@ def erlang_c(servers, offered_load):
         if i.size:
             b = _erlang_b(c[i], a[i])
             result[i] = c[i] * b / (c[i] - a[i] * (1.0 - b))
-    return result.reshape(shape) if shape else float(result[0])
+    return result.reshape(shape)
 
 
 def _erlang_b(servers: np.ndarray, load: np.ndarray) -> np.ndarray:
@@ -325,8 +330,8 @@ def wait_exceeds_probability(replicas, slots, service_time, arrival_rate, wait):
     a = np.multiply(arrival_rate, service_time)
     cc = erlang_c(c, a)
     with np.errstate(over="ignore"):
-        tail = cc * np.exp(-np.maximum(np.divide(c, service_time) - arrival_rate, 0.0) * np.asarray(wait, float))
-    return np.where(np.asarray(a) >= np.asarray(c), 1.0, tail) * 1.0
+        tail = cc * np.exp(-np.multiply(np.maximum(np.divide(c, service_time) - arrival_rate, 0.0), wait))
+    return np.where(np.asarray(a) >= np.asarray(c), 1.0, tail)
 
 
 @vectorised
@@ -371,15 +376,14 @@ def max_arrival_rate(replicas, slots, service_time, wait, percentile):
     >>> round(max_arrival_rate(4, 600, 20.0, 1.5, 0.99) / (2400 / 20.0), 3)
     0.982
     """
-    c = np.multiply(replicas, slots) * 1.0
-    s = np.asarray(service_time, dtype=float)
-    lo = np.zeros(np.broadcast_shapes(np.shape(c), np.shape(s), np.shape(wait), np.shape(percentile)))
-    hi = np.ones_like(lo)
+    c = np.multiply(replicas, slots)
+    lo, hi = 0.0, 1.0  # the utilisation's bracket: every input enters `ok`, whose shape the first step gives it
     for _ in range(60):
         mid = 0.5 * (lo + hi)
-        ok = wait_exceeds_probability(replicas, slots, s, mid * c / s, wait) <= np.subtract(1.0, percentile)
+        rate = mid * c / np.asarray(service_time)
+        ok = wait_exceeds_probability(replicas, slots, service_time, rate, wait) <= np.subtract(1.0, percentile)
         lo, hi = np.where(ok, mid, lo), np.where(ok, hi, mid)
-    return lo * c / s
+    return lo * c / np.asarray(service_time)
 
 
 @vectorised
@@ -409,7 +413,7 @@ def replicas_for_load(arrival_rate, replica_throughput, utilization_target):
     >>> replicas_for_load(100.0, 30.0, 0.7)
     5.0
     """
-    return np.ceil(np.divide(arrival_rate, np.multiply(replica_throughput, utilization_target)) - 1e-9) * 1.0
+    return np.ceil(np.divide(arrival_rate, np.multiply(replica_throughput, utilization_target)) - 1e-9)
 
 
 #: Elements :func:`replicas_for_slo` searches at once.
@@ -461,8 +465,7 @@ def replicas_for_slo(arrival_rate, service_time, slots, latency_slo, percentile,
     >>> replicas_for_slo(20.0, 0.05, 1, 0.1, 0.99)
     4.0
     """
-    inputs = [np.asarray(x, dtype=float) for x in (arrival_rate, service_time, slots, latency_slo, percentile,
-                                                    at_least, known)]
+    inputs = _float_arrays(arrival_rate, service_time, slots, latency_slo, percentile, at_least, known)
     if np.any(inputs[1] >= inputs[3]):
         raise ValueError("service time is not below the latency SLO")
     shape = np.broadcast_shapes(*(x.shape for x in inputs))
@@ -551,9 +554,7 @@ def instances_needed(replicas, replica_size, accelerators_per_instance):
     >>> instances_needed(5, 2, 8), instances_needed(3, 16, 8), instances_needed(3, 1, 1)
     (2.0, 6.0, 3.0)
     """
-    r = np.asarray(replicas, dtype=float)
-    g = np.asarray(replica_size, dtype=float)
-    a = np.asarray(accelerators_per_instance, dtype=float)
+    r, g, a = _float_arrays(replicas, replica_size, accelerators_per_instance)
     fit = g <= a
     if np.all(fit):  # the usual case (sizes and instances are one number): one branch only
         out = np.ceil(np.divide(r, np.maximum(np.floor(np.divide(a, g)), 1.0)))
@@ -562,5 +563,4 @@ def instances_needed(replicas, replica_size, accelerators_per_instance):
     else:
         out = np.where(fit, np.ceil(np.divide(r, np.maximum(np.floor(np.divide(a, g)), 1.0))),
                        r * np.ceil(np.divide(g, a)))
-    out = np.broadcast_to(out, np.broadcast_shapes(r.shape, g.shape, a.shape))
-    return out * 1.0 if out.ndim else float(out)
+    return np.broadcast_to(out, np.broadcast_shapes(r.shape, g.shape, a.shape)).copy()  # writable
