@@ -695,3 +695,18 @@ def test_fp8_training_of_a_hosted_model_is_refused_at_its_own_index():
     with pytest.raises(ScenarioError) as info:
         _size(model, rate=1.0)
     assert [field for field, _ in info.value.problems] == ["models[0].training.mfu_train"]
+
+
+def test_an_unpriced_training_line_shows_no_nan_price():
+    """The training line of an unpriced server: its cost is NaN (warned above), and its detail says
+    "unpriced" instead of writing "nan USD/accelerator-hour"."""
+    from tco.dimensions import compute
+
+    model = _encoder_on_l4(server_price=40000, accelerators_per_server=4)
+    model["training"] = {"deployment": "on_prem", "accelerator": "L4", "accelerators_per_server": 4,
+                         "tokens_per_run": 1e9, "runs_per_month": 2, "method": "full", "mfu_train": 0.3}
+    sz, ctx = _size(model, on_prem={"region": "us", "hosting_per_accelerator_month": 0})
+    [line] = [i for i in compute.items(ctx, [sz]) if i.item == "training and refresh"]
+    assert np.isnan(line.cost_per_day)
+    assert "nan" not in line.note
+    assert line.note.endswith(" L4-hours per run, 2 runs/month; unpriced")

@@ -12,6 +12,8 @@ GB = 10**9 bytes.
 
 from __future__ import annotations
 
+import math
+
 HOURS_PER_DAY = 24.0
 SECONDS_PER_HOUR = 3600.0
 SECONDS_PER_DAY = HOURS_PER_DAY * SECONDS_PER_HOUR
@@ -92,16 +94,25 @@ def scalar_or_array(value):
 def fmt(value, spec: str = "g") -> str:
     """Format a figure for a note or message: the value, or 'low-high' for an array of samples.
 
+    With the default ``"g"``, a figure that ``"g"`` would write with an exponent (from a million up,
+    below 1e-4) is written in digits, as :func:`plain_number` writes it: a note is read, not parsed.
+
     >>> fmt(2.5, ",.1f"), fmt([3.0, 1.0, 2.0], "g"), fmt([4.0, 4.0])
     ('2.5', '1-3', '4')
+    >>> fmt(1.2e6), fmt([2.5e-5, 3e6]), fmt(float("nan")), fmt(1.2e6, ".3g")
+    ('1,200,000', '0.000025-3,000,000', 'nan', '1.2e+06')
     """
     import numpy as np
 
+    def one(x: float) -> str:
+        text = format(x, spec)
+        return plain_number(x) if spec == "g" and "e" in text and math.isfinite(x) else text
+
     arr = np.asarray(value, dtype=float)
     if arr.size == 1:
-        return format(float(arr.reshape(-1)[0]), spec)
+        return one(float(arr.reshape(-1)[0]))
     low, high = float(np.nanmin(arr)), float(np.nanmax(arr))
-    return format(low, spec) if low == high else f"{format(low, spec)}-{format(high, spec)}"
+    return one(low) if low == high else f"{one(low)}-{one(high)}"
 
 
 def nonzero(value) -> bool:
@@ -136,8 +147,6 @@ def plain_number(value) -> str:
     >>> plain_number(4e7), plain_number(0.7), plain_number(1234.5678), plain_number(2.5e-7), plain_number(float("nan"))
     ('40,000,000', '0.7', '1,234.57', '0.00000025', '')
     """
-    import math
-
     if value is None or isinstance(value, bool) or not math.isfinite(value):
         return ""
     value = float(value)

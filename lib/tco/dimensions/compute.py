@@ -57,12 +57,14 @@ def items(ctx: Context, sizings) -> list[LineItem]:
             tr = model.training
             rate = sz.training_rate
             hours = sz.training_accelerator_hours_per_run * tr.runs_per_month
+            price = (f", {fmt(rate.price_per_accelerator_hour, ',.2f')} {cur}/accelerator-hour"
+                     if np.all(np.isfinite(rate.price_per_accelerator_hour)) else "")  # the basis says "unpriced"
             out.append(LineItem(
                 KINDS["training and refresh"], "training and refresh", sz.name,
                 num(per_month_to_per_day(sz.training_cost_per_run * tr.runs_per_month)),
                 num(per_month_to_per_day(hours)), "accelerator-hours/day",
                 f"{fmt(sz.training_accelerator_hours_per_run, ',.1f')} {rate.accelerator}-hours per run, "
-                f"{fmt(tr.runs_per_month, 'g')} runs/month, {fmt(rate.price_per_accelerator_hour, ',.2f')} {cur}/accelerator-hour; {rate.basis}"))
+                f"{fmt(tr.runs_per_month, 'g')} runs/month{price}; {rate.basis}"))
     for fleet in ctx.scenario.compute.cpu:
         price = ctx.resolve_price(fleet.price_per_hour, lambda: ctx.catalog.instance_price(fleet.instance, fleet.pricing),
                                   "scenario price", "{key} ({as_of})", f"CPU fleet {fleet.name}",
