@@ -44,9 +44,10 @@ def test_combiner_instance_without_a_price_is_unpriced_and_says_so(monkeypatch):
                     "It is left out of the totals.")
 
 
-def test_algorithm_upkeep_note_writes_its_figures_in_lower_case_exponents():
+def test_algorithm_upkeep_note_writes_its_figures_in_digits():
     # search-ensemble with a fusion algorithm costing 2,000,000 CNY/day at a complexity of 0.00005:
-    # upkeep 2e6 x 5e-5 = 100 CNY/day, and the note writes both figures as given ('g': 2e+06, 5e-05)
+    # upkeep 2e6 x 5e-5 = 100 CNY/day, and the note writes both figures in digits, never
+    # as 'g' would (2e+06, 5e-05): fmt's default
     from tco import load_scenario
     from tco.scenario import scenario_to_dict
 
@@ -54,7 +55,7 @@ def test_algorithm_upkeep_note_writes_its_figures_in_lower_case_exponents():
     data["fusion"].update(algorithm_cost_per_day=2e6, complexity=5e-5)
     [line] = [li for li in evaluate(load_scenario(data)).line_items if li.item == "fusion algorithm upkeep"]
     assert line.cost_per_day == pytest.approx(100.0, rel=1e-12)
-    assert line.note == "2e+06 CNY/day × 5e-05"
+    assert line.note == "2,000,000 CNY/day × 0.00005"
 
 
 def test_integration_upkeep_of_two_models_by_hand():

@@ -93,18 +93,18 @@ def test_recsys_data_and_staff_lines():
     ]
 
 
-def test_notes_write_a_tiny_run_rate_and_automation_as_given():
+def test_notes_write_a_tiny_run_rate_and_automation_in_digits():
     from tco import load_scenario
     from tco.scenario import scenario_to_dict
 
     # recsys-ranking-h100 retrained every 20,000 months (5e-05 runs/month) with an automation factor of
-    # 0.00005: both are valid, and the notes write them as 'g' does, with a lower-case exponent
+    # 0.00005: both are valid, and the notes write them in digits, not as 'g' would (5e-05)
     data = scenario_to_dict(load_scenario(scenario_path("recsys-ranking-h100")))
     data["models"][0]["training"]["runs_per_month"] = 5e-5
     data["staff"]["automation_factor"] = 5e-5
     notes = {li.item: li.note for li in evaluate(load_scenario(data)).line_items}
-    assert ", 5e-05 runs/month, " in notes["training and refresh"]
-    assert notes["model upkeep"] == "1,726 CNY/person-day, automation 5e-05"
+    assert ", 0.00005 runs/month, " in notes["training and refresh"]
+    assert notes["model upkeep"] == "1,726 CNY/person-day, automation 0.00005"
 
 
 def _staff_notes(staff, **serving):
@@ -118,17 +118,17 @@ def _staff_notes(staff, **serving):
     return {li.item: li.note for li in evaluate(load_scenario(data)).line_items if li.kind.dimension == "staff"}
 
 
-def test_staff_notes_write_tiny_and_huge_figures_as_given():
-    # one role of 0.00005 FTE trained 0.00005 days a year: 'g' writes both with a lower-case exponent
+def test_staff_notes_write_tiny_and_huge_figures_in_digits():
+    # one role of 0.00005 FTE trained 0.00005 days a year: written in digits, not as 'g' would (5e-05)
     notes = _staff_notes({"day_rate": 1000, "training_days_per_person_per_year": 5e-5,
                           "roles": [{"role": "r", "fte": 5e-5, "annual_cost": 100000}]})
-    assert notes["training"] == "5e-05 FTE × 5e-05 days"
+    assert notes["training"] == "0.00005 FTE × 0.00005 days"
     # a fleet held at 1,000,000 replicas (one g6.xlarge each) run by engineers of 2,000,000 nodes each
     notes = _staff_notes({"operations": {"nodes_per_engineer": 2e6, "annual_cost": 100000}}, min_replicas=1_000_000)
-    assert notes["operations"].startswith("1e+06 nodes, 2e+06 per engineer; ")
+    assert notes["operations"].startswith("1,000,000 nodes, 2,000,000 per engineer; ")
 
 
-def test_processing_note_writes_a_tiny_price_as_given():
+def test_processing_note_writes_a_tiny_price_in_digits():
     from tco import load_scenario
     from tco.scenario import scenario_to_dict
 
@@ -136,4 +136,4 @@ def test_processing_note_writes_a_tiny_price_as_given():
     data = scenario_to_dict(load_scenario(scenario_path("recsys-ranking-h100")))
     data["data"]["processing"][0]["price_per_gb"] = 5e-5
     [line] = [li for li in evaluate(load_scenario(data)).line_items if li.unit == "GB/day" and li.item.startswith("processing")]
-    assert line.note == "5e-05 CNY/GB"
+    assert line.note == "0.00005 CNY/GB"  # not 5e-05
