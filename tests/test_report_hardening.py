@@ -428,3 +428,17 @@ def test_a_kernel_that_never_starts_says_so_and_names_jobs(monkeypatch):
                               "(last: Kernel didn't respond in 120 seconds); the machine may be overloaded: "
                               "run again with fewer --jobs")
     assert kernels.calls == kernels.closed == batch.KERNEL_START_TRIES and worker.km is None
+
+
+def test_a_kernel_stopped_by_ctrl_c_is_not_started_again(monkeypatch):
+    """Ctrl-C shuts down the kernel a worker is starting; its failed start must not be retried, or the
+    run would wait for a new kernel before it stops (test_ctrl_c_stops_cleanly)."""
+    kernels = _StallingKernels(stalls=batch.KERNEL_START_TRIES)
+    worker, timings = _worker_with(monkeypatch, kernels)
+    batch._cancel.set()
+    try:
+        with pytest.raises(batch.Interrupted):
+            worker.kernel(timings)
+    finally:
+        batch._cancel.clear()
+    assert kernels.calls == kernels.closed == 1

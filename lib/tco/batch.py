@@ -111,6 +111,7 @@ class _Worker:
                 except (RuntimeError, TimeoutError) as exc:  # jupyter_client: "Kernel didn't respond in N seconds", "Kernel died ..."
                     error = exc
                     self.close()
+                    _stop_if_cancelled()  # Ctrl-C shuts the starting kernel down: no new one then
             timings.kernel_start += time.perf_counter() - start
             if self.km is None:
                 raise RuntimeError(f"the Jupyter kernel did not start in {KERNEL_START_TRIES} tries (last: {error}); "
