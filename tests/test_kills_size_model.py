@@ -102,10 +102,13 @@ def test_a_generative_model_no_replica_holds_is_refused_with_the_figures():
     # = 1.15 GB; 8 H200s hold 8 x 141 x 0.9 = 1,015.2 GB usable
     problems = _refusal(_moe(parameters=1e12, routed_expert_parameters=9.9e11,
                              serving={"accelerators_per_replica": None}))
+    # (the KV cache is that of the batch given, but lowering the batch would not help: the weights alone
+    # exceed the replica, so the remedies leave it out)
     assert problems == [("models[0]", (
-        "model 'moe-chat' needs 2,001.2 GB (weights 2,000.0, embedding tables 0.0, KV cache 1.2) but a replica "
-        "of at most 8 x H200-SXM holds 1,015.2 GB usable; raise serving.max_accelerators_per_replica (now 8), "
-        "lower the precision, or choose an accelerator with more memory"))]
+        "model 'moe-chat' needs 2,001.2 GB (weights 2,000.0, embedding tables 0.0, KV cache 1.2 of decode_batch "
+        "32) but a replica of at most 8 x H200-SXM holds 1,015.2 GB usable; raise "
+        "serving.max_accelerators_per_replica (now 8), lower the precision, or choose an accelerator with more "
+        "memory"))]
 
 
 def test_a_given_decode_batch_that_a_given_replica_does_not_hold_is_refused():
@@ -115,10 +118,20 @@ def test_a_given_decode_batch_that_a_given_replica_does_not_hold_is_refused():
     assert problems == [("models[0]", (
         "model 'moe-chat' needs 2,001.2 GB (weights 2,000.0, embedding tables 0.0, KV cache 1.2 of "
         "decode_batch 32) but a replica of 1 x H200-SXM holds 126.9 GB usable; raise "
-        "serving.accelerators_per_replica (now 1), lower decode_batch, lower the precision, or choose an "
-        "accelerator with more memory"))]
+        "serving.accelerators_per_replica (now 1), lower the precision, or choose an accelerator with more "
+        "memory"))]
     # the golden's 60 GB and 32 x 36.04 MB fit the same replica: it is sized
     assert sized_scenario(_moe())[0].replicas == moe.REPLICAS
+
+
+def test_a_given_decode_batch_too_large_for_a_given_replica_names_the_batch_as_a_remedy():
+    # the golden's 60 GB of weights fit one H200 (126.9 GB usable), but 4,000 requests of 550 tokens x
+    # 65,536 B = 4,000 x 36.04 MB = 144.2 GB of KV cache do not (1,856 would): 60.0 + 144.2 = 204.2 GB
+    problems = _refusal(_moe(decode_batch=4000))
+    assert problems == [("models[0]", (
+        "model 'moe-chat' needs 204.2 GB (weights 60.0, embedding tables 0.0, KV cache 144.2 of decode_batch "
+        "4000) but a replica of 1 x H200-SXM holds 126.9 GB usable; raise serving.accelerators_per_replica "
+        "(now 1), lower decode_batch, lower the precision, or choose an accelerator with more memory"))]
 
 
 # --- the operating point: its memory share, its refusals, its note -----------------------------------

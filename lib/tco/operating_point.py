@@ -274,12 +274,13 @@ def replica_sizes(w: Workload, hw: Hardware, usable_memory_fraction, largest: in
 def best_point(w: Workload, hw: Hardware, usable_memory_fraction, largest: int, given_size=None, batch=None,
                tpot_slo_s=None) -> Point | None:
     """The replica size with the most requests per second per accelerator, and its operating point
-    (None when no allowed size holds the model). Samples of uncertain inputs may pick different
-    sizes: the size is chosen on the median sample, so that one fleet shape is costed."""
+    (None when no allowed size holds the model, or, with a batch given, holds that batch's KV cache;
+    a size given is the only size allowed). Samples of uncertain inputs may pick different sizes: the
+    size is chosen on the median sample, so that one fleet shape is costed."""
     best = None
     for g in replica_sizes(w, hw, usable_memory_fraction, largest, given_size):
         if batch is not None:  # a given batch: the smallest size that holds it
-            if given_size is None and np.any(memory_batch(w, hw, g, usable_memory_fraction) < batch):
+            if np.any(memory_batch(w, hw, g, usable_memory_fraction) < batch):
                 continue
             return point(w, hw, g, usable_memory_fraction, batch, tpot_slo_s)
         p = point(w, hw, g, usable_memory_fraction, None, tpot_slo_s)

@@ -463,18 +463,21 @@ def size_model(model, index: int, share, arrival_rates_h, ctx: Context, *, quiet
     # the field that bounds the replica, named in the remedies: the size given, else the largest allowed
     given = s.accelerators_per_replica is not None
     replica_field = "accelerators_per_replica" if given else "max_accelerators_per_replica"
-    # a model that no replica holds; or, both given, a decode batch whose KV cache the replica does not hold
-    if (np.any(np.asarray(pt.batch_memory) < np.asarray(pt.batch)) if pt is not None else
-            (np.any(g > s.max_accelerators_per_replica) or np.any(sz.memory_needed_gb > usable))):
+    # a model that no replica holds (for a generative model: no operating point, which with decode_batch
+    # given includes a replica that does not hold that batch's KV cache)
+    if pt is None and (np.any(g > s.max_accelerators_per_replica) or np.any(sz.memory_needed_gb > usable)):
         largest = s.accelerators_per_replica if given else s.max_accelerators_per_replica
         usable = acc.memory_gb * s.usable_memory_fraction * largest
+        batch_given = generative and model.decode_batch is not None
+        # lowering the batch is a remedy only where the weights and tables alone fit
+        kv_remedy = batch_given and np.all(sz.memory_needed_gb - sz.kv_cache_gb <= usable)
         raise ScenarioError([(f"models[{index}]", (
             f"model '{model.name}' needs {fmt(sz.memory_needed_gb, ',.1f')} GB (weights {fmt(sz.weights_gb, ',.1f')}, "
             f"embedding tables {fmt(sz.embedding_tables_gb, ',.1f')}, KV cache {fmt(sz.kv_cache_gb, ',.1f')}"
-            f"{f' of decode_batch {fmt(model.decode_batch)}' if pt is not None else ''}) but a replica of "
+            f"{f' of decode_batch {fmt(model.decode_batch)}' if batch_given else ''}) but a replica of "
             f"{'' if given else 'at most '}{fmt(largest)} x {rate.accelerator} holds {fmt(usable, ',.1f')} GB usable; "
             f"raise serving.{replica_field} "
-            f"(now {fmt(largest)}), {'lower decode_batch, ' if pt is not None else ''}lower the precision, "
+            f"(now {fmt(largest)}), {'lower decode_batch, ' if kv_remedy else ''}lower the precision, "
             f"or choose an accelerator with more memory"))])
     if pt is not None and np.any(np.asarray(pt.batch) < 1):
         why = (f"not even one request meets tpot_slo_ms {fmt(model.tpot_slo_ms)} (one decoding step takes "
