@@ -90,6 +90,16 @@ def test_an_encoder_over_its_stated_replicas_memory_is_refused_with_the_figures(
     assert "but a replica of 2 x H100-SXM holds 144.0 GB usable" in problems[0][1]
 
 
+def test_an_encoder_with_a_decode_batch_is_refused_without_naming_the_batch():
+    # decode_batch means nothing to an encoder (it holds no KV cache): the 76 GB refusal above, unchanged
+    problems = _refusal(one_data(_serving({**ENC, "parameters": 3.8e10, "decode_batch": 8},
+                                          accelerators_per_replica=1)))
+    assert problems == [("models[0]", (
+        "model 'enc' needs 76.0 GB (weights 76.0, embedding tables 0.0, KV cache 0.0) but a replica of "
+        "1 x H100-SXM holds 72.0 GB usable; raise serving.accelerators_per_replica (now 1), lower the "
+        "precision, or choose an accelerator with more memory"))]
+
+
 def test_a_model_that_fills_the_usable_memory_exactly_fits():
     # 3.6e10 fp16 parameters = 72.0 GB: exactly one H100's 80 x 0.9 = 72.0 GB usable, which is enough
     assert 3.6e10 * 2 / 1e9 == 80 * 0.9
@@ -354,3 +364,20 @@ def test_utilisation_of_a_tiny_throughput_is_still_counted():
     # 24 x 3,600 x 1e-6 = 0.0864 one accelerator could serve: 10% (under one request a day of capacity)
     sz, _ = sized({**MEASURED, "throughput_rps": 1e-6}, rate=1e-7)
     assert sz.utilisation_mean == pytest.approx(0.1, rel=1e-9)
+
+
+def test_lowering_the_batch_is_offered_exactly_when_one_request_fits_beside_the_weights():
+    # one H200 at usable_memory_fraction 0.5: 141 x 0.5 = 70.5 GB. One request's KV cache is 550 x 65,536
+    # = 36,044,800 B, so weights of 70,463,955,200 B (35,231,977,600 bf16 parameters) leave room for
+    # exactly one request: 70,463,955,200 + 36,044,800 = 70.5e9 B. decode_batch 4,000 needs
+    # 4,000 x 36,044,800 = 144,179,200,000 B more: 214,643,155,200 B = 214.6 GB in all.
+    params = 35_231_977_600
+    assert params * 2 + 550 * 65_536 == 70.5e9 and 141 * 0.5 == 70.5
+    problems = _refusal(_moe(parameters=params, decode_batch=4000, serving={"usable_memory_fraction": 0.5}))
+    assert problems == [("models[0]", (
+        "model 'moe-chat' needs 214.6 GB (weights 70.5, embedding tables 0.0, KV cache 144.2 of decode_batch "
+        "4000) but a replica of 1 x H200-SXM holds 70.5 GB usable; raise serving.accelerators_per_replica "
+        "(now 1), lower decode_batch, lower the precision, or choose an accelerator with more memory"))]
+    # one parameter more (2 bytes): not even one request fits, and the batch is no longer a remedy
+    problems = _refusal(_moe(parameters=params + 1, decode_batch=4000, serving={"usable_memory_fraction": 0.5}))
+    assert "(now 1), lower the precision, or choose" in problems[0][1]

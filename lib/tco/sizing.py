@@ -452,7 +452,11 @@ def size_model(model, index: int, share, arrival_rates_h, ctx: Context, *, quiet
         if pt is not None:
             kv_mem = model_memory(model, np.asarray(pt.batch))[3]
     sz.kv_cache_gb = kv_mem / BYTES_PER_GB
-    sz.memory_needed_gb = (weights + tables + kv_mem + draft * BYTES_PER_VALUE[model.weights_precision]) / BYTES_PER_GB
+
+    def needed_gb(kv_bytes):  # weights, embedding tables, a KV cache and the draft model's weights [GB]
+        return (weights + tables + kv_bytes + draft * BYTES_PER_VALUE[model.weights_precision]) / BYTES_PER_GB
+
+    sz.memory_needed_gb = needed_gb(kv_mem)
     if generative:
         g = pt.replica_size if pt is not None else np.inf
     elif s.accelerators_per_replica is not None:
@@ -468,9 +472,10 @@ def size_model(model, index: int, share, arrival_rates_h, ctx: Context, *, quiet
     if pt is None and (np.any(g > s.max_accelerators_per_replica) or np.any(sz.memory_needed_gb > usable)):
         largest = s.accelerators_per_replica if given else s.max_accelerators_per_replica
         usable = acc.memory_gb * s.usable_memory_fraction * largest
-        batch_given = generative and model.decode_batch is not None
-        # lowering the batch is a remedy only where the weights and tables alone fit
-        kv_remedy = batch_given and np.all(sz.memory_needed_gb - sz.kv_cache_gb <= usable)
+        # the KV cache is that of the decode_batch given (generative models); lowering the batch is a
+        # remedy only where one request fits beside the weights
+        batch_given = model.kind == "generative" and model.decode_batch is not None
+        kv_remedy = batch_given and np.all(needed_gb(model_memory(model, 1)[3]) <= usable)
         raise ScenarioError([(f"models[{index}]", (
             f"model '{model.name}' needs {fmt(sz.memory_needed_gb, ',.1f')} GB (weights {fmt(sz.weights_gb, ',.1f')}, "
             f"embedding tables {fmt(sz.embedding_tables_gb, ',.1f')}, KV cache {fmt(sz.kv_cache_gb, ',.1f')}"
