@@ -376,14 +376,13 @@ def max_arrival_rate(replicas, slots, service_time, wait, percentile):
     >>> round(max_arrival_rate(4, 600, 20.0, 1.5, 0.99) / (2400 / 20.0), 3)
     0.982
     """
-    c = np.multiply(replicas, slots)
+    c, s = np.multiply(replicas, slots), np.asarray(service_time)
     lo, hi = 0.0, 1.0  # the utilisation's bracket: every input enters `ok`, whose shape the first step gives it
     for _ in range(60):
         mid = 0.5 * (lo + hi)
-        rate = mid * c / np.asarray(service_time)
-        ok = wait_exceeds_probability(replicas, slots, service_time, rate, wait) <= np.subtract(1.0, percentile)
+        ok = wait_exceeds_probability(replicas, slots, s, mid * c / s, wait) <= np.subtract(1.0, percentile)
         lo, hi = np.where(ok, mid, lo), np.where(ok, hi, mid)
-    return lo * c / np.asarray(service_time)
+    return lo * c / s
 
 
 @vectorised

@@ -39,6 +39,11 @@ class HourlyRate:
     def price_per_accelerator_hour(self) -> float:
         return self.price_per_instance_hour / self.accelerators_per_instance
 
+    @property
+    def priced(self) -> bool:
+        """Whether the rate has a price (for every sample): an unpriced rate is NaN and warned about."""
+        return bool(np.all(np.isfinite(self.price_per_instance_hour)))
+
 
 def _onprem_value(ctx: Context, override, parameter: str, region: str = "global") -> float:
     return ctx.resolve_price(override, lambda: ctx.catalog.onprem_value(parameter, region)).value

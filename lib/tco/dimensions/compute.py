@@ -44,7 +44,7 @@ def items(ctx: Context, sizings) -> list[LineItem]:
                                 num(sz.requests_per_day_served), "requests/day", f"{sz.api_model}"))
         else:
             rate = sz.rate
-            priced = np.all(np.isfinite(rate.price_per_instance_hour))
+            priced = rate.priced
             cost = num(sz.serving_cost_per_day) if priced else float("nan")
             where = sz.instance if sz.deployment == "cloud" else f"on-premises {sz.accelerator} servers"
             price = f"; {fmt(num(rate.price_per_instance_hour), ',.2f')} {cur}/instance-hour" if priced else ""
@@ -58,7 +58,7 @@ def items(ctx: Context, sizings) -> list[LineItem]:
             rate = sz.training_rate
             hours = sz.training_accelerator_hours_per_run * tr.runs_per_month
             price = (f", {fmt(rate.price_per_accelerator_hour, ',.2f')} {cur}/accelerator-hour"
-                     if np.all(np.isfinite(rate.price_per_accelerator_hour)) else "")  # the basis says "unpriced"
+                     if rate.priced else "")  # the basis says "unpriced"
             out.append(LineItem(
                 KINDS["training and refresh"], "training and refresh", sz.name,
                 num(per_month_to_per_day(sz.training_cost_per_run * tr.runs_per_month)),
